@@ -1,0 +1,30 @@
+"""Free loopback ports and waiting for a server to answer."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+import requests
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_up(url: str, timeout: float = 30.0, alive: callable = lambda: True) -> None:
+    """Poll `url` until it answers below 500; raise TimeoutError after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not alive():
+            raise RuntimeError(f"the process behind {url} exited before it answered")
+        try:
+            if requests.get(url, timeout=1).status_code < 500:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.05)
+    raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")

@@ -1,0 +1,1 @@
+"""Code the Stocks Manager functions share: configuration, storage, providers, forecasting, events."""

@@ -1,0 +1,80 @@
+"""Typed failures, each carrying the HTTP status the contract gives it.
+
+Knative's broker retries 404, 408, 409, 429 and 5xx and nothing else, so a failure a retry
+cannot fix is 400 or 422, and one that a retry may fix is 429, 502 or 503.
+"""
+
+from __future__ import annotations
+
+
+class StocksError(Exception):
+    """A failure with a status and a sentence safe to show a caller."""
+
+    status = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    @property
+    def retryable(self) -> bool:
+        """Whether Knative's delivery would retry this status."""
+        return self.status in (404, 408, 409, 429) or self.status >= 500
+
+
+class BadInput(StocksError):
+    """The request is malformed: a missing, empty or invalid field."""
+
+    status = 400
+
+
+class PayloadTooLarge(StocksError):
+    """The request body is larger than the function accepts."""
+
+    status = 413
+
+
+class Unprocessable(StocksError):
+    """Valid input that cannot succeed: unknown symbol, no data, a premium-only feature."""
+
+    status = 422
+
+
+class BucketNotFound(Unprocessable):
+    """The named bucket does not exist."""
+
+
+class WriteRefused(BadInput):
+    """InfluxDB refused the points written (bad line protocol, type conflict)."""
+
+
+class RateLimited(StocksError):
+    """The provider's rate limit is reached; retry after `retry_after` seconds."""
+
+    status = 429
+
+    def __init__(self, message: str, retry_after: int = 60) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class ProviderFailed(StocksError):
+    """The market-data provider failed or answered something unusable."""
+
+    status = 502
+
+
+class StorageUnavailable(StocksError):
+    """InfluxDB is unreachable, timing out or failing."""
+
+    status = 503
+
+
+class SinkMissing(StocksError):
+    """K_SINK is unset: the SinkBinding that should set it is missing."""
+
+    status = 503
+
+
+class ConfigError(Exception):
+    """A missing or malformed environment setting, named in the message."""

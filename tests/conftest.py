@@ -1,0 +1,46 @@
+"""Fixtures shared by every test: a real `influxd`, a database per test, settings pointing at them."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from localstack.influxd import InfluxServer
+from shared.config import InfluxSettings, Settings
+from shared.storage import InfluxStorage
+
+
+@pytest.fixture(scope="session")
+def influx_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InfluxServer]:
+    """One real `influxd` for the whole session, on a free port with a temporary data dir."""
+    server = InfluxServer(tmp_path_factory.mktemp("influxd")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def bucket() -> str:
+    """A fresh bucket name for one test (created by whoever needs it)."""
+    return f"t_{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def settings(influx_server: InfluxServer, bucket: str) -> Settings:
+    """Settings for the real server, with the test's own bucket holding `watchlist` and `runs`."""
+    return Settings(influx=InfluxSettings(url=influx_server.url), meta_bucket=bucket)
+
+
+@pytest.fixture
+def storage(settings: Settings, bucket: str) -> InfluxStorage:
+    """Storage on the real server with the test's bucket created."""
+    store = InfluxStorage(settings.influx)
+    store.create_bucket(bucket)
+    return store
+
+
+@pytest.fixture
+def repo_root() -> Path:
+    return Path(__file__).resolve().parent.parent

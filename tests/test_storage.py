@@ -1,0 +1,179 @@
+"""InfluxStorage against a real influxd: round trips, idempotence, escaping, buckets, outages."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+import requests
+
+from shared.config import InfluxSettings
+from shared.errors import BadInput, BucketNotFound, StorageUnavailable
+from shared.influxql import ident, literal, tags_equal
+from shared.schema import PRICES, RUNS
+from shared.storage import InfluxStorage
+
+
+def bars(symbol: str = "AAPL", n: int = 3, start: str = "2026-11-23") -> pd.DataFrame:
+    index = pd.DatetimeIndex(pd.bdate_range(start, periods=n, tz="UTC"), name="time")
+    close = [100.0 + i for i in range(n)]
+    return pd.DataFrame(
+        {
+            "symbol": symbol,
+            "interval": "daily",
+            "open": close,
+            "high": [c + 1 for c in close],
+            "low": [c - 1 for c in close],
+            "close": close,
+            "volume": [1_000 + i for i in range(n)],
+        },
+        index=index,
+    )
+
+
+def select_prices(storage: InfluxStorage, bucket: str, symbol: str) -> pd.DataFrame:
+    query = f"SELECT * FROM {ident('prices')} WHERE {tags_equal(symbol=symbol)}"
+    return storage.query(bucket, query, PRICES)
+
+
+def test_prices_round_trip_keeps_types_and_utc_times(storage, bucket):
+    written = bars(n=5)
+    assert storage.write(bucket, written, PRICES) == 5
+    read = select_prices(storage, bucket, "AAPL")
+    assert list(read.index) == list(written.index)
+    assert str(read.index.tz) == "UTC"
+    assert read["close"].dtype == "float64"
+    assert read["volume"].dtype == "Int64"
+    assert read["volume"].tolist() == written["volume"].tolist()
+    assert read["open"].tolist() == written["open"].tolist()
+    assert set(read["symbol"]) == {"AAPL"}
+
+
+def test_writing_the_same_bars_twice_leaves_one_point_each(storage, bucket):
+    storage.write(bucket, bars(n=4), PRICES)
+    storage.write(bucket, bars(n=4), PRICES)
+    assert len(select_prices(storage, bucket, "AAPL")) == 4
+
+
+def test_batches_split_large_frames_and_keep_every_row(settings, bucket):
+    small_batches = InfluxStorage(settings.influx, batch_lines=7)
+    small_batches.create_bucket(bucket)
+    assert small_batches.write(bucket, bars(n=50), PRICES) == 50
+    assert len(select_prices(small_batches, bucket, "AAPL")) == 50
+
+
+@pytest.mark.parametrize("odd", ["BRK.B", "A B", "X,Y", "K=V", 'Q"T', "back\\slash", "O'Neil", "ünï"])
+def test_odd_but_legal_tag_values_round_trip(storage, bucket, odd):
+    storage.write(bucket, bars(symbol=odd, n=2), PRICES)
+    read = select_prices(storage, bucket, odd)
+    assert len(read) == 2
+    assert set(read["symbol"]) == {odd}
+
+
+def test_group_by_tags_become_columns(storage, bucket):
+    storage.write(bucket, bars("A B", n=2), PRICES)
+    storage.write(bucket, bars("C,D", n=3), PRICES)
+    read = storage.query(bucket, 'SELECT last("close") FROM "prices" GROUP BY "symbol"')
+    assert sorted(read["symbol"]) == ["A B", "C,D"]
+
+
+def test_injection_in_a_literal_is_data_not_code(storage, bucket):
+    storage.write(bucket, bars("AAPL", n=2), PRICES)
+    assert select_prices(storage, bucket, "A' OR '1'='1").empty
+    assert "\\'" in literal("A' OR '1'='1")
+
+
+def test_injection_in_a_bucket_name_is_refused_before_any_request(storage, bucket):
+    evil = 'x"; DROP DATABASE y'
+    for attempt in (
+        lambda: storage.write(evil, bars(), PRICES),
+        lambda: storage.query(evil, "SELECT * FROM prices"),
+        lambda: storage.create_bucket(evil),
+    ):
+        with pytest.raises(BadInput, match="not valid"):
+            attempt()
+    assert bucket in storage.list_buckets()
+
+
+def test_control_characters_never_reach_influxql():
+    with pytest.raises(BadInput):
+        literal("AAPL'\n; DROP DATABASE stocks")
+
+
+def test_buckets_list_and_create(storage, bucket):
+    other = bucket + "_b"
+    assert other not in storage.list_buckets()
+    assert storage.create_bucket(other) is True
+    assert storage.create_bucket(other) is False
+    names = storage.list_buckets()
+    assert {bucket, other} <= set(names)
+    assert not {"_internal", "_monitoring", "_tasks"} & set(names)
+
+
+def test_generation_is_read_from_ping(storage):
+    assert storage.generation == 1
+
+
+def test_missing_bucket_is_bucket_not_found(storage, bucket):
+    with pytest.raises(BucketNotFound) as caught:
+        storage.write(bucket + "_missing", bars(), PRICES)
+    assert caught.value.status == 422
+    with pytest.raises(BucketNotFound):
+        storage.query(bucket + "_missing", 'SELECT * FROM "prices"')
+
+
+def test_field_type_conflict_is_a_refused_write(storage, bucket):
+    storage.write(bucket, bars(n=1), PRICES)
+    conflicting = bars(n=1).assign(volume=1.5)
+    with pytest.raises(BadInput) as caught:
+        storage.write(bucket, conflicting, PRICES)
+    assert caught.value.status == 400
+
+
+def test_string_fields_with_commas_quotes_and_newlines_round_trip(storage, bucket):
+    error = 'provider said: "slow down", then\nclosed'
+    run = pd.DataFrame(
+        {"function": ["fetch"], "status": ["502"], "symbol": ["IBM"], "points": [0],
+         "seconds": [0.25], "error": [error]},
+        index=pd.DatetimeIndex([pd.Timestamp("2026-11-27T10:00:00Z")], name="time"),
+    )
+    storage.write(bucket, run, RUNS, precision="ms")
+    read = storage.query(bucket, 'SELECT * FROM "runs"', RUNS)
+    assert read["error"].iloc[0] == error
+    assert read["points"].iloc[0] == 0
+
+
+def test_unreachable_influxdb_is_storage_unavailable_and_writes_nothing(storage, bucket):
+    closed = InfluxStorage(InfluxSettings(url="http://127.0.0.1:9", timeout_seconds=1))
+    with pytest.raises(StorageUnavailable) as caught:
+        closed.write(bucket, bars(), PRICES)
+    assert caught.value.status == 503
+    assert select_prices(storage, bucket, "AAPL").empty
+
+
+def test_stopped_server_is_storage_unavailable(tmp_path):
+    from localstack.influxd import InfluxServer
+
+    server = InfluxServer(tmp_path).start()
+    store = InfluxStorage(InfluxSettings(url=server.url, timeout_seconds=2))
+    store.create_bucket("b")
+    server.stop()
+    with pytest.raises(StorageUnavailable):
+        store.write("b", bars(), PRICES)
+    with pytest.raises(StorageUnavailable):
+        store.list_buckets()
+
+
+def test_token_auth_header_and_v1_credentials(storage):
+    token = InfluxStorage(InfluxSettings(token="secret-token"))
+    assert token.session.headers["Authorization"] == "Token secret-token"
+    user = InfluxStorage(InfluxSettings(username="u", password="p"))
+    assert user.session.params == {"u": "u", "p": "p"}
+    assert "secret-token" not in repr(token.settings)
+
+
+def test_writes_are_gzip_compressed(storage, bucket, influx_server):
+    sent: list[requests.PreparedRequest] = []
+    storage.session.hooks["response"].append(lambda r, *a, **k: sent.append(r.request))
+    storage.write(bucket, bars(n=3), PRICES)
+    write = next(r for r in sent if r.path_url.startswith("/write"))
+    assert write.headers["Content-Encoding"] == "gzip"
