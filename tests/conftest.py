@@ -44,3 +44,25 @@ def storage(settings: Settings, bucket: str) -> InfluxStorage:
 @pytest.fixture
 def repo_root() -> Path:
     return Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def serve(influx_server: InfluxServer, bucket: str, tmp_path: Path):
+    """Start functions as real processes (`python -m shared.server`); stopped after the test.
+
+    `serve("watchlist", K_SINK=...)` returns the running FunctionProcess; the test's bucket is the
+    meta bucket and the demo provider is used unless the environment given says otherwise.
+    """
+    from localstack.functions import FunctionProcess
+
+    started: list[FunctionProcess] = []
+
+    def start(name: str, **env: str) -> FunctionProcess:
+        base = {"INFLUX_URL": influx_server.url, "STOCKS_META_BUCKET": bucket, "STOCKS_PROVIDER": "demo"}
+        process = FunctionProcess(name, {**base, **env}, log_path=tmp_path / f"{name}.log").start()
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.stop()

@@ -1,0 +1,19 @@
+"""list-buckets: GET lists what storage holds; POST `name` creates a bucket (201, or 200 if it exists)."""
+
+from __future__ import annotations
+
+from shared import validation
+from shared.catalog import describe_buckets
+from shared.handler import FunctionSpec, Reply, Services
+from shared.invocation import Invocation
+
+
+def run(invocation: Invocation, services: Services) -> Reply:
+    if invocation.method == "POST":
+        name = validation.bucket(invocation.fields, "name", default=None)
+        created = services.storage.create_bucket(name)
+        return Reply({"name": name, "created": created}, status=201 if created else 200)
+    return Reply({"buckets": describe_buckets(services.storage)})
+
+
+SPEC = FunctionSpec("buckets", run)
