@@ -63,12 +63,14 @@ def interval(fields: Mapping[str, Any], default: str = "daily") -> str:
     return value
 
 
-def month(fields: Mapping[str, Any]) -> str | None:
-    """An optional YYYY-MM month of intraday history."""
+def month(fields: Mapping[str, Any], for_interval: str) -> str | None:
+    """An optional YYYY-MM month of intraday history (not for daily bars)."""
     value = fields.get("month")
     if value is None:
         return None
     value = _text(fields, "month", None)
+    if for_interval == "daily":
+        raise BadInput("The field 'month' applies to intraday intervals only, not to daily bars.")
     if not MONTH_PATTERN.fullmatch(value) or int(value[:4]) < 2000:
         raise BadInput(f"The month {value[:20]!r} is not valid: use YYYY-MM, from 2000-01 on.")
     return value
@@ -92,6 +94,19 @@ def integer(fields: Mapping[str, Any], name: str, default: int, low: int, high: 
     if not low <= value <= high:
         raise BadInput(f"The field '{name}' must be from {low} to {high}, not {value}.")
     return value
+
+
+def fraction(fields: Mapping[str, Any], name: str, default: float, low: float, high: float) -> float:
+    """A number within [low, high]; query strings may carry it as text."""
+    value = fields.get(name, default)
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            value = None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+        raise BadInput(f"The field '{name}' must be a number from {low} to {high}.")
+    return float(value)
 
 
 def boolean(fields: Mapping[str, Any], name: str, default: bool) -> bool:

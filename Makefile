@@ -1,0 +1,50 @@
+# Stocks Manager: the two commands that set everything up are `make run` and `make test`.
+VENV    ?= .venv
+PY      := $(VENV)/bin/python
+STAMP   := $(VENV)/.installed
+FUNCTION ?= fetch
+PORT    ?= 8080
+IMAGE   ?= stocks-manager
+
+.PHONY: install run test lint format serve bench tick deploy clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements-dev.txt
+	@touch $(STAMP)
+
+install: $(STAMP) ## virtual environment, Python packages and influxd
+	@command -v influxd >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq influxdb; \
+	  else echo "influxd is missing: run 'sudo apt-get install -y influxdb' (Debian/Ubuntu), then 'make run' again."; exit 1; fi; }
+
+run: install ## the whole local stack in the foreground (Ctrl-C stops it)
+	$(PY) -m localstack.run
+
+test: install lint ## the whole suite against real parts
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: $(STAMP)
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+serve: install ## one function on one port: make serve FUNCTION=fetch PORT=8081
+	STOCKS_FUNCTION=$(FUNCTION) PORT=$(PORT) $(PY) -m shared.server
+
+bench: install ## benchmarks, side by side; writes docs/benchmarks.md
+	$(PY) -m bench
+
+tick: $(STAMP) ## fire the PingSource of a running `make run` now
+	$(PY) -m localstack.run --tick
+
+deploy: ## build the image with func and apply knative/ to the current kube context
+	func build --image $(IMAGE)
+	kubectl apply -k knative/
+
+clean:
+	rm -rf .stocks

@@ -1,0 +1,23 @@
+"""fetch: download a stock's recent bars from the market-data provider into a bucket."""
+
+from __future__ import annotations
+
+from shared import validation
+from shared.events import FETCH_REQUESTED, FETCHED
+from shared.handler import FunctionSpec, Reply, Services
+from shared.ingest import fetch_bars
+from shared.invocation import Invocation
+
+
+def run(invocation: Invocation, services: Services) -> Reply:
+    fields = invocation.fields
+    symbol = validation.symbol(fields)
+    interval = validation.interval(fields)
+    bucket = validation.bucket(fields)
+    month = validation.month(fields, interval)
+    result = fetch_bars(services.storage, services.provider, symbol, interval, bucket, month)
+    return Reply(result, symbol=symbol, points=result["points"])
+
+
+SPEC = FunctionSpec("fetch", run, accepts=frozenset({FETCH_REQUESTED}), reply_type=FETCHED,
+                    records_runs=True)

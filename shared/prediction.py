@@ -1,0 +1,80 @@
+"""Predicting a stored series: read it, forecast it, replace the previous forecast, record the run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from shared.errors import Unprocessable
+from shared.influxql import ident, tags_equal
+from shared.schema import FORECAST, FORECAST_RUNS, PRICES
+from shared.storage import InfluxStorage
+from shared.timefmt import rfc3339
+
+MAX_HISTORY_POINTS = 20_000
+
+
+@dataclass(frozen=True)
+class PredictRequest:
+    """What to forecast and where the forecast goes."""
+
+    symbol: str
+    bucket: str
+    target: str
+    interval: str
+    field: str
+    horizon: int
+    model: str
+    interval_width: float
+
+
+def read_series(storage: InfluxStorage, request: PredictRequest) -> pd.Series:
+    """The newest `MAX_HISTORY_POINTS` values of the series, oldest first."""
+    tags = tags_equal(symbol=request.symbol, interval=request.interval)
+    query = (
+        f"SELECT {ident(request.field)} FROM \"prices\" WHERE {tags} "
+        f"ORDER BY time DESC LIMIT {MAX_HISTORY_POINTS}"
+    )
+    frame = storage.query(request.bucket, query, PRICES)
+    if frame.empty:
+        raise Unprocessable(
+            f"There is no {request.interval} data for {request.symbol} in bucket {request.bucket!r}: "
+            "fetch it first."
+        )
+    return frame[request.field].astype("float64").sort_index()
+
+
+def predict(storage: InfluxStorage, request: PredictRequest) -> dict[str, Any]:
+    """Forecast the series and make it the only forecast of its symbol, interval and field."""
+    from shared.forecasting import forecast
+
+    history = read_series(storage, request)
+    result = forecast(history, request.interval, request.horizon, request.model, request.interval_width)
+    storage.create_bucket(request.target)
+    tags = {"symbol": request.symbol, "interval": request.interval, "field": request.field}
+    storage.delete(request.target, "forecast", **tags)
+    storage.write(request.target, result.frame.assign(**tags, model=result.model), FORECAST)
+    run = pd.DataFrame(
+        {"symbol": [request.symbol], "interval": [request.interval], "model": [result.model],
+         "horizon": [request.horizon], "train_points": [result.train_points],
+         "fit_seconds": [result.fit_seconds], **{k: [float(v)] for k, v in result.metrics.items()}},
+        index=pd.DatetimeIndex([pd.Timestamp.now(tz="UTC")], name="time"),
+    )
+    storage.write(request.target, run, FORECAST_RUNS, precision="ms")
+    return {
+        "symbol": request.symbol,
+        "bucket": request.bucket,
+        "target": request.target,
+        "interval": request.interval,
+        "field": request.field,
+        "horizon": request.horizon,
+        "model": result.model,
+        "points": len(result.frame),
+        "first": rfc3339(result.frame.index.min()),
+        "last": rfc3339(result.frame.index.max()),
+        "fit_seconds": round(result.fit_seconds, 4),
+        "train_points": result.train_points,
+        "metrics": {k: round(float(v), 6) for k, v in result.metrics.items()},
+    }
