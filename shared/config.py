@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 from shared.errors import ConfigError
 from shared.validation import BUCKET_PATTERN
 
-FUNCTIONS = ("fetch", "predict", "buckets", "watchlist", "chart")
+FUNCTIONS = ("fetch", "predict", "buckets", "watchlist", "chart", "deadletters")
 PROVIDERS = ("alphavantage", "demo")
 ALPHAVANTAGE_FREE_DAILY_LIMIT = 25
 

@@ -88,7 +88,7 @@ class FunctionSpec:
 
     name: str
     run: Callable[[Invocation, Services], Reply]
-    accepts: frozenset[str] = frozenset()
+    accepts: frozenset[str] | None = frozenset()  # None: any event type
     reply_type: str | None = None
     methods: frozenset[str] = frozenset({"GET", "POST"})
     records_runs: bool = False
@@ -125,7 +125,7 @@ class Handler:
     def _check_allowed(self, invocation: Invocation) -> None:
         if invocation.event is not None:
             event_type = invocation.event["type"]
-            if event_type not in self.spec.accepts:
+            if self.spec.accepts is not None and event_type not in self.spec.accepts:
                 accepted = ", ".join(sorted(self.spec.accepts)) or "none"
                 raise BadInput(
                     f"The {self.spec.name} function does not take events of type "

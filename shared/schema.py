@@ -51,5 +51,10 @@ RUNS = Measurement(
     ("function", "status"),
     {"symbol": "str", "points": "int64", "seconds": "float64", "error": "str"},
 )
+DEAD_LETTERS = Measurement(
+    "dead_letters",
+    ("type", "trigger"),
+    {"event_id": "str", "subscriber": "str", "code": "int64", "error": "str", "data": "str"},
+)
 
-ALL = {m.name: m for m in (PRICES, FORECAST, FORECAST_RUNS, WATCHLIST, RUNS)}
+ALL = {m.name: m for m in (PRICES, FORECAST, FORECAST_RUNS, WATCHLIST, RUNS, DEAD_LETTERS)}

@@ -1,0 +1,19 @@
+"""deadletters: the dead-letter sink of every Trigger; records each event it gets in InfluxDB."""
+
+from __future__ import annotations
+
+from shared.deadletters import record
+from shared.errors import BadInput
+from shared.handler import FunctionSpec, Reply, Services
+from shared.invocation import Invocation
+
+
+def run(invocation: Invocation, services: Services) -> Reply:
+    if invocation.event is None:
+        raise BadInput("The deadletters function takes dead-lettered CloudEvents only.")
+    record(services.storage, services.settings.meta_bucket, invocation.event)
+    symbol = invocation.fields.get("symbol")
+    return Reply(symbol=symbol if isinstance(symbol, str) else None, points=1)
+
+
+SPEC = FunctionSpec("deadletters", run, accepts=None, methods=frozenset({"POST"}))
