@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import io
+from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Iterator
 from functools import cached_property
 from typing import Any
@@ -86,18 +87,28 @@ class InfluxStorage:
         bucket_name(bucket)
         if frame.empty:
             return 0
-        for body in self._line_batches(frame, measurement, precision):
-            response = self._request(
-                "POST",
-                "/write",
-                params={"db": bucket, "precision": precision},
-                data=gzip.compress(body, compresslevel=1),
-                headers={"Content-Encoding": "gzip", "Content-Type": "text/plain; charset=utf-8"},
-            )
-            self._check_write(bucket, response)
+        # Serialize the next batch while the previous one is compressed and posted.
+        with ThreadPoolExecutor(max_workers=1) as poster:
+            pending: Future[None] | None = None
+            for body in self.line_batches(frame, measurement, precision):
+                if pending is not None:
+                    pending.result()
+                pending = poster.submit(self._post_batch, bucket, body, precision)
+            if pending is not None:
+                pending.result()
         return len(frame)
 
-    def _line_batches(self, frame: pd.DataFrame, measurement: Measurement, precision: str) -> Iterator[bytes]:
+    def _post_batch(self, bucket: str, body: bytes, precision: str) -> None:
+        response = self._request(
+            "POST",
+            "/write",
+            params={"db": bucket, "precision": precision},
+            data=gzip.compress(body, compresslevel=1),
+            headers={"Content-Encoding": "gzip", "Content-Type": "text/plain; charset=utf-8"},
+        )
+        self._check_write(bucket, response)
+
+    def line_batches(self, frame: pd.DataFrame, measurement: Measurement, precision: str) -> Iterator[bytes]:
         columns = [c for c in measurement.columns if c in frame.columns]
         serializer = DataframeSerializer(
             frame[columns],

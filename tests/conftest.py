@@ -11,6 +11,7 @@ import pytest
 from localstack.influxd import InfluxServer
 from shared.config import InfluxSettings, Settings
 from shared.storage import InfluxStorage
+from tests.fakes.alphavantage import alphavantage, av_settings  # noqa: F401  (fixtures)
 
 
 @pytest.fixture(scope="session")

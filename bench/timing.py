@@ -1,0 +1,20 @@
+"""Timing helpers: best of several repetitions, each after an untimed set-up."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+REPEATS = 3
+
+
+def best_of(action: Callable[[], object], setup: Callable[[], object] = lambda: None,
+            repeats: int = REPEATS) -> float:
+    """The shortest of `repeats` timed runs of `action`, in seconds."""
+    times = []
+    for _ in range(repeats):
+        setup()
+        started = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - started)
+    return min(times)
