@@ -1,0 +1,93 @@
+"""`make bench`: every benchmark side by side in one run, printed and written to docs/benchmarks.md."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import os
+import platform
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+from localstack.influxd import InfluxServer
+
+MODULES = ("bench_storage", "bench_parse", "bench_fetch", "bench_coldstart", "bench_predict")
+OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+
+
+def machine() -> str:
+    """One line describing where the numbers come from."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        model = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
+                     if line.startswith("model name"))
+        cpu = model
+    except (OSError, StopIteration):
+        pass
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (f"{os.cpu_count()} cores ({cpu}), {memory:.0f} GiB, {platform.system()} "
+            f"{platform.release()}, Python {platform.python_version()}")
+
+
+def table(rows: list[dict]) -> str:
+    """A Markdown table of benchmark rows."""
+    lines = ["| benchmark | measure | value | unit | ratio | goal | met |", "|---|---|---:|---|---:|---|---|"]
+    for row in rows:
+        value = row["value"]
+        shown = f"{value:,.0f}" if value >= 100 else f"{value:.3f}"
+        ratio = f"{row['ratio']:.3f}" if "ratio" in row else ""
+        met = {True: "yes", False: "**no**"}.get(row.get("met"), "")
+        lines.append(f"| {row['benchmark']} | {row['measure']} | {shown} | {row['unit']} | {ratio} "
+                     f"| {row.get('goal', '')} | {met} |")
+    return "\n".join(lines)
+
+
+def main(selected: list[str]) -> None:
+    server = InfluxServer(Path(tempfile.mkdtemp(prefix="bench-influxd-"))).start()
+    rows: list[dict] = []
+    try:
+        for name in selected or MODULES:
+            module = importlib.import_module(f"bench.{name}")
+            wants_url = "url" in inspect.signature(module.run).parameters
+            print(f"running {name} ...", file=sys.stderr, flush=True)
+            rows.extend(module.run(server.url) if wants_url else module.run())
+    finally:
+        server.stop()
+    report = (f"# Benchmarks\n\nMeasured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `make bench` on "
+              f"{machine()}; `influxd` {server_version()} on the same machine. Ratios compare "
+              f"measures taken side by side in this one run (best of several repetitions).\n\n"
+              f"{table(rows)}\n")
+    print(report)
+    if not selected:
+        OUTPUT.parent.mkdir(exist_ok=True)
+        OUTPUT.write_text(report + NOTES)
+
+
+def server_version() -> str:
+    import subprocess
+
+    out = subprocess.run(["influxd", "version"], capture_output=True, text=True).stdout.strip()
+    return out.split()[1] if out else "unknown"
+
+
+NOTES = """
+## How to read it
+
+- **ingest**: bars per second from a DataFrame of one-minute bars (5 fields, 2 tags) to stored in
+  `influxd`. The raw POST of pre-serialized lines is the server's ceiling here; the ratio of
+  `InfluxStorage.write` is to that ceiling. The per-row Point loop is the original Flask app's way.
+- **query**: 100,000 stored bars into a typed, UTC-indexed DataFrame, against the raw HTTP time of
+  the same InfluxQL query (CSV bytes only).
+- **fetch parse / fetch parse + write**: a month of 1-minute Alpha Vantage CSV parsed, and parsed
+  plus written, against the ingest ceiling.
+- **cold start**: process start to the first 200 of fetch with the demo provider, against a bare
+  parliament function that imports nothing.
+- **predict**: the original app's Prophet configuration against ours on the same data, and ours
+  end to end against Prophet's bare fit and predict.
+"""
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,44 @@
+"""fetch's own work: parse a month of 1-min Alpha Vantage CSV and write it, against the ceiling."""
+
+from __future__ import annotations
+
+import uuid
+
+import requests
+
+from bench.bench_parse import csv_body, month_of_minutes
+from bench.bench_storage import post_lines, serialized
+from bench.timing import best_of
+from shared.config import InfluxSettings
+from shared.providers.alphavantage import parse_bars
+from shared.schema import PRICES
+from shared.storage import InfluxStorage
+
+
+def run(url: str) -> list[dict]:
+    """Parse + write bars/s and the raw POST ceiling of the same bars, in one run."""
+    storage = InfluxStorage(InfluxSettings(url=url, timeout_seconds=120))
+    body = csv_body(month_of_minutes())
+    parsed = parse_bars(body, "1min").assign(symbol="IBM", interval="1min")
+    lines = serialized(storage, parsed)
+    session = requests.Session()
+    db = {"name": ""}
+
+    def fresh() -> None:
+        db["name"] = f"bench_{uuid.uuid4().hex[:8]}"
+        storage.create_bucket(db["name"])
+
+    def parse_and_write() -> None:
+        bars = parse_bars(body, "1min")
+        storage.write(db["name"], bars.assign(symbol="IBM", interval="1min"), PRICES)
+
+    ceiling = best_of(lambda: post_lines(session, url, db["name"], lines), fresh, repeats=5)
+    ours = best_of(parse_and_write, fresh, repeats=5)
+    count = len(parsed)
+    return [
+        {"benchmark": "fetch parse + write", "measure": f"raw POST of the same {count:,} bars (ceiling)",
+         "value": count / ceiling, "unit": "bars/s", "ratio": 1.0},
+        {"benchmark": "fetch parse + write", "measure": "parse CSV + InfluxStorage.write",
+         "value": count / ours, "unit": "bars/s", "ratio": ceiling / ours, "goal": ">= 0.5 of ceiling",
+         "met": ceiling / ours >= 0.5},
+    ]

@@ -1,0 +1,27 @@
+"""chart: a PNG of a stock's recent closes with its latest forecast and band (GET or POST)."""
+
+from __future__ import annotations
+
+from shared import validation
+from shared.charts import MAX_SIZE, MIN_SIZE, chart_png
+from shared.handler import FunctionSpec, Reply, Services
+from shared.invocation import Invocation
+
+
+def run(invocation: Invocation, services: Services) -> Reply:
+    fields = invocation.fields
+    symbol = validation.symbol(fields)
+    png = chart_png(
+        services.storage,
+        symbol=symbol,
+        bucket=validation.bucket(fields),
+        target=validation.bucket(fields, "target", default="forecasts"),
+        interval=validation.interval(fields),
+        points=validation.integer(fields, "points", 120, 2, 5_000),
+        width=validation.integer(fields, "width", 800, MIN_SIZE[0], MAX_SIZE[0]),
+        height=validation.integer(fields, "height", 400, MIN_SIZE[1], MAX_SIZE[1]),
+    )
+    return Reply(symbol=symbol, content=png, content_type="image/png")
+
+
+SPEC = FunctionSpec("chart", run)
