@@ -40,7 +40,7 @@ bench: install ## benchmarks, side by side; writes docs/benchmarks.md
 	$(PY) -m bench
 
 tick: $(STAMP) ## fire the PingSource of a running `make run` now
-	$(PY) -m localstack.run --tick
+	$(PY) -m localstack.mesh fire
 
 deploy: ## build the image with func and apply knative/ to the current kube context
 	func build --image $(IMAGE)
