@@ -42,9 +42,9 @@ bench: install ## benchmarks, side by side; writes docs/benchmarks.md
 tick: $(STAMP) ## fire the PingSource of a running `make run` now
 	$(PY) -m localstack.mesh fire
 
-deploy: ## build the image with func and apply knative/ to the current kube context
-	func build --image $(IMAGE)
-	kubectl apply -k knative/
+deploy: ## build (and push) the image with func, then apply knative/ with that image
+	func build --image $(IMAGE) $(if $(filter-out stocks-manager,$(IMAGE)),--push)
+	kubectl kustomize knative/ | sed 's#image: stocks-manager:latest#image: $(IMAGE)#' | kubectl apply -f -
 
 clean:
 	rm -rf .stocks
