@@ -1,0 +1,84 @@
+"""Bar calendars: the timestamps that follow a history, recent training windows, model time axes.
+
+Daily bars sit at 00:00 UTC of business days. Intraday bars start on a grid from 09:30 to 16:00
+America/New_York on business days; the grid is laid out in New York time, so DST is handled.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+DAILY = "daily"
+MARKET_TZ = "America/New_York"
+SESSION_OPEN = pd.Timedelta(hours=9, minutes=30)
+SESSION = pd.Timedelta(hours=6, minutes=30)
+AXIS_ORIGIN = pd.Timestamp("2000-01-03")  # a Monday: day 0 of the trading-time axis
+DAILY_WINDOW = 1260  # bars: five years of trading days
+INTRADAY_WINDOW = 800  # bars, rounded up to whole trading days ...
+INTRADAY_DAYS = (3, 60)  # ... but never fewer or more trading days than these
+
+
+def bar_minutes(interval: str) -> int:
+    """Minutes between intraday bars ('5min' -> 5)."""
+    return int(interval.removesuffix("min"))
+
+
+def bars_per_session(interval: str) -> int:
+    """Intraday bars in one 09:30-16:00 session (a last, shorter bar counts)."""
+    return math.ceil(SESSION / pd.Timedelta(minutes=bar_minutes(interval)))
+
+
+def future_times(last: pd.Timestamp, interval: str, horizon: int) -> pd.DatetimeIndex:
+    """The `horizon` bar timestamps after `last` (UTC, named "time").
+
+    Daily: the next business days at 00:00 UTC. Intraday: the session grid continued after the
+    last bar, skipping nights and weekends.
+    """
+    if interval == DAILY:
+        start = last.tz_convert("UTC").normalize() + pd.offsets.BDay()
+        return pd.bdate_range(start, periods=horizon, name="time")
+    per_day = bars_per_session(interval)
+    days = pd.bdate_range(last.tz_convert(MARKET_TZ).date(), periods=horizon // per_day + 2)
+    slots = SESSION_OPEN + pd.to_timedelta(np.arange(per_day) * bar_minutes(interval), unit="min")
+    wall = pd.DatetimeIndex((days.to_numpy()[:, None] + slots.to_numpy()[None, :]).ravel())
+    times = wall.tz_localize(MARKET_TZ).tz_convert("UTC")
+    return times[times > last][:horizon].rename("time")
+
+
+def training_window(series: pd.Series, interval: str, horizon: int) -> pd.Series:
+    """The recent part of `series` a model is fitted on, at least four horizons long.
+
+    Daily: the last five years of bars. Intraday: the last whole trading days holding about
+    800 bars, between 3 and 60 days.
+    """
+    if interval == DAILY:
+        return series.iloc[-max(DAILY_WINDOW, 4 * horizon) :]
+    wanted = math.ceil(max(INTRADAY_WINDOW, 4 * horizon) / bars_per_session(interval))
+    days = min(max(wanted, INTRADAY_DAYS[0]), INTRADAY_DAYS[1])
+    dates = series.index.tz_convert(MARKET_TZ).normalize()
+    first = dates.unique()[-days:][0]
+    return series[dates >= first]
+
+
+def model_times(times: pd.DatetimeIndex, interval: str) -> pd.DatetimeIndex:
+    """Naive timestamps for a model that needs them (Prophet).
+
+    Daily: UTC wall time. Intraday: a gap-free trading-time axis on which each session lasts one
+    day (09:30 is the start of a day, 16:00 its end) and trading days follow each other with no
+    nights, weekends or holidays between them, so a period of 1 day is the intraday pattern.
+    """
+    if interval == DAILY:
+        return times.tz_convert("UTC").tz_localize(None)
+    wall = times.tz_convert(MARKET_TZ).tz_localize(None)
+    dates = wall.normalize()
+    day = np.busday_count(AXIS_ORIGIN.date(), dates.to_numpy().astype("datetime64[D]"))
+    fraction = (wall - dates - SESSION_OPEN) / SESSION
+    return AXIS_ORIGIN + pd.to_timedelta(day + fraction.to_numpy(), unit="D")
+
+
+def sessions(times: pd.DatetimeIndex) -> int:
+    """How many distinct New York trading dates `times` covers."""
+    return times.tz_convert(MARKET_TZ).normalize().nunique()

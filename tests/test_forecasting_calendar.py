@@ -1,0 +1,87 @@
+"""Future bar timestamps, training windows and the trading-time axis (no model fits)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from shared.forecasting import calendar
+
+NEW_YORK = "America/New_York"
+
+
+def session_bars(first_day: str, days: int, minutes: int) -> pd.DatetimeIndex:
+    """UTC starts of every intraday bar on `days` business days from `first_day`."""
+    dates = pd.bdate_range(first_day, periods=days)
+    slots = pd.timedelta_range(start="09:30:00", end="15:59:00", freq=f"{minutes}min")
+    wall = pd.DatetimeIndex((dates.to_numpy()[:, None] + slots.to_numpy()[None, :]).ravel())
+    return wall.tz_localize(NEW_YORK).tz_convert("UTC")
+
+
+def test_daily_future_is_the_next_business_days_at_midnight_utc() -> None:
+    friday = pd.Timestamp("2026-11-27", tz="UTC")
+    times = calendar.future_times(friday, "daily", 6)
+    expected = ["2026-11-30", "2026-12-01", "2026-12-02", "2026-12-03", "2026-12-04", "2026-12-07"]
+    assert list(times) == [pd.Timestamp(day, tz="UTC") for day in expected]
+    assert times.name == "time"
+
+
+def test_intraday_future_skips_the_weekend_and_follows_the_spring_dst_change() -> None:
+    last = pd.Timestamp("2024-03-08 15:55", tz=NEW_YORK).tz_convert("UTC")  # Friday, EST
+    times = calendar.future_times(last, "5min", 2 * 78 + 1)
+    local = times.tz_convert(NEW_YORK)
+    assert times[0] == pd.Timestamp("2024-03-11 13:30", tz="UTC")  # Monday 09:30 EDT
+    assert list(local.normalize().unique().strftime("%a %d")) == ["Mon 11", "Tue 12", "Wed 13"]
+    assert times.name == "time" and str(times.tz) == "UTC"
+    assert (local.strftime("%H:%M") >= "09:30").all() and (local.strftime("%H:%M") < "16:00").all()
+    assert local[77].strftime("%H:%M") == "15:55" and local[78].strftime("%H:%M") == "09:30"
+
+
+def test_intraday_future_follows_the_autumn_dst_change_and_continues_a_session() -> None:
+    friday_close = pd.Timestamp("2024-11-01 15:30", tz=NEW_YORK).tz_convert("UTC")  # EDT
+    assert list(calendar.future_times(friday_close, "60min", 2)) == [
+        pd.Timestamp("2024-11-04 14:30", tz="UTC"),  # Monday 09:30 EST
+        pd.Timestamp("2024-11-04 15:30", tz="UTC"),
+    ]
+    mid_session = pd.Timestamp("2024-11-05 10:00", tz=NEW_YORK).tz_convert("UTC")
+    assert calendar.future_times(mid_session, "15min", 1)[0] == mid_session + pd.Timedelta("15min")
+
+
+def test_bars_per_session_counts_a_last_short_bar() -> None:
+    assert [calendar.bars_per_session(i) for i in ("1min", "5min", "30min", "60min")] == [
+        390,
+        78,
+        13,
+        7,
+    ]
+
+
+def test_trading_time_axis_has_no_nights_weekends_or_dst_jumps() -> None:
+    bars = session_bars("2024-03-07", 4, 30)  # Thursday to Tuesday, across the DST change
+    axis = calendar.model_times(bars, "30min")
+    steps = np.diff(axis.to_numpy()).astype("timedelta64[s]").astype(np.int64)
+    assert set(steps) == {int(pd.Timedelta(days=1).total_seconds() / 13)}
+    opens = axis[bars.tz_convert(NEW_YORK).strftime("%H:%M") == "09:30"]
+    assert (opens == opens.normalize()).all()  # each session starts at a whole day
+
+
+def test_daily_model_times_are_naive_utc() -> None:
+    days = pd.bdate_range("2026-01-05", periods=3, tz="UTC")
+    assert list(calendar.model_times(days, "daily")) == list(days.tz_localize(None))
+
+
+def test_intraday_training_window_is_whole_recent_trading_days() -> None:
+    bars = session_bars("2024-01-02", 40, 5)
+    series = pd.Series(np.arange(len(bars), dtype=float), index=bars)
+    window = calendar.training_window(series, "5min", 78)
+    assert len(window) == 11 * 78  # 800 bars rounded up to whole days of 78
+    assert window.index[-1] == bars[-1] and calendar.sessions(window.index) == 11
+    assert len(calendar.training_window(series, "5min", 400)) == 21 * 78  # four horizons
+
+
+@pytest.mark.parametrize(("horizon", "expected"), [(30, 1260), (400, 1600)])
+def test_daily_training_window_is_five_years_or_four_horizons(horizon: int, expected: int) -> None:
+    days = pd.bdate_range("2010-01-04", periods=3000, tz="UTC")
+    series = pd.Series(np.zeros(len(days)), index=days)
+    assert len(calendar.training_window(series, "daily", horizon)) == expected
