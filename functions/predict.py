@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from shared import validation
 from shared.events import FETCHED, PREDICTED
+from shared.forecasting import MODELS
 from shared.handler import FunctionSpec, Reply, Services
 from shared.invocation import Invocation
 from shared.prediction import PredictRequest, predict
-
-MODELS = ("prophet", "naive", "drift", "auto")
-
 
 def run(invocation: Invocation, services: Services) -> Reply:
     fields = invocation.fields

@@ -80,6 +80,7 @@ class Settings:
                 alphavantage_url=env.url("ALPHAVANTAGE_URL", ProviderSettings.alphavantage_url),
                 alphavantage_premium=env.flag("ALPHAVANTAGE_PREMIUM", False),
                 daily_limit=env.count("ALPHAVANTAGE_DAILY_LIMIT", default_limit),
+                timeout_seconds=env.seconds("ALPHAVANTAGE_TIMEOUT_SECONDS", ProviderSettings.timeout_seconds),
             ),
             function=env.choice("STOCKS_FUNCTION", FUNCTIONS, None),
             meta_bucket=env.bucket("STOCKS_META_BUCKET", "stocks"),
@@ -131,6 +132,18 @@ class _Env:
         if not value.isdigit():
             raise ConfigError(f"{name} must be a whole number of requests (or 'unlimited'), not {value!r}.")
         return int(value)
+
+    def seconds(self, name: str, default: float) -> float:
+        value = self.text(name)
+        if value is None:
+            return default
+        try:
+            seconds = float(value)
+        except ValueError:
+            seconds = 0.0
+        if not 0 < seconds <= 600:
+            raise ConfigError(f"{name} must be a number of seconds from 0 to 600, not {value!r}.")
+        return seconds
 
     def bucket(self, name: str, default: str) -> str:
         value = self.text(name) or default
