@@ -8,6 +8,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import requests
+from cloudevents.conversion import to_binary
+from cloudevents.http import CloudEvent
 
 from localstack.run import LocalStack
 from shared.config import InfluxSettings
@@ -54,3 +56,10 @@ def count(storage: InfluxStorage, bucket: str, measurement: str, symbol: str) ->
     query = f"SELECT count(*) FROM \"{measurement}\" WHERE \"symbol\" = '{symbol}'"
     series = storage.execute(bucket, query).get("series")
     return int(max(series[0]["values"][0][1:])) if series else 0
+
+
+def publish(stack: LocalStack, event: CloudEvent) -> None:
+    """POST the event to the broker's ingress in binary mode, as any producer would."""
+    headers, body = to_binary(event)
+    response = requests.post(stack.mesh.broker_url(), data=body, headers=headers, timeout=30)
+    assert response.status_code == 202, response.text
