@@ -24,6 +24,13 @@ logger = logging.getLogger("localstack.mesh")
 BrokerKey = tuple[str, str]
 
 
+class _Server(ThreadingHTTPServer):
+    """A threaded HTTP server whose listen backlog takes a burst of producers (the default is 5)."""
+
+    request_queue_size = 1024
+    daemon_threads = True
+
+
 class Ingress:
     """A threaded HTTP server in front of the mesh's brokers and PingSources."""
 
@@ -46,8 +53,7 @@ class Ingress:
 
     def start(self) -> None:
         """Bind the port and serve in a background thread."""
-        self._server = ThreadingHTTPServer((self.host, self.port), self._handler())
-        self._server.daemon_threads = True
+        self._server = _Server((self.host, self.port), self._handler())
         self._thread = threading.Thread(
             target=self._server.serve_forever, args=(0.1,), name="mesh-ingress", daemon=True
         )
