@@ -8,7 +8,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from localstack.ports import free_port, wait_until_up
+from localstack.ports import free_port, terminate, wait_until_up
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,13 +41,7 @@ class FunctionProcess:
 
     def stop(self) -> None:
         """Terminate the process (SIGTERM) and wait for it."""
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        terminate(self.process, timeout=10)
         self.process = None
 
     def kill(self) -> None:

@@ -6,7 +6,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from localstack.ports import free_port, wait_until_up
+from localstack.ports import free_port, terminate, wait_until_up
 
 CONFIG = """\
 reporting-disabled = true
@@ -55,11 +55,5 @@ class InfluxServer:
 
     def stop(self) -> None:
         """Stop the server and wait for it to exit."""
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        terminate(self.process, timeout=15)
         self.process = None

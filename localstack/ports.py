@@ -1,8 +1,9 @@
-"""Free loopback ports and waiting for a server to answer."""
+"""Free loopback ports, waiting for a server to answer, and stopping its process."""
 
 from __future__ import annotations
 
 import socket
+import subprocess
 import time
 
 import requests
@@ -28,3 +29,15 @@ def wait_until_up(url: str, timeout: float = 30.0, alive: callable = lambda: Tru
             pass
         time.sleep(0.05)
     raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
+
+
+def terminate(process: subprocess.Popen | None, timeout: float = 15.0) -> None:
+    """SIGTERM the process, SIGKILL it if it has not exited after `timeout` seconds."""
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

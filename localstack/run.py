@@ -26,7 +26,7 @@ from localstack.functions import ROOT, FunctionProcess
 from localstack.influxd import InfluxServer
 from localstack.mesh.mesh import DEFAULT_PORT as MESH_PORT
 from localstack.mesh.mesh import Mesh
-from localstack.ports import free_port, wait_until_up
+from localstack.ports import free_port, terminate, wait_until_up
 
 DATA = ROOT / ".stocks"
 PORTS = {"fetch": 8081, "predict": 8082, "buckets": 8083, "watchlist": 8084, "chart": 8085,
@@ -129,7 +129,7 @@ class LocalStack:
                "GF_AUTH_ANONYMOUS_ORG_ROLE": "Viewer"}
         log = (self.data / "logs" / "grafana.log").open("ab")
         process = subprocess.Popen(args, env=env, stdout=log, stderr=log)
-        self.stoppers.append(lambda: (process.terminate(), process.wait(timeout=15)))
+        self.stoppers.append(lambda: terminate(process))
         return f"http://127.0.0.1:{port}/"
 
 
