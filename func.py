@@ -1,4 +1,4 @@
-"""Entry point of the one image: parliament calls `main(context)`; STOCKS_FUNCTION picks the function.
+"""Entry point of the image: parliament calls `main(context)`; STOCKS_FUNCTION picks the function.
 
 Configuration is read and checked here, at import, so a misconfigured function fails at start.
 """

@@ -1,4 +1,4 @@
-"""`make bench`: every benchmark side by side in one run, printed and written to docs/benchmarks.md."""
+"""`make bench`: all benchmarks side by side, written to docs/benchmarks.md."""
 
 from __future__ import annotations
 
@@ -21,26 +21,35 @@ def machine() -> str:
     """One line describing where the numbers come from."""
     cpu = platform.processor() or platform.machine()
     try:
-        model = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
-                     if line.startswith("model name"))
+        with open("/proc/cpuinfo") as info:
+            model = next(
+                line.split(":", 1)[1].strip() for line in info if line.startswith("model name")
+            )
         cpu = model
     except (OSError, StopIteration):
         pass
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return (f"{os.cpu_count()} cores ({cpu}), {memory:.0f} GiB, {platform.system()} "
-            f"{platform.release()}, Python {platform.python_version()}")
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {memory:.0f} GiB, {platform.system()} "
+        f"{platform.release()}, Python {platform.python_version()}"
+    )
 
 
 def table(rows: list[dict]) -> str:
     """A Markdown table of benchmark rows."""
-    lines = ["| benchmark | measure | value | unit | ratio | goal | met |", "|---|---|---:|---|---:|---|---|"]
+    lines = [
+        "| benchmark | measure | value | unit | ratio | goal | met |",
+        "|---|---|---:|---|---:|---|---|",
+    ]
     for row in rows:
         value = row["value"]
         shown = f"{value:,.0f}" if value >= 100 else f"{value:.3f}"
         ratio = f"{row['ratio']:.3f}" if "ratio" in row else ""
         met = {True: "yes", False: "**no**"}.get(row.get("met"), "")
-        lines.append(f"| {row['benchmark']} | {row['measure']} | {shown} | {row['unit']} | {ratio} "
-                     f"| {row.get('goal', '')} | {met} |")
+        lines.append(
+            f"| {row['benchmark']} | {row['measure']} | {shown} | {row['unit']} | {ratio} "
+            f"| {row.get('goal', '')} | {met} |"
+        )
     return "\n".join(lines)
 
 
@@ -55,10 +64,12 @@ def main(selected: list[str]) -> None:
             rows.extend(module.run(server.url) if wants_url else module.run())
     finally:
         server.stop()
-    report = (f"# Benchmarks\n\nMeasured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `make bench` on "
-              f"{machine()}; `influxd` {server_version()} on the same machine. Ratios compare "
-              f"measures taken side by side in this one run (best of several repetitions).\n\n"
-              f"{table(rows)}\n")
+    report = (
+        f"# Benchmarks\n\nMeasured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `make bench` on "
+        f"{machine()}; `influxd` {server_version()} on the same machine. Ratios compare "
+        f"measures taken side by side in this one run (best of several repetitions).\n\n"
+        f"{table(rows)}\n"
+    )
     print(report)
     if not selected:
         OUTPUT.parent.mkdir(exist_ok=True)

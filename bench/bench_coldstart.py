@@ -24,8 +24,9 @@ BARE_SERVER = (
 
 def _first_200(command: list[str], url: str, env: dict[str, str]) -> float:
     started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         while True:
             try:
@@ -45,21 +46,48 @@ def run(url: str) -> list[dict]:
     bare_dir = Path(tempfile.mkdtemp())
     (bare_dir / "func.py").write_text(BARE_FUNC)
     (bare_dir / "serve.py").write_text(BARE_SERVER)
-    env = {**os.environ, "INFLUX_URL": url, "STOCKS_PROVIDER": "demo", "STOCKS_FUNCTION": "fetch",
-           "STOCKS_META_BUCKET": "bench_cold", "HOST": "127.0.0.1"}
+    env = {
+        **os.environ,
+        "INFLUX_URL": url,
+        "STOCKS_PROVIDER": "demo",
+        "STOCKS_FUNCTION": "fetch",
+        "STOCKS_META_BUCKET": "bench_cold",
+        "HOST": "127.0.0.1",
+    }
     bare, fetch = [], []
     for attempt in range(REPEATS):
         port = free_port()
-        bare.append(_first_200([sys.executable, str(bare_dir / "serve.py"), str(bare_dir), str(port)],
-                               f"http://127.0.0.1:{port}/", env))
+        bare.append(
+            _first_200(
+                [sys.executable, str(bare_dir / "serve.py"), str(bare_dir), str(port)],
+                f"http://127.0.0.1:{port}/",
+                env,
+            )
+        )
         port = free_port()
-        fetch.append(_first_200([sys.executable, "-m", "shared.server"],
-                                f"http://127.0.0.1:{port}/?symbol=COLD{attempt}&bucket=bench_cold",
-                                {**env, "PORT": str(port)}))
+        fetch.append(
+            _first_200(
+                [sys.executable, "-m", "shared.server"],
+                f"http://127.0.0.1:{port}/?symbol=COLD{attempt}&bucket=bench_cold",
+                {**env, "PORT": str(port)},
+            )
+        )
     ratio = min(fetch) / min(bare)
     return [
-        {"benchmark": "cold start", "measure": "bare parliament function, start to first 200",
-         "value": min(bare), "unit": "s", "ratio": 1.0},
-        {"benchmark": "cold start", "measure": "fetch (demo, 10 years of daily bars), start to first 200",
-         "value": min(fetch), "unit": "s", "ratio": ratio, "goal": "<= 1.5x bare", "met": ratio <= 1.5},
+        {
+            "benchmark": "cold start",
+            "measure": "bare parliament function, start to first 200",
+            "value": min(bare),
+            "unit": "s",
+            "ratio": 1.0,
+        },
+        {
+            "benchmark": "cold start",
+            "measure": "fetch (demo, 10 years of daily bars), start to first 200",
+            "value": min(fetch),
+            "unit": "s",
+            "ratio": ratio,
+            "goal": "<= 1.5x bare",
+            "met": ratio <= 1.5,
+        },
     ]

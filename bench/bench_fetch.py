@@ -36,9 +36,20 @@ def run(url: str) -> list[dict]:
     ours = best_of(parse_and_write, fresh, repeats=5)
     count = len(parsed)
     return [
-        {"benchmark": "fetch parse + write", "measure": f"raw POST of the same {count:,} bars (ceiling)",
-         "value": count / ceiling, "unit": "bars/s", "ratio": 1.0},
-        {"benchmark": "fetch parse + write", "measure": "parse CSV + InfluxStorage.write",
-         "value": count / ours, "unit": "bars/s", "ratio": ceiling / ours, "goal": ">= 0.5 of ceiling",
-         "met": ceiling / ours >= 0.5},
+        {
+            "benchmark": "fetch parse + write",
+            "measure": f"raw POST of the same {count:,} bars (ceiling)",
+            "value": count / ceiling,
+            "unit": "bars/s",
+            "ratio": 1.0,
+        },
+        {
+            "benchmark": "fetch parse + write",
+            "measure": "parse CSV + InfluxStorage.write",
+            "value": count / ours,
+            "unit": "bars/s",
+            "ratio": ceiling / ours,
+            "goal": ">= 0.5 of ceiling",
+            "met": ceiling / ours >= 0.5,
+        },
     ]

@@ -99,11 +99,14 @@ def daily_rows(url: str) -> list[dict]:
     history = pd.Series(100 + np.cumsum(np.random.default_rng(5).normal(0.05, 1, DAILY_BARS)), days)
     storage = InfluxStorage(InfluxSettings(url=url, timeout_seconds=120))
     storage.create_bucket("bench_predict")
-    prices = pd.DataFrame({"symbol": "DAILY", "interval": "daily", "close": history.to_numpy()},
-                          index=pd.DatetimeIndex(days, name="time"))
+    prices = pd.DataFrame(
+        {"symbol": "DAILY", "interval": "daily", "close": history.to_numpy()},
+        index=pd.DatetimeIndex(days, name="time"),
+    )
     storage.write("bench_predict", prices, PRICES)
-    request = PredictRequest("DAILY", "bench_predict", "bench_predict", "daily", "close",
-                             DAILY_HORIZON, "prophet", 0.8)
+    request = PredictRequest(
+        "DAILY", "bench_predict", "bench_predict", "daily", "close", DAILY_HORIZON, "prophet", 0.8
+    )
     frame = pd.DataFrame({"ds": days.tz_localize(None), "y": history.to_numpy()})
     future = calendar.future_times(days[-1], "daily", DAILY_HORIZON).tz_localize(None)
 

@@ -1,4 +1,4 @@
-"""Storage: ingest bars/s against the raw server ceiling and a per-row Point loop; query overhead."""
+"""Storage: ingest bars/s against the server ceiling and a per-row Point loop; query overhead."""
 
 from __future__ import annotations
 
@@ -22,19 +22,32 @@ def bars(count: int = BARS, symbol: str = "BENCH", interval: str = "1min") -> pd
     """`count` one-minute bars of one symbol, as fetch writes them."""
     rng = np.random.default_rng(7)
     close = 100 * np.exp(np.cumsum(rng.normal(0, 0.001, count)))
-    index = pd.DatetimeIndex(pd.date_range("2020-01-01", periods=count, freq="min", tz="UTC"), name="time")
+    index = pd.DatetimeIndex(
+        pd.date_range("2020-01-01", periods=count, freq="min", tz="UTC"), name="time"
+    )
     return pd.DataFrame(
-        {"symbol": symbol, "interval": interval, "open": close, "high": close * 1.001,
-         "low": close * 0.999, "close": close, "volume": rng.integers(1_000, 100_000, count)},
+        {
+            "symbol": symbol,
+            "interval": interval,
+            "open": close,
+            "high": close * 1.001,
+            "low": close * 0.999,
+            "close": close,
+            "volume": rng.integers(1_000, 100_000, count),
+        },
         index=index,
     )
 
 
-def post_lines(session: requests.Session, url: str, db: str, lines: list[str], precision: str = "s") -> None:
+def post_lines(
+    session: requests.Session, url: str, db: str, lines: list[str], precision: str = "s"
+) -> None:
     """POST ready lines in the same batches the storage uses, uncompressed."""
     for start in range(0, len(lines), BATCH_LINES):
-        body = "\n".join(lines[start:start + BATCH_LINES]).encode()
-        session.post(f"{url}/write", params={"db": db, "precision": precision}, data=body).raise_for_status()
+        body = "\n".join(lines[start : start + BATCH_LINES]).encode()
+        session.post(
+            f"{url}/write", params={"db": db, "precision": precision}, data=body
+        ).raise_for_status()
 
 
 def point_lines(frame: pd.DataFrame) -> list[str]:
@@ -42,15 +55,24 @@ def point_lines(frame: pd.DataFrame) -> list[str]:
     lines = []
     for moment, row in frame.iterrows():
         for field in ("open", "high", "low", "close", "volume"):
-            point = (Point("prices").tag("symbol", row["symbol"]).tag("interval", row["interval"])
-                     .field(field, row[field]).time(moment))
+            point = (
+                Point("prices")
+                .tag("symbol", row["symbol"])
+                .tag("interval", row["interval"])
+                .field(field, row[field])
+                .time(moment)
+            )
             lines.append(point.to_line_protocol())
     return lines
 
 
 def serialized(storage: InfluxStorage, frame: pd.DataFrame) -> list[str]:
     """The frame as line protocol, by the storage's own serializer."""
-    return [line for chunk in storage.line_batches(frame, PRICES, "s") for line in chunk.decode().split("\n")]
+    return [
+        line
+        for chunk in storage.line_batches(frame, PRICES, "s")
+        for line in chunk.decode().split("\n")
+    ]
 
 
 def run(url: str) -> list[dict]:
@@ -71,25 +93,64 @@ def run(url: str) -> list[dict]:
     per_row = best_of(lambda: post_lines(session, url, db["name"], point_lines(few), "ns"), fresh)
     serializer = best_of(lambda: serialized(storage, frame))
 
-    query = "SELECT * FROM \"prices\" WHERE \"symbol\" = 'BENCH'"
-    raw_query = best_of(lambda: session.post(
-        f"{url}/query", params={"db": db["name"], "epoch": "ms"}, data={"q": query},
-        headers={"Accept": "application/csv"}).content)
+    query = 'SELECT * FROM "prices" WHERE "symbol" = \'BENCH\''
+    raw_query = best_of(
+        lambda: (
+            session.post(
+                f"{url}/query",
+                params={"db": db["name"], "epoch": "ms"},
+                data={"q": query},
+                headers={"Accept": "application/csv"},
+            ).content
+        )
+    )
     framed = best_of(lambda: storage.query(db["name"], query, PRICES))
     ceiling = BARS / raw
     return [
-        {"benchmark": "ingest", "measure": "raw POST of pre-serialized lines (server ceiling)",
-         "value": ceiling, "unit": "bars/s", "ratio": 1.0},
-        {"benchmark": "ingest", "measure": "InfluxStorage.write: serializer + gzip + POST",
-         "value": BARS / ours, "unit": "bars/s", "ratio": raw / ours, "goal": ">= 0.6 of ceiling",
-         "met": raw / ours >= 0.6},
-        {"benchmark": "ingest", "measure": f"original per-row Point loop ({PER_ROW_BARS:,} bars)",
-         "value": PER_ROW_BARS / per_row, "unit": "bars/s", "ratio": PER_ROW_BARS / per_row / ceiling},
-        {"benchmark": "ingest", "measure": "DataFrame serializer alone", "value": BARS / serializer,
-         "unit": "bars/s", "ratio": BARS / serializer / ceiling},
-        {"benchmark": "query", "measure": f"raw HTTP CSV of {BARS:,} bars", "value": raw_query,
-         "unit": "s", "ratio": 1.0},
-        {"benchmark": "query", "measure": f"InfluxStorage.query into a typed DataFrame ({BARS:,} bars)",
-         "value": framed, "unit": "s", "ratio": framed / raw_query, "goal": "<= 1.5x raw",
-         "met": framed / raw_query <= 1.5},
+        {
+            "benchmark": "ingest",
+            "measure": "raw POST of pre-serialized lines (server ceiling)",
+            "value": ceiling,
+            "unit": "bars/s",
+            "ratio": 1.0,
+        },
+        {
+            "benchmark": "ingest",
+            "measure": "InfluxStorage.write: serializer + gzip + POST",
+            "value": BARS / ours,
+            "unit": "bars/s",
+            "ratio": raw / ours,
+            "goal": ">= 0.6 of ceiling",
+            "met": raw / ours >= 0.6,
+        },
+        {
+            "benchmark": "ingest",
+            "measure": f"original per-row Point loop ({PER_ROW_BARS:,} bars)",
+            "value": PER_ROW_BARS / per_row,
+            "unit": "bars/s",
+            "ratio": PER_ROW_BARS / per_row / ceiling,
+        },
+        {
+            "benchmark": "ingest",
+            "measure": "DataFrame serializer alone",
+            "value": BARS / serializer,
+            "unit": "bars/s",
+            "ratio": BARS / serializer / ceiling,
+        },
+        {
+            "benchmark": "query",
+            "measure": f"raw HTTP CSV of {BARS:,} bars",
+            "value": raw_query,
+            "unit": "s",
+            "ratio": 1.0,
+        },
+        {
+            "benchmark": "query",
+            "measure": f"InfluxStorage.query into a typed DataFrame ({BARS:,} bars)",
+            "value": framed,
+            "unit": "s",
+            "ratio": framed / raw_query,
+            "goal": "<= 1.5x raw",
+            "met": framed / raw_query <= 1.5,
+        },
     ]

@@ -8,8 +8,9 @@ from collections.abc import Callable
 REPEATS = 3
 
 
-def best_of(action: Callable[[], object], setup: Callable[[], object] = lambda: None,
-            repeats: int = REPEATS) -> float:
+def best_of(
+    action: Callable[[], object], setup: Callable[[], object] = lambda: None, repeats: int = REPEATS
+) -> float:
     """The shortest of `repeats` timed runs of `action`, in seconds."""
     times = []
     for _ in range(repeats):

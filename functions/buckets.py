@@ -1,4 +1,4 @@
-"""list-buckets: GET lists what storage holds; POST `name` creates a bucket (201, or 200 if it exists)."""
+"""list-buckets: GET lists the buckets; POST `name` creates a bucket (201, 200 if it exists)."""
 
 from __future__ import annotations
 

@@ -19,5 +19,6 @@ def run(invocation: Invocation, services: Services) -> Reply:
     return Reply(result, symbol=symbol, points=result["points"])
 
 
-SPEC = FunctionSpec("fetch", run, accepts=frozenset({FETCH_REQUESTED}), reply_type=FETCHED,
-                    records_runs=True)
+SPEC = FunctionSpec(
+    "fetch", run, accepts=frozenset({FETCH_REQUESTED}), reply_type=FETCHED, records_runs=True
+)

@@ -9,6 +9,7 @@ from shared.handler import FunctionSpec, Reply, Services
 from shared.invocation import Invocation
 from shared.prediction import PredictRequest, predict
 
+
 def run(invocation: Invocation, services: Services) -> Reply:
     fields = invocation.fields
     request = PredictRequest(
@@ -25,5 +26,6 @@ def run(invocation: Invocation, services: Services) -> Reply:
     return Reply(result, symbol=request.symbol, points=result["points"])
 
 
-SPEC = FunctionSpec("predict", run, accepts=frozenset({FETCHED}), reply_type=PREDICTED,
-                    records_runs=True)
+SPEC = FunctionSpec(
+    "predict", run, accepts=frozenset({FETCHED}), reply_type=PREDICTED, records_runs=True
+)

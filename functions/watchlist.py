@@ -1,4 +1,4 @@
-"""watchlist: GET lists tracked stocks; POST tracks or untracks one; a PingSource tick fans out fetches."""
+"""watchlist: GET lists tracked stocks; POST tracks or untracks one; a tick fans out fetches."""
 
 from __future__ import annotations
 
@@ -36,7 +36,9 @@ def _listing(watchlist: Watchlist, symbol: str | None = None) -> Reply:
 def _tick(invocation: Invocation, services: Services, watchlist: Watchlist) -> Reply:
     sink = services.settings.k_sink
     if not sink:
-        raise SinkMissing("K_SINK is not set: the SinkBinding that gives watchlist its sink is missing.")
+        raise SinkMissing(
+            "K_SINK is not set: the SinkBinding that gives watchlist its sink is missing."
+        )
     event = invocation.event
     tick_time = event.get("time") or event["id"]
     plan = plan_tick(

@@ -16,12 +16,23 @@ ROOT = Path(__file__).resolve().parent.parent
 class FunctionProcess:
     """One function on one loopback port, with its own environment."""
 
-    def __init__(self, name: str, env: Mapping[str, str], port: int | None = None,
-                 log_path: Path | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        env: Mapping[str, str],
+        port: int | None = None,
+        log_path: Path | None = None,
+    ) -> None:
         self.name = name
         self.port = port or free_port()
-        self.env = {**os.environ, **env, "STOCKS_FUNCTION": name, "PORT": str(self.port),
-                    "HOST": "127.0.0.1", "PYTHONUNBUFFERED": "1"}
+        self.env = {
+            **os.environ,
+            **env,
+            "STOCKS_FUNCTION": name,
+            "PORT": str(self.port),
+            "HOST": "127.0.0.1",
+            "PYTHONUNBUFFERED": "1",
+        }
         self.log_path = log_path
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -33,10 +44,15 @@ class FunctionProcess:
         """Start the process and wait for its readiness probe."""
         out = self.log_path.open("ab") if self.log_path else subprocess.DEVNULL
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "shared.server"], cwd=ROOT, env=self.env, stdout=out,
+            [sys.executable, "-m", "shared.server"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=out,
             stderr=subprocess.STDOUT if self.log_path else subprocess.DEVNULL,
         )
-        wait_until_up(f"{self.url}health/readiness", timeout, alive=lambda: self.process.poll() is None)
+        wait_until_up(
+            f"{self.url}health/readiness", timeout, alive=lambda: self.process.poll() is None
+        )
         return self
 
     def stop(self) -> None:

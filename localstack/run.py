@@ -29,14 +29,26 @@ from localstack.mesh.mesh import Mesh
 from localstack.ports import free_port, terminate, wait_until_up
 
 DATA = ROOT / ".stocks"
-PORTS = {"fetch": 8081, "predict": 8082, "buckets": 8083, "watchlist": 8084, "chart": 8085,
-         "deadletters": 8087}
+PORTS = {
+    "fetch": 8081,
+    "predict": 8082,
+    "buckets": 8083,
+    "watchlist": 8084,
+    "chart": 8085,
+    "deadletters": 8087,
+}
 INFLUX_PORT = 8086
 GRAFANA_PORT = 3000
 DEMO_WATCHLIST = ("AAPL", "MSFT", "NVDA")
-PASSED_THROUGH = ("STOCKS_PROVIDER", "ALPHAVANTAGE_API_KEY", "ALPHAVANTAGE_URL", "ALPHAVANTAGE_PREMIUM",
-                  "ALPHAVANTAGE_TIMEOUT_SECONDS",
-                  "ALPHAVANTAGE_DAILY_LIMIT", "STOCKS_META_BUCKET")
+PASSED_THROUGH = (
+    "STOCKS_PROVIDER",
+    "ALPHAVANTAGE_API_KEY",
+    "ALPHAVANTAGE_URL",
+    "ALPHAVANTAGE_PREMIUM",
+    "ALPHAVANTAGE_TIMEOUT_SECONDS",
+    "ALPHAVANTAGE_DAILY_LIMIT",
+    "STOCKS_META_BUCKET",
+)
 
 
 def port_or_free(port: int) -> int:
@@ -70,15 +82,26 @@ class LocalStack:
         ports = {name: port_or_free(port) for name, port in PORTS.items()}
         urls = {name: f"http://127.0.0.1:{port}/" for name, port in ports.items()}
         self.mesh = Mesh.from_manifests(
-            ROOT / "knative", urls, port=port_or_free(MESH_PORT), backoff_scale=self.backoff_scale,
-            dead_letter_file=self.data / "dead-letters.jsonl", schedule_pings=self.schedule_pings,
+            ROOT / "knative",
+            urls,
+            port=port_or_free(MESH_PORT),
+            backoff_scale=self.backoff_scale,
+            dead_letter_file=self.data / "dead-letters.jsonl",
+            schedule_pings=self.schedule_pings,
         )
         sinks = self.mesh.sink_bindings()
-        base = {"INFLUX_URL": self.influx.url, **{k: os.environ[k] for k in PASSED_THROUGH if k in os.environ}}
+        base = {
+            "INFLUX_URL": self.influx.url,
+            **{k: os.environ[k] for k in PASSED_THROUGH if k in os.environ},
+        }
         for name, port in ports.items():
             extra = {"K_SINK": sinks[name]} if name in sinks else {}
-            process = FunctionProcess(name, {**base, **extra, **(env or {})}, port,
-                                      log_path=self.data / "logs" / f"{name}.log")
+            process = FunctionProcess(
+                name,
+                {**base, **extra, **(env or {})},
+                port,
+                log_path=self.data / "logs" / f"{name}.log",
+            )
             self.functions[name] = process
             self.stoppers.append(process.stop)
         threads = [threading.Thread(target=p.start) for p in self.functions.values()]
@@ -118,15 +141,28 @@ class LocalStack:
         if binary is None:
             return None
         port = port_or_free(GRAFANA_PORT)
-        home = next((p for p in ("/usr/share/grafana", "/usr/local/share/grafana") if Path(p).exists()), None)
-        args = [binary] + (["server"] if binary.endswith("grafana") else []) + (
-            ["--homepath", home] if home else [])
-        env = {**os.environ, "INFLUX_URL": self.influx.url, "INFLUX_TOKEN": "",
-               "STOCKS_META_BUCKET": os.environ.get("STOCKS_META_BUCKET", "stocks"),
-               "STOCKS_FORECAST_BUCKET": "forecasts", "GF_PATHS_PROVISIONING": str(ROOT / "knative/grafana"),
-               "GF_PATHS_DATA": str(self.data / "grafana"), "GF_SERVER_HTTP_PORT": str(port),
-               "GF_SERVER_HTTP_ADDR": "127.0.0.1", "GF_AUTH_ANONYMOUS_ENABLED": "true",
-               "GF_AUTH_ANONYMOUS_ORG_ROLE": "Viewer"}
+        home = next(
+            (p for p in ("/usr/share/grafana", "/usr/local/share/grafana") if Path(p).exists()),
+            None,
+        )
+        args = (
+            [binary]
+            + (["server"] if binary.endswith("grafana") else [])
+            + (["--homepath", home] if home else [])
+        )
+        env = {
+            **os.environ,
+            "INFLUX_URL": self.influx.url,
+            "INFLUX_TOKEN": "",
+            "STOCKS_META_BUCKET": os.environ.get("STOCKS_META_BUCKET", "stocks"),
+            "STOCKS_FORECAST_BUCKET": "forecasts",
+            "GF_PATHS_PROVISIONING": str(ROOT / "knative/grafana"),
+            "GF_PATHS_DATA": str(self.data / "grafana"),
+            "GF_SERVER_HTTP_PORT": str(port),
+            "GF_SERVER_HTTP_ADDR": "127.0.0.1",
+            "GF_AUTH_ANONYMOUS_ENABLED": "true",
+            "GF_AUTH_ANONYMOUS_ORG_ROLE": "Viewer",
+        }
         log = (self.data / "logs" / "grafana.log").open("ab")
         process = subprocess.Popen(args, env=env, stdout=log, stderr=log)
         self.stoppers.append(lambda: terminate(process))
@@ -135,23 +171,31 @@ class LocalStack:
 
 def banner(stack: LocalStack, symbols: list[str]) -> str:
     """What is running where, and what to try next."""
-    lines = ["", "Stocks Manager is running (demo provider unless ALPHAVANTAGE_API_KEY is set).",
-             f"  InfluxDB     {stack.influx.url}   (data in {stack.data})"]
+    lines = [
+        "",
+        "Stocks Manager is running (demo provider unless ALPHAVANTAGE_API_KEY is set).",
+        f"  InfluxDB     {stack.influx.url}   (data in {stack.data})",
+    ]
     lines += [f"  {name:<12} {process.url}" for name, process in stack.functions.items()]
-    lines.append(f"  event mesh   {stack.mesh.url}   (dead letters: {stack.data / 'dead-letters.jsonl'})")
-    lines.append(f"  Grafana      {stack.grafana_url}" if stack.grafana_url else
-                 "  Grafana      not installed: install Grafana (grafana.com/grafana/download) and "
-                 "run `make run` again to get the Stocks and Pipeline dashboards.")
+    lines.append(
+        f"  event mesh   {stack.mesh.url}   (dead letters: {stack.data / 'dead-letters.jsonl'})"
+    )
+    lines.append(
+        f"  Grafana      {stack.grafana_url}"
+        if stack.grafana_url
+        else "  Grafana      not installed: install Grafana (grafana.com/grafana/download) and "
+        "run `make run` again to get the Stocks and Pipeline dashboards."
+    )
     fetch, predict, chart = (stack.functions[n].url for n in ("fetch", "predict", "chart"))
     lines += [
-        f"Tracking {', '.join(symbols)}; a tick was fired, so prices and forecasts arrive within a minute.",
+        f"Tracking {', '.join(symbols)}; a tick was fired: prices and forecasts in a minute.",
         "Try:",
         f"  curl -s '{stack.functions['buckets'].url}'",
         f"  curl -s '{stack.functions['watchlist'].url}' -d '{{\"symbol\": \"IBM\"}}'",
         f"  curl -s '{fetch}?symbol=IBM'",
-        f"  curl -s '{predict}' -d '{{\"symbol\": \"IBM\", \"model\": \"auto\", \"bucket\": \"stocks\"}}'",
+        f'  curl -s \'{predict}\' -d \'{{"symbol": "IBM", "model": "auto", "bucket": "stocks"}}\'',
         f"  curl -s -o ibm.png '{chart}?symbol=IBM'",
-        f"  make tick    # fire the PingSource now (python -m localstack.mesh fire --url {stack.mesh.url})",
+        f"  make tick    # fire the PingSource now (mesh at {stack.mesh.url})",
         f"Function logs: {stack.data / 'logs'}. Ctrl-C stops everything.",
     ]
     return "\n".join(lines)

@@ -1,1 +1,1 @@
-"""Code the Stocks Manager functions share: configuration, storage, providers, forecasting, events."""
+"""Code the functions share: configuration, storage, providers, forecasting, events."""

@@ -25,12 +25,15 @@ def describe_buckets(storage: InfluxStorage) -> list[dict[str, Any]]:
     for name in names:
         for measurement, field in DATA_MEASUREMENTS.items():
             source = f"{ident(name)}..{ident(measurement)}"
-            statements.append(f'SHOW TAG VALUES ON {ident(name)} FROM {ident(measurement)} WITH KEY = "symbol"')
+            statements.append(
+                f'SHOW TAG VALUES ON {ident(name)} FROM {ident(measurement)} WITH KEY = "symbol"'
+            )
             statements.append(f"SELECT last({ident(field)}) FROM {source}")
     results = storage.execute_many(statements)
     per_bucket = 2 * len(DATA_MEASUREMENTS)
     return [
-        _describe(name, results[i * per_bucket:(i + 1) * per_bucket]) for i, name in enumerate(names)
+        _describe(name, results[i * per_bucket : (i + 1) * per_bucket])
+        for i, name in enumerate(names)
     ]
 
 
@@ -46,5 +49,9 @@ def _describe(name: str, results: list[dict[str, Any]]) -> dict[str, Any]:
                     symbols.add(record["value"])
                 elif "time" in record:
                     newest.append(record["time"])
-    latest = pd.Timestamp(max(newest), unit="ms", tz="UTC").isoformat().replace("+00:00", "Z") if newest else None
+    latest = (
+        pd.Timestamp(max(newest), unit="ms", tz="UTC").isoformat().replace("+00:00", "Z")
+        if newest
+        else None
+    )
     return {"name": name, "symbols": sorted(symbols), "newest": latest}

@@ -108,20 +108,35 @@ def _naive_utc(index: pd.Index) -> pd.DatetimeIndex:
     return times
 
 
-def chart_png(storage: InfluxStorage, symbol: str, bucket: str, target: str, interval: str,
-              points: int, width: int, height: int) -> bytes:
+def chart_png(
+    storage: InfluxStorage,
+    symbol: str,
+    bucket: str,
+    target: str,
+    interval: str,
+    points: int,
+    width: int,
+    height: int,
+) -> bytes:
     """The chart of a stored symbol: its last `points` closes and its latest forecast."""
     tags = tags_equal(symbol=symbol, interval=interval)
     history = storage.query(
-        bucket, f'SELECT "close" FROM "prices" WHERE {tags} ORDER BY time DESC LIMIT {points}', PRICES
+        bucket,
+        f'SELECT "close" FROM "prices" WHERE {tags} ORDER BY time DESC LIMIT {points}',
+        PRICES,
     )
     if history.empty:
         raise Unprocessable(f"There are no {interval} prices for {symbol} in bucket {bucket!r}.")
     try:
         forecast = storage.query(
-            target, f"SELECT * FROM \"forecast\" WHERE {tags} AND \"field\" = 'close'", FORECAST
+            target, f'SELECT * FROM "forecast" WHERE {tags} AND "field" = \'close\'', FORECAST
         )
     except BucketNotFound:
         forecast = None
-    return render_chart(history.sort_index(), forecast if forecast is not None and len(forecast) else None,
-                        symbol, width, height)
+    return render_chart(
+        history.sort_index(),
+        forecast if forecast is not None and len(forecast) else None,
+        symbol,
+        width,
+        height,
+    )

@@ -80,7 +80,9 @@ class Settings:
                 alphavantage_url=env.url("ALPHAVANTAGE_URL", ProviderSettings.alphavantage_url),
                 alphavantage_premium=env.flag("ALPHAVANTAGE_PREMIUM", False),
                 daily_limit=env.count("ALPHAVANTAGE_DAILY_LIMIT", default_limit),
-                timeout_seconds=env.seconds("ALPHAVANTAGE_TIMEOUT_SECONDS", ProviderSettings.timeout_seconds),
+                timeout_seconds=env.seconds(
+                    "ALPHAVANTAGE_TIMEOUT_SECONDS", ProviderSettings.timeout_seconds
+                ),
             ),
             function=env.choice("STOCKS_FUNCTION", FUNCTIONS, None),
             meta_bucket=env.bucket("STOCKS_META_BUCKET", "stocks"),
@@ -112,7 +114,9 @@ class _Env:
             return default
         parsed = urlparse(value)
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
-            raise ConfigError(f"{name} must be an http(s) URL such as http://host:port, not {value!r}.")
+            raise ConfigError(
+                f"{name} must be an http(s) URL such as http://host:port, not {value!r}."
+            )
         return value.rstrip("/") if name != "K_SINK" else value
 
     def flag(self, name: str, default: bool) -> bool:
@@ -130,7 +134,9 @@ class _Env:
         if value.lower() in ("unlimited", "none"):
             return None
         if not value.isdigit():
-            raise ConfigError(f"{name} must be a whole number of requests (or 'unlimited'), not {value!r}.")
+            raise ConfigError(
+                f"{name} must be a whole number of requests (or 'unlimited'), not {value!r}."
+            )
         return int(value)
 
     def seconds(self, name: str, default: float) -> float:
@@ -148,5 +154,7 @@ class _Env:
     def bucket(self, name: str, default: str) -> str:
         value = self.text(name) or default
         if not BUCKET_PATTERN.fullmatch(value):
-            raise ConfigError(f"{name} must be 1 to 64 characters of A-Z, a-z, 0-9, '_' and '-', not {value!r}.")
+            raise ConfigError(
+                f"{name} must be 1 to 64 characters of A-Z, a-z, 0-9, '_' and '-', not {value!r}."
+            )
         return value

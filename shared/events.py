@@ -25,8 +25,13 @@ class SinkFailed(StocksError):
     status = 503
 
 
-def new_event(event_type: str, function: str, data: dict, event_id: str | None = None,
-              subject: str | None = None) -> CloudEvent:
+def new_event(
+    event_type: str,
+    function: str,
+    data: dict,
+    event_id: str | None = None,
+    subject: str | None = None,
+) -> CloudEvent:
     """A CloudEvent with JSON data from one of our functions."""
     attributes = {
         "type": event_type,

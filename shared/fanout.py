@@ -41,8 +41,13 @@ class TickPlan:
         }
 
 
-def plan_tick(storage: InfluxStorage, meta_bucket: str, entries: list[Entry],
-              daily_limit: int | None, now: pd.Timestamp) -> TickPlan:
+def plan_tick(
+    storage: InfluxStorage,
+    meta_bucket: str,
+    entries: list[Entry],
+    daily_limit: int | None,
+    now: pd.Timestamp,
+) -> TickPlan:
     """Order entries oldest-refreshed first and keep as many as the day's budget allows."""
     fetches = _successful_fetches(storage, meta_bucket, now)
     refreshed = fetches.reset_index().groupby("symbol")["time"].max().to_dict()
@@ -60,13 +65,20 @@ def fan_out(session: requests.Session, sink: str, plan: TickPlan, tick_time: str
     ids = []
     for entry in plan.requested:
         event_id = stable_id(FETCH_REQUESTED, entry.symbol, entry.interval, tick_time)
-        send(session, sink, new_event(FETCH_REQUESTED, "watchlist", entry.as_dict(), event_id,
-                                      subject=entry.symbol))
+        send(
+            session,
+            sink,
+            new_event(
+                FETCH_REQUESTED, "watchlist", entry.as_dict(), event_id, subject=entry.symbol
+            ),
+        )
         ids.append(event_id)
     return ids
 
 
-def _successful_fetches(storage: InfluxStorage, meta_bucket: str, now: pd.Timestamp) -> pd.DataFrame:
+def _successful_fetches(
+    storage: InfluxStorage, meta_bucket: str, now: pd.Timestamp
+) -> pd.DataFrame:
     query = (
         'SELECT "symbol" FROM "runs" WHERE "function" = \'fetch\' AND "status" = \'ok\' '
         f"AND time > {_ns(now)} - {REFRESH_LOOKBACK}"

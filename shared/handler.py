@@ -21,10 +21,10 @@ import requests
 from cloudevents.http import CloudEvent
 
 from shared.config import Settings
-from shared.errors import BadInput, RateLimited, StocksError
+from shared.errors import BadInput, BucketNotFound, RateLimited, StocksError
 from shared.events import binary, new_event
 from shared.invocation import Invocation, read_invocation
-from shared.logs import log
+from shared.logs import log, redact
 from shared.schema import RUNS
 from shared.storage import InfluxStorage
 
@@ -147,13 +147,21 @@ class Handler:
         return body, 200, headers
 
     def _error(self, error: StocksError) -> Response:
-        body, status, headers = _json({"error": error.message}, error.status)
+        message = redact(error.message, self.services.secrets)  # InfluxDB's texts are quoted
+        body, status, headers = _json({"error": message}, error.status)
         if isinstance(error, RateLimited):
             headers["Retry-After"] = str(error.retry_after)
         return body, status, headers
 
-    def _finish(self, invocation: Invocation | None, started: float, status: int,
-                symbol: str | None, points: int | None, error: str | None) -> None:
+    def _finish(
+        self,
+        invocation: Invocation | None,
+        started: float,
+        status: int,
+        symbol: str | None,
+        points: int | None,
+        error: str | None,
+    ) -> None:
         seconds = round(time.perf_counter() - started, 4)
         entry = {
             "function": self.spec.name,
@@ -168,8 +176,9 @@ class Handler:
         if self.spec.records_runs and status != 400 and status != 413:
             self._record_run(status, symbol, points, seconds, error)
 
-    def _record_run(self, status: int, symbol: str | None, points: int | None,
-                    seconds: float, error: str | None) -> None:
+    def _record_run(
+        self, status: int, symbol: str | None, points: int | None, seconds: float, error: str | None
+    ) -> None:
         """One `runs` point; best effort, since InfluxDB may be the very thing that failed."""
         run = pd.DataFrame(
             {
@@ -182,8 +191,13 @@ class Handler:
             },
             index=pd.DatetimeIndex([pd.Timestamp.now(tz="UTC")], name="time"),
         )
+        storage, bucket = self.services.storage, self.services.settings.meta_bucket
         try:
-            self.services.storage.write(self.services.settings.meta_bucket, run, RUNS, precision="ms")
+            try:
+                storage.write(bucket, run, RUNS, precision="ms")
+            except BucketNotFound:  # the first run on a fresh server
+                storage.create_bucket(bucket)
+                storage.write(bucket, run, RUNS, precision="ms")
         except StocksError:
             pass
 

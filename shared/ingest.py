@@ -16,15 +16,25 @@ if TYPE_CHECKING:
     from shared.providers import Provider
 
 
-def last_bar_time(storage: InfluxStorage, bucket: str, symbol: str, interval: str) -> pd.Timestamp | None:
+def last_bar_time(
+    storage: InfluxStorage, bucket: str, symbol: str, interval: str
+) -> pd.Timestamp | None:
     """The time of the newest stored bar of a symbol and interval, or None."""
-    query = f'SELECT last("close") FROM "prices" WHERE {tags_equal(symbol=symbol, interval=interval)}'
+    query = (
+        f'SELECT last("close") FROM "prices" WHERE {tags_equal(symbol=symbol, interval=interval)}'
+    )
     latest = storage.query(bucket, query)
     return latest.index.max() if len(latest) else None
 
 
-def fetch_bars(storage: InfluxStorage, provider: Provider, symbol: str, interval: str,
-               bucket: str, month: str | None = None) -> dict[str, Any]:
+def fetch_bars(
+    storage: InfluxStorage,
+    provider: Provider,
+    symbol: str,
+    interval: str,
+    bucket: str,
+    month: str | None = None,
+) -> dict[str, Any]:
     """Ask the provider for what the bucket lacks, store it, and describe what was written."""
     created = storage.create_bucket(bucket)
     since = None if month or created else last_bar_time(storage, bucket, symbol, interval)

@@ -1,4 +1,4 @@
-"""What a caller sent: the same fields by GET query, POST JSON, or POST CloudEvent (binary or structured)."""
+"""What a caller sent: the same fields by GET query, POST JSON or POST CloudEvent (either mode)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from cloudevents.exceptions import DataUnmarshallerError
 from cloudevents.http import CloudEvent, from_http
 from flask import Request
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -13,6 +14,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from shared.errors import BadInput, PayloadTooLarge
 
 MAX_BODY_BYTES = 64 * 1024
+REQUIRED_ATTRIBUTES = ("specversion", "id", "source", "type")
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ def read_invocation(request: Request, parsed_event: CloudEvent | None) -> Invoca
         raise too_large
     if parsed_event is not None or _looks_like_event(request):
         event = parsed_event or _parse_event(request, body)
+        _check_attributes(event)
         return Invocation("POST", _event_fields(event), event)
     return Invocation("POST", _json_fields(body))
 
@@ -57,19 +60,37 @@ def _query_fields(request: Request) -> dict[str, Any]:
     return fields
 
 
+def _is_structured(request: Request) -> bool:
+    return request.headers.get("Content-Type", "").startswith("application/cloudevents")
+
+
 def _looks_like_event(request: Request) -> bool:
-    content_type = request.headers.get("Content-Type", "")
-    return "ce-specversion" in {k.lower() for k in request.headers.keys()} or content_type.startswith(
-        "application/cloudevents"
-    )
+    """Any `ce-` header or a CloudEvents content type: the caller meant a CloudEvent."""
+    return _is_structured(request) or any(k.lower().startswith("ce-") for k, _ in request.headers)
 
 
 def _parse_event(request: Request, body: bytes) -> CloudEvent:
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    missing = [name for name in REQUIRED_ATTRIBUTES if f"ce-{name}" not in headers]
+    if missing and not _is_structured(request):
+        lacking = ", ".join(f"ce-{name}" for name in missing)
+        raise BadInput(f"The request is not a valid CloudEvent: it lacks {lacking}.")
     try:
-        return from_http(dict(request.headers), body)
-    except Exception as exc:  # the SDK raises several unrelated exception types
-        reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-        raise BadInput(f"The request is not a valid CloudEvent: {reason}") from None
+        return from_http(headers, body)
+    except DataUnmarshallerError:
+        raise BadInput("The CloudEvent's data is not valid JSON.") from None
+    except Exception:  # the SDK raises several unrelated exception types, with texts for developers
+        raise BadInput(
+            "The request is not a valid CloudEvent: it needs the attributes "
+            f"{', '.join(REQUIRED_ATTRIBUTES)} (specversion 1.0 or 0.3), as ce- headers "
+            "or in a JSON object."
+        ) from None
+
+
+def _check_attributes(event: CloudEvent) -> None:
+    for name in REQUIRED_ATTRIBUTES:
+        if not isinstance(event.get(name), str) or not event.get(name):
+            raise BadInput(f"The CloudEvent's attribute '{name}' must be a non-empty string.")
 
 
 def _event_fields(event: CloudEvent) -> dict[str, Any]:
@@ -91,7 +112,7 @@ def _json_fields(body: bytes) -> dict[str, Any]:
         return {}
     try:
         fields = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
         raise BadInput("The request body is not valid JSON.") from None
     if not isinstance(fields, dict):
         raise BadInput("The request body must be a JSON object.")

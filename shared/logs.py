@@ -7,16 +7,22 @@ import sys
 import threading
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import quote_plus
 
 _lock = threading.Lock()
 
 
-def log(secrets: Iterable[str | None] = (), **fields: Any) -> None:
-    """Print `fields` as one JSON line; any of `secrets` appearing in it is masked."""
-    line = json.dumps(fields, default=str, separators=(",", ":"))
+def redact(text: str, secrets: Iterable[str | None]) -> str:
+    """`text` with each of `secrets` masked, as it is and as a query string carries it."""
     for secret in secrets:
         if secret:
-            line = line.replace(secret, "***")
+            text = text.replace(secret, "***").replace(quote_plus(secret), "***")
+    return text
+
+
+def log(secrets: Iterable[str | None] = (), **fields: Any) -> None:
+    """Print `fields` as one JSON line; any of `secrets` appearing in it is masked."""
+    line = redact(json.dumps(fields, default=str, separators=(",", ":")), secrets)
     with _lock:
         sys.stdout.write(line + "\n")
         sys.stdout.flush()

@@ -1,4 +1,4 @@
-"""Predicting a stored series: read it, forecast it, replace the previous forecast, record the run."""
+"""Predicting a stored series: read, forecast, replace the previous forecast, record the run."""
 
 from __future__ import annotations
 
@@ -34,14 +34,14 @@ def read_series(storage: InfluxStorage, request: PredictRequest) -> pd.Series:
     """The newest `MAX_HISTORY_POINTS` values of the series, oldest first."""
     tags = tags_equal(symbol=request.symbol, interval=request.interval)
     query = (
-        f"SELECT {ident(request.field)} FROM \"prices\" WHERE {tags} "
+        f'SELECT {ident(request.field)} FROM "prices" WHERE {tags} '
         f"ORDER BY time DESC LIMIT {MAX_HISTORY_POINTS}"
     )
     frame = storage.query(request.bucket, query, PRICES)
     if frame.empty:
         raise Unprocessable(
-            f"There is no {request.interval} data for {request.symbol} in bucket {request.bucket!r}: "
-            "fetch it first."
+            f"There is no {request.interval} data for {request.symbol} in bucket "
+            f"{request.bucket!r}: fetch it first."
         )
     return frame[request.field].astype("float64").sort_index()
 
@@ -51,15 +51,23 @@ def predict(storage: InfluxStorage, request: PredictRequest) -> dict[str, Any]:
     from shared.forecasting import forecast
 
     history = read_series(storage, request)
-    result = forecast(history, request.interval, request.horizon, request.model, request.interval_width)
+    result = forecast(
+        history, request.interval, request.horizon, request.model, request.interval_width
+    )
     storage.create_bucket(request.target)
     tags = {"symbol": request.symbol, "interval": request.interval, "field": request.field}
     storage.delete(request.target, "forecast", **tags)
     storage.write(request.target, result.frame.assign(**tags, model=result.model), FORECAST)
     run = pd.DataFrame(
-        {"symbol": [request.symbol], "interval": [request.interval], "model": [result.model],
-         "horizon": [request.horizon], "train_points": [result.train_points],
-         "fit_seconds": [result.fit_seconds], **{k: [float(v)] for k, v in result.metrics.items()}},
+        {
+            "symbol": [request.symbol],
+            "interval": [request.interval],
+            "model": [result.model],
+            "horizon": [request.horizon],
+            "train_points": [result.train_points],
+            "fit_seconds": [result.fit_seconds],
+            **{k: [float(v)] for k, v in result.metrics.items()},
+        },
         index=pd.DatetimeIndex([pd.Timestamp.now(tz="UTC")], name="time"),
     )
     storage.write(request.target, run, FORECAST_RUNS, precision="ms")

@@ -1,4 +1,4 @@
-"""Serve the function named by STOCKS_FUNCTION on $PORT: parliament's app, with the contract's limits.
+"""Serve the function STOCKS_FUNCTION names on $PORT: parliament's app with the contract's limits.
 
 `python -m shared.server` is the image's process (Procfile) and `make serve`'s: parliament's Flask
 app from `parliament.server.create`, answering JSON for unknown paths and methods, refusing bodies
@@ -46,8 +46,14 @@ def main() -> None:
     except ConfigError as error:
         sys.exit(f"stocks-manager: {error}")
     signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(0))
-    serve(app, host=os.environ.get("HOST", "0.0.0.0"), port=port, threads=8,
-          max_request_body_size=HARD_BODY_LIMIT, ident="stocks-manager")
+    serve(
+        app,
+        host=os.environ.get("HOST", "0.0.0.0"),
+        port=port,
+        threads=8,
+        max_request_body_size=HARD_BODY_LIMIT,
+        ident="stocks-manager",
+    )
 
 
 if __name__ == "__main__":

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import gzip
 import io
-from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cached_property
 from typing import Any
 
@@ -21,7 +21,7 @@ from influxdb_client.client.write.dataframe_serializer import DataframeSerialize
 from influxdb_client.client.write_api import PointSettings
 
 from shared.config import InfluxSettings
-from shared.errors import BucketNotFound, StorageUnavailable, StocksError, WriteRefused
+from shared.errors import BucketNotFound, StocksError, StorageUnavailable, WriteRefused
 from shared.influxql import ident, literal
 from shared.schema import Measurement
 from shared.validation import bucket_name
@@ -62,7 +62,9 @@ class InfluxStorage:
         if response.status_code in (401, 403):
             raise StorageUnavailable("InfluxDB refused the configured credentials.")
         if response.status_code >= 500:
-            raise StorageUnavailable(f"InfluxDB failed with status {response.status_code}; retry later.")
+            raise StorageUnavailable(
+                f"InfluxDB failed with status {response.status_code}; retry later."
+            )
         return response
 
     @cached_property
@@ -78,7 +80,9 @@ class InfluxStorage:
 
     # -- writes ------------------------------------------------------------------------------
 
-    def write(self, bucket: str, frame: pd.DataFrame, measurement: Measurement, precision: str = "s") -> int:
+    def write(
+        self, bucket: str, frame: pd.DataFrame, measurement: Measurement, precision: str = "s"
+    ) -> int:
         """Write a frame indexed by UTC time whose columns are the measurement's tags and fields.
 
         Returns the number of points written. Rows with the same tags and time overwrite each
@@ -108,7 +112,9 @@ class InfluxStorage:
         )
         self._check_write(bucket, response)
 
-    def line_batches(self, frame: pd.DataFrame, measurement: Measurement, precision: str) -> Iterator[bytes]:
+    def line_batches(
+        self, frame: pd.DataFrame, measurement: Measurement, precision: str
+    ) -> Iterator[bytes]:
         columns = [c for c in measurement.columns if c in frame.columns]
         serializer = DataframeSerializer(
             frame[columns],
@@ -132,7 +138,9 @@ class InfluxStorage:
 
     # -- reads -------------------------------------------------------------------------------
 
-    def query(self, bucket: str, influxql: str, measurement: Measurement | None = None) -> pd.DataFrame:
+    def query(
+        self, bucket: str, influxql: str, measurement: Measurement | None = None
+    ) -> pd.DataFrame:
         """Run one InfluxQL SELECT; the result as a frame with a UTC `time` index.
 
         Columns of `measurement` get its types; `GROUP BY` tags become columns. An empty result
@@ -158,10 +166,14 @@ class InfluxStorage:
         """Run one InfluxQL statement that changes state or lists metadata; its JSON result."""
         return self.execute_many([influxql], bucket)[0]
 
-    def execute_many(self, statements: list[str], bucket: str | None = None) -> list[dict[str, Any]]:
+    def execute_many(
+        self, statements: list[str], bucket: str | None = None
+    ) -> list[dict[str, Any]]:
         """Run several InfluxQL statements in one request; one JSON result each (times in ms)."""
         params = {"epoch": "ms", **({"db": bucket_name(bucket)} if bucket else {})}
-        response = self._request("POST", "/query", params=params, data={"q": ";\n".join(statements)})
+        response = self._request(
+            "POST", "/query", params=params, data={"q": ";\n".join(statements)}
+        )
         if response.status_code != 200:
             raise QueryRefused(f"InfluxDB refused a statement: {_error_text(response)[:200]}")
         results = response.json().get("results", [])
@@ -187,14 +199,20 @@ class InfluxStorage:
                 "POST",
                 "/api/v2/delete",
                 params={"org": self.settings.org or "", "bucket": bucket},
-                json={"start": "1970-01-01T00:00:00Z", "stop": "2262-01-01T00:00:00Z", "predicate": predicate},
+                json={
+                    "start": "1970-01-01T00:00:00Z",
+                    "stop": "2262-01-01T00:00:00Z",
+                    "predicate": predicate,
+                },
             )
             if response.status_code == 404:
                 raise BucketNotFound(f"The bucket {bucket!r} does not exist.")
             if response.status_code != 204:
                 raise QueryRefused(f"InfluxDB refused a delete: {_error_text(response)[:200]}")
         else:
-            raise QueryRefused("InfluxDB 3 Core cannot delete points; forecasts are superseded by time.")
+            raise QueryRefused(
+                "InfluxDB 3 Core cannot delete points; forecasts are superseded by time."
+            )
 
     # -- buckets -----------------------------------------------------------------------------
 
@@ -203,11 +221,15 @@ class InfluxStorage:
         if self.generation == 3:
             response = self._request("GET", "/api/v3/configure/database", params={"format": "json"})
             if response.status_code != 200:
-                raise QueryRefused(f"InfluxDB refused to list databases: {_error_text(response)[:200]}")
+                raise QueryRefused(
+                    f"InfluxDB refused to list databases: {_error_text(response)[:200]}"
+                )
             names = [row.get("iox::database", "") for row in response.json()]
         else:
             result = self.execute(None, "SHOW DATABASES")
-            names = [row[0] for series in result.get("series", []) for row in series.get("values", [])]
+            names = [
+                row[0] for series in result.get("series", []) for row in series.get("values", [])
+            ]
         return sorted(n for n in names if n and n not in INTERNAL_BUCKETS)
 
     def create_bucket(self, name: str) -> bool:
@@ -222,7 +244,9 @@ class InfluxStorage:
         else:
             response = self._request("POST", "/api/v3/configure/database", json={"db": name})
             if response.status_code not in (200, 201, 204, 409):
-                raise QueryRefused(f"InfluxDB refused to create {name!r}: {_error_text(response)[:200]}")
+                raise QueryRefused(
+                    f"InfluxDB refused to create {name!r}: {_error_text(response)[:200]}"
+                )
         return True
 
     def _create_v2_bucket(self, name: str) -> None:
@@ -232,14 +256,18 @@ class InfluxStorage:
         if not self.settings.org:
             raise StorageUnavailable("INFLUX_ORG must be set to create buckets on InfluxDB 2.")
         with InfluxDBClient(
-            url=self.settings.url, token=self.settings.token, org=self.settings.org,
+            url=self.settings.url,
+            token=self.settings.token,
+            org=self.settings.org,
             timeout=int(self.settings.timeout_seconds * 1000),
         ) as client:
             try:
                 client.buckets_api().create_bucket(bucket_name=name, org=self.settings.org)
             except ApiException as exc:
                 if exc.status != 422:  # 422: the bucket exists already
-                    raise StorageUnavailable(f"InfluxDB refused to create {name!r}: {exc.reason}") from exc
+                    raise StorageUnavailable(
+                        f"InfluxDB refused to create {name!r}: {exc.reason}"
+                    ) from exc
             except Exception as exc:  # urllib3 transport errors
                 raise StorageUnavailable("InfluxDB is unreachable; retry later.") from exc
 
@@ -268,7 +296,9 @@ def _csv_frame(content: bytes, measurement: Measurement | None) -> pd.DataFrame:
         frame = pd.concat([frame, tags], axis=1)
     frame = frame.drop(columns=[c for c in ("name", "tags") if c in frame.columns])
     if "time" in frame.columns:
-        frame.index = pd.DatetimeIndex(pd.to_datetime(frame.pop("time"), unit="ms", utc=True), name="time")
+        frame.index = pd.DatetimeIndex(
+            pd.to_datetime(frame.pop("time"), unit="ms", utc=True), name="time"
+        )
     return _typed(frame, measurement)
 
 

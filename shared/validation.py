@@ -12,7 +12,7 @@ from typing import Any
 from shared.errors import BadInput
 
 SYMBOL_PATTERN = re.compile(r"[A-Z0-9.\-]{1,12}")
-BUCKET_PATTERN = re.compile(r"[A-Za-z0-9_\-]{1,64}")
+BUCKET_PATTERN = re.compile(r"(?!_)[A-Za-z0-9_\-]{1,64}")  # InfluxDB reserves names starting _
 MONTH_PATTERN = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
 INTERVALS = ("daily", "1min", "5min", "15min", "30min", "60min")
 PRICE_FIELDS = ("open", "high", "low", "close", "volume")
@@ -35,17 +35,19 @@ def symbol(fields: Mapping[str, Any], name: str = "symbol") -> str:
     upper = value.upper()
     if not value.isascii() or not SYMBOL_PATTERN.fullmatch(upper):
         raise BadInput(
-            f"The {name} {value[:40]!r} is not valid: use 1 to 12 characters of A-Z, 0-9, '.' and '-'."
+            f"The {name} {value[:40]!r} is not valid: "
+            "use 1 to 12 characters of A-Z, 0-9, '.' and '-'."
         )
     return upper
 
 
 def bucket_name(value: str, name: str = "bucket") -> str:
-    """Check a bucket name: 1 to 64 characters of A-Z a-z 0-9 _ -."""
+    """Check a bucket name: 1 to 64 characters of A-Z a-z 0-9 _ -, not starting with _."""
     if not isinstance(value, str) or not value.isascii() or not BUCKET_PATTERN.fullmatch(value):
         shown = value[:70] if isinstance(value, str) else value
         raise BadInput(
-            f"The {name} {shown!r} is not valid: use 1 to 64 characters of A-Z, a-z, 0-9, '_' and '-'."
+            f"The {name} {shown!r} is not valid: use 1 to 64 characters of A-Z, a-z, 0-9, '_' and "
+            "'-', not starting with '_'."
         )
     return value
 
@@ -59,7 +61,9 @@ def interval(fields: Mapping[str, Any], default: str = "daily") -> str:
     """One of the contract's bar intervals."""
     value = _text(fields, "interval", default)
     if value not in INTERVALS:
-        raise BadInput(f"The interval {value[:20]!r} is not valid: use one of {', '.join(INTERVALS)}.")
+        raise BadInput(
+            f"The interval {value[:20]!r} is not valid: use one of {', '.join(INTERVALS)}."
+        )
     return value
 
 
@@ -80,7 +84,10 @@ def price_field(fields: Mapping[str, Any], default: str = "close") -> str:
     """Which price field to forecast."""
     value = _text(fields, "field", default)
     if value not in PRICE_FIELDS:
-        raise BadInput(f"The field to forecast {value[:20]!r} is not valid: use one of {', '.join(PRICE_FIELDS)}.")
+        raise BadInput(
+            f"The field to forecast {value[:20]!r} is not valid: "
+            f"use one of {', '.join(PRICE_FIELDS)}."
+        )
     return value
 
 
@@ -96,7 +103,9 @@ def integer(fields: Mapping[str, Any], name: str, default: int, low: int, high: 
     return value
 
 
-def fraction(fields: Mapping[str, Any], name: str, default: float, low: float, high: float) -> float:
+def fraction(
+    fields: Mapping[str, Any], name: str, default: float, low: float, high: float
+) -> float:
     """A number within [low, high]; query strings may carry it as text."""
     value = fields.get(name, default)
     if isinstance(value, str):

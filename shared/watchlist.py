@@ -1,4 +1,4 @@
-"""The watchlist: which stocks users track, kept in InfluxDB (`watchlist`, latest point per symbol wins)."""
+"""The watchlist: stocks users track, in InfluxDB (`watchlist`, latest point per symbol wins)."""
 
 from __future__ import annotations
 
@@ -63,8 +63,12 @@ class Watchlist:
 
     def _write(self, entry: Entry, tracked: bool) -> None:
         point = pd.DataFrame(
-            {"symbol": [entry.symbol], "tracked": [tracked], "interval": [entry.interval],
-             "bucket": [entry.bucket]},
+            {
+                "symbol": [entry.symbol],
+                "tracked": [tracked],
+                "interval": [entry.interval],
+                "bucket": [entry.bucket],
+            },
             index=pd.DatetimeIndex([pd.Timestamp.now(tz="UTC")], name="time"),
         )
         self.storage.write(self.meta_bucket, point, WATCHLIST, precision="ms")

@@ -1,4 +1,4 @@
-"""Fixtures shared by every test: a real `influxd`, a database per test, settings pointing at them."""
+"""Fixtures for every test: a real `influxd`, a database per test, settings pointing at them."""
 
 from __future__ import annotations
 
@@ -59,7 +59,11 @@ def serve(influx_server: InfluxServer, bucket: str, tmp_path: Path):
     started: list[FunctionProcess] = []
 
     def start(name: str, **env: str) -> FunctionProcess:
-        base = {"INFLUX_URL": influx_server.url, "STOCKS_META_BUCKET": bucket, "STOCKS_PROVIDER": "demo"}
+        base = {
+            "INFLUX_URL": influx_server.url,
+            "STOCKS_META_BUCKET": bucket,
+            "STOCKS_PROVIDER": "demo",
+        }
         process = FunctionProcess(name, {**base, **env}, log_path=tmp_path / f"{name}.log").start()
         started.append(process)
         return process

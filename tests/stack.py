@@ -33,7 +33,9 @@ def storage_of(stack: LocalStack) -> InfluxStorage:
 
 def track(stack: LocalStack, *symbols: str) -> None:
     for symbol in symbols:
-        requests.post(stack.functions["watchlist"].url, json={"symbol": symbol}, timeout=30).raise_for_status()
+        requests.post(
+            stack.functions["watchlist"].url, json={"symbol": symbol}, timeout=30
+        ).raise_for_status()
 
 
 def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
@@ -53,7 +55,7 @@ def count(storage: InfluxStorage, bucket: str, measurement: str, symbol: str) ->
     """Points of a measurement for a symbol (0 when the bucket does not exist yet)."""
     if bucket not in storage.list_buckets():
         return 0
-    query = f"SELECT count(*) FROM \"{measurement}\" WHERE \"symbol\" = '{symbol}'"
+    query = f'SELECT count(*) FROM "{measurement}" WHERE "symbol" = \'{symbol}\''
     series = storage.execute(bucket, query).get("series")
     return int(max(series[0]["values"][0][1:])) if series else 0
 

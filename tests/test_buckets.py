@@ -1,4 +1,4 @@
-"""list-buckets against a real influxd: listing with symbols and newest point, creating, bad names."""
+"""list-buckets on a real influxd: listing with symbols and newest point, creating, bad names."""
 
 from __future__ import annotations
 
@@ -10,22 +10,40 @@ from shared.schema import FORECAST, PRICES
 
 def test_lists_buckets_with_symbols_and_newest_point(serve, storage, bucket):
     prices = pd.DataFrame(
-        {"symbol": ["AAPL", "MSFT"], "interval": "daily", "open": 1.0, "high": 1.0, "low": 1.0,
-         "close": 1.0, "volume": 5},
+        {
+            "symbol": ["AAPL", "MSFT"],
+            "interval": "daily",
+            "open": 1.0,
+            "high": 1.0,
+            "low": 1.0,
+            "close": 1.0,
+            "volume": 5,
+        },
         index=pd.DatetimeIndex(["2026-11-20", "2026-11-24"], tz="UTC", name="time"),
     )
     storage.write(bucket, prices, PRICES)
     forecasts = bucket + "_fc"
     storage.create_bucket(forecasts)
     forecast = pd.DataFrame(
-        {"symbol": "IBM", "interval": "daily", "field": "close", "model": "naive", "yhat": 2.0,
-         "yhat_lower": 1.0, "yhat_upper": 3.0},
+        {
+            "symbol": "IBM",
+            "interval": "daily",
+            "field": "close",
+            "model": "naive",
+            "yhat": 2.0,
+            "yhat_lower": 1.0,
+            "yhat_upper": 3.0,
+        },
         index=pd.DatetimeIndex(["2026-12-01"], tz="UTC", name="time"),
     )
     storage.write(forecasts, forecast, FORECAST)
     buckets = serve("buckets")
     listed = {b["name"]: b for b in requests.get(buckets.url, timeout=30).json()["buckets"]}
-    assert listed[bucket] == {"name": bucket, "symbols": ["AAPL", "MSFT"], "newest": "2026-11-24T00:00:00Z"}
+    assert listed[bucket] == {
+        "name": bucket,
+        "symbols": ["AAPL", "MSFT"],
+        "newest": "2026-11-24T00:00:00Z",
+    }
     assert listed[forecasts]["symbols"] == ["IBM"]
     assert listed[forecasts]["newest"] == "2026-12-01T00:00:00Z"
     assert not {"_internal", "_monitoring", "_tasks"} & set(listed)

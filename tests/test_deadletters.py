@@ -14,10 +14,15 @@ from shared.schema import DEAD_LETTERS
 def test_a_dead_letter_is_recorded_with_its_reason(serve, storage, bucket):
     deadletters = serve("deadletters")
     event = CloudEvent(
-        {"type": "io.stocksmanager.fetch.requested", "source": "/stocks-manager/watchlist", "id": "e-1",
-         "datacontenttype": "application/json",
-         "knativeerrordest": "http://fetch.stocks.svc.cluster.local/", "knativeerrorcode": "503",
-         "knativeerrordata": base64.b64encode(b'{"error": "InfluxDB is unreachable"}').decode()},
+        {
+            "type": "io.stocksmanager.fetch.requested",
+            "source": "/stocks-manager/watchlist",
+            "id": "e-1",
+            "datacontenttype": "application/json",
+            "knativeerrordest": "http://fetch.stocks.svc.cluster.local/",
+            "knativeerrorcode": "503",
+            "knativeerrordata": base64.b64encode(b'{"error": "InfluxDB is unreachable"}').decode(),
+        },
         {"symbol": "IBM", "interval": "daily", "bucket": "stocks"},
     )
     headers, body = to_binary(event)
@@ -26,7 +31,11 @@ def test_a_dead_letter_is_recorded_with_its_reason(serve, storage, bucket):
     rows = storage.query(bucket, 'SELECT * FROM "dead_letters"', DEAD_LETTERS)
     row = rows.iloc[0]
     assert (row["type"], row["trigger"], row["event_id"], row["code"]) == (
-        "io.stocksmanager.fetch.requested", "fetch", "e-1", 503)
+        "io.stocksmanager.fetch.requested",
+        "fetch",
+        "e-1",
+        503,
+    )
     assert "InfluxDB is unreachable" in row["error"]
     assert '"symbol": "IBM"' in row["data"]
 

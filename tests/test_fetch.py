@@ -13,7 +13,7 @@ from shared.schema import PRICES, RUNS
 
 
 def stored(storage, bucket: str, symbol: str = "AAPL"):
-    return storage.query(bucket, f"SELECT * FROM \"prices\" WHERE \"symbol\" = '{symbol}'", PRICES)
+    return storage.query(bucket, f'SELECT * FROM "prices" WHERE "symbol" = \'{symbol}\'', PRICES)
 
 
 def test_fetch_stores_bars_and_is_idempotent(serve, storage, bucket):
@@ -60,9 +60,11 @@ def test_fetch_creates_a_missing_bucket_and_says_so(serve, storage, bucket):
 def test_intraday_bars_are_market_hours_in_utc(serve, storage, bucket):
     fetch = serve("fetch")
     body = requests.post(
-        fetch.url, json={"symbol": "IBM", "bucket": bucket, "interval": "5min", "month": "2026-03"}, timeout=60
+        fetch.url,
+        json={"symbol": "IBM", "bucket": bucket, "interval": "5min", "month": "2026-03"},
+        timeout=60,
     ).json()
-    bars = storage.query(bucket, "SELECT * FROM \"prices\" WHERE \"interval\" = '5min'", PRICES)
+    bars = storage.query(bucket, 'SELECT * FROM "prices" WHERE "interval" = \'5min\'', PRICES)
     assert len(bars) == body["points"] > 0
     local = bars.index.tz_convert("America/New_York")
     minutes = local.hour * 60 + local.minute
@@ -72,9 +74,16 @@ def test_intraday_bars_are_market_hours_in_utc(serve, storage, bucket):
 
 def test_bad_input_is_400_writes_nothing_and_records_no_run(serve, storage, bucket):
     fetch = serve("fetch")
-    for body in ({}, {"symbol": ""}, {"symbol": "A' OR '1'='1"}, {"symbol": "AAPL", "interval": "2h"},
-                 {"symbol": "AAPL", "bucket": 'x"; DROP DATABASE y'}, {"symbol": "AAPL", "month": "2026-13"},
-                 {"symbol": "AAPL", "month": "2026-01"}, {"symbol": ["AAPL"]}):
+    for body in (
+        {},
+        {"symbol": ""},
+        {"symbol": "A' OR '1'='1"},
+        {"symbol": "AAPL", "interval": "2h"},
+        {"symbol": "AAPL", "bucket": 'x"; DROP DATABASE y'},
+        {"symbol": "AAPL", "month": "2026-13"},
+        {"symbol": "AAPL", "month": "2026-01"},
+        {"symbol": ["AAPL"]},
+    ):
         response = requests.post(fetch.url, json={"bucket": bucket, **body}, timeout=60)
         assert response.status_code == 400, body
         assert response.json()["error"], body
@@ -93,7 +102,12 @@ def test_each_run_is_recorded(serve, storage, bucket):
 def test_event_round_trip_replies_with_a_fetched_cloudevent(serve, storage, bucket):
     fetch = serve("fetch")
     event = CloudEvent(
-        {"type": FETCH_REQUESTED, "source": "/test", "id": "req-1", "datacontenttype": "application/json"},
+        {
+            "type": FETCH_REQUESTED,
+            "source": "/test",
+            "id": "req-1",
+            "datacontenttype": "application/json",
+        },
         {"symbol": "TSLA", "bucket": bucket, "interval": "daily"},
     )
     headers, data = to_binary(event)
@@ -119,6 +133,12 @@ def test_fetch_does_not_import_prophet(repo_root):
     import sys
 
     code = "import func, sys; print('prophet' in sys.modules, 'cmdstanpy' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], cwd=repo_root, capture_output=True, text=True,
-                         env={"STOCKS_FUNCTION": "fetch", "PATH": ""}, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=repo_root,
+        capture_output=True,
+        text=True,
+        env={"STOCKS_FUNCTION": "fetch", "PATH": ""},
+        check=True,
+    )
     assert out.stdout.split() == ["False", "False"]

@@ -1,4 +1,4 @@
-"""fetch served as a real process against a local Alpha Vantage answering in its documented formats."""
+"""fetch as a real process against a local Alpha Vantage answering in its documented formats."""
 
 from __future__ import annotations
 
@@ -11,8 +11,12 @@ from tests.fakes.alphavantage import API_KEY
 
 @pytest.fixture
 def fetch(serve, alphavantage):
-    return serve("fetch", STOCKS_PROVIDER="alphavantage", ALPHAVANTAGE_API_KEY=API_KEY,
-                 ALPHAVANTAGE_URL=alphavantage.url)
+    return serve(
+        "fetch",
+        STOCKS_PROVIDER="alphavantage",
+        ALPHAVANTAGE_API_KEY=API_KEY,
+        ALPHAVANTAGE_URL=alphavantage.url,
+    )
 
 
 def stored(storage, bucket):
@@ -21,13 +25,16 @@ def stored(storage, bucket):
 
 def test_intraday_bars_cross_daylight_saving_into_utc(fetch, alphavantage, storage, bucket):
     alphavantage.route("intraday_5min.csv", function="TIME_SERIES_INTRADAY", symbol="IBM")
-    body = requests.post(fetch.url, json={"symbol": "IBM", "bucket": bucket, "interval": "5min"},
-                         timeout=60).json()
+    body = requests.post(
+        fetch.url, json={"symbol": "IBM", "bucket": bucket, "interval": "5min"}, timeout=60
+    ).json()
     bars = stored(storage, bucket)
     assert body["points"] == len(bars) > 0 and body["provider"] == "alphavantage"
     local = bars.index.tz_convert("America/New_York")
     opens = bars.index[(local.hour == 9) & (local.minute == 30)]
-    offsets = {(t.tz_convert("America/New_York").utcoffset().total_seconds() // 3600) for t in opens}
+    offsets = {
+        (t.tz_convert("America/New_York").utcoffset().total_seconds() // 3600) for t in opens
+    }
     assert offsets == {-4, -5}  # bars on both sides of the 2026-11-01 change
     assert {t.hour for t in opens} == {13, 14}
 
@@ -55,8 +62,9 @@ def test_second_fetch_is_incremental_and_idempotent(fetch, alphavantage, storage
         ("empty.txt", 502, ""),
     ],
 )
-def test_provider_outcomes_map_to_statuses_and_write_nothing(fetch, alphavantage, storage, bucket,
-                                                            fixture, status, words):
+def test_provider_outcomes_map_to_statuses_and_write_nothing(
+    fetch, alphavantage, storage, bucket, fixture, status, words
+):
     alphavantage.route(fixture, symbol="IBM")
     storage.create_bucket(bucket)
     response = requests.post(fetch.url, json={"symbol": "IBM", "bucket": bucket}, timeout=60)
@@ -74,8 +82,12 @@ def test_provider_outcomes_map_to_statuses_and_write_nothing(fetch, alphavantage
 def test_provider_down_is_502(serve, bucket):
     from localstack.ports import free_port
 
-    fetch = serve("fetch", STOCKS_PROVIDER="alphavantage", ALPHAVANTAGE_API_KEY=API_KEY,
-                  ALPHAVANTAGE_URL=f"http://127.0.0.1:{free_port()}/query")
+    fetch = serve(
+        "fetch",
+        STOCKS_PROVIDER="alphavantage",
+        ALPHAVANTAGE_API_KEY=API_KEY,
+        ALPHAVANTAGE_URL=f"http://127.0.0.1:{free_port()}/query",
+    )
     response = requests.post(fetch.url, json={"symbol": "IBM", "bucket": bucket}, timeout=60)
     assert response.status_code == 502
     assert API_KEY not in response.text

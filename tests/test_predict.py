@@ -1,4 +1,4 @@
-"""predict served as a real process against a real influxd: forecasts, supersession, errors, events."""
+"""predict as a real process on a real influxd: forecasts, supersession, errors, events."""
 
 from __future__ import annotations
 
@@ -22,14 +22,26 @@ def seed_trend(storage, bucket: str, symbol: str = "SYN", days: int = 500) -> pd
     index = pd.DatetimeIndex(pd.bdate_range("2024-01-01", periods=days, tz="UTC"), name="time")
     noise = np.random.default_rng(3).normal(0, 0.5, days)
     close = 100 + TREND * np.arange(days) + noise
-    frame = pd.DataFrame({"symbol": symbol, "interval": "daily", "open": close, "high": close + 1,
-                          "low": close - 1, "close": close, "volume": 1000}, index=index)
+    frame = pd.DataFrame(
+        {
+            "symbol": symbol,
+            "interval": "daily",
+            "open": close,
+            "high": close + 1,
+            "low": close - 1,
+            "close": close,
+            "volume": 1000,
+        },
+        index=index,
+    )
     storage.write(bucket, frame, PRICES)
     return frame
 
 
 def forecast_rows(storage, bucket: str, symbol: str = "SYN") -> pd.DataFrame:
-    return storage.query(bucket, f"SELECT * FROM \"forecast\" WHERE \"symbol\" = '{symbol}'", FORECAST)
+    return storage.query(
+        bucket, f'SELECT * FROM "forecast" WHERE "symbol" = \'{symbol}\'', FORECAST
+    )
 
 
 @pytest.fixture
@@ -39,8 +51,11 @@ def predict(serve):
 
 def test_prophet_forecast_of_a_trend_is_within_tolerance(predict, storage, bucket):
     history = seed_trend(storage, bucket)
-    response = requests.post(predict.url, json={"symbol": "SYN", "bucket": bucket, "target": bucket,
-                                                "horizon": 20}, timeout=120)
+    response = requests.post(
+        predict.url,
+        json={"symbol": "SYN", "bucket": bucket, "target": bucket, "horizon": 20},
+        timeout=120,
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["model"] == "prophet" and body["points"] == 20 and body["target"] == bucket
@@ -61,10 +76,16 @@ def test_prophet_forecast_of_a_trend_is_within_tolerance(predict, storage, bucke
 
 def test_a_shorter_newer_forecast_leaves_no_stale_points(predict, storage, bucket):
     seed_trend(storage, bucket)
-    first = requests.post(predict.url, json={"symbol": "SYN", "bucket": bucket, "target": bucket,
-                                             "horizon": 30, "model": "drift"}, timeout=120).json()
-    second = requests.post(predict.url, json={"symbol": "SYN", "bucket": bucket, "target": bucket,
-                                              "horizon": 5, "model": "naive"}, timeout=120).json()
+    first = requests.post(
+        predict.url,
+        json={"symbol": "SYN", "bucket": bucket, "target": bucket, "horizon": 30, "model": "drift"},
+        timeout=120,
+    ).json()
+    second = requests.post(
+        predict.url,
+        json={"symbol": "SYN", "bucket": bucket, "target": bucket, "horizon": 5, "model": "naive"},
+        timeout=120,
+    ).json()
     assert (first["points"], second["points"]) == (30, 5)
     rows = forecast_rows(storage, bucket)
     assert len(rows) == 5 and set(rows["model"]) == {"naive"}
@@ -73,38 +94,69 @@ def test_a_shorter_newer_forecast_leaves_no_stale_points(predict, storage, bucke
 
 def test_auto_reports_the_model_that_produced_the_points(predict, storage, bucket):
     seed_trend(storage, bucket)
-    body = requests.post(predict.url, json={"symbol": "SYN", "bucket": bucket, "target": bucket,
-                                            "horizon": 10, "model": "auto"}, timeout=180).json()
+    body = requests.post(
+        predict.url,
+        json={"symbol": "SYN", "bucket": bucket, "target": bucket, "horizon": 10, "model": "auto"},
+        timeout=180,
+    ).json()
     assert body["model"] in ("prophet", "naive", "drift")
     assert set(forecast_rows(storage, bucket)["model"]) == {body["model"]}
 
 
 def test_no_data_is_422_and_writes_nothing(predict, storage, bucket):
     seed_trend(storage, bucket, "SYN", days=5)
-    response = requests.post(predict.url, json={"symbol": "NODATA", "bucket": bucket, "target": bucket},
-                             timeout=60)
+    response = requests.post(
+        predict.url, json={"symbol": "NODATA", "bucket": bucket, "target": bucket}, timeout=60
+    )
     assert response.status_code == 422
     assert "NODATA" in response.json()["error"]
-    short = requests.post(predict.url, json={"symbol": "SYN", "bucket": bucket, "target": bucket,
-                                             "horizon": 30, "model": "naive"}, timeout=60)
+    short = requests.post(
+        predict.url,
+        json={"symbol": "SYN", "bucket": bucket, "target": bucket, "horizon": 30, "model": "naive"},
+        timeout=60,
+    )
     assert short.status_code == 422
     assert "5" in short.json()["error"]  # says how much it has
-    assert forecast_rows(storage, bucket, "SYN").empty and forecast_rows(storage, bucket, "NODATA").empty
+    assert (
+        forecast_rows(storage, bucket, "SYN").empty
+        and forecast_rows(storage, bucket, "NODATA").empty
+    )
 
 
-@pytest.mark.parametrize("fields", [{"horizon": 0}, {"horizon": 366}, {"horizon": "ten"}, {"model": "arima"},
-                                    {"field": "price"}, {"target": "a b"}, {"interval_width": 1.5}])
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"horizon": 0},
+        {"horizon": 366},
+        {"horizon": "ten"},
+        {"model": "arima"},
+        {"field": "price"},
+        {"target": "a b"},
+        {"interval_width": 1.5},
+    ],
+)
 def test_bad_input_is_400(predict, storage, bucket, fields):
     seed_trend(storage, bucket, days=60)
-    response = requests.post(predict.url, json={"symbol": "SYN", "bucket": bucket, **fields}, timeout=60)
+    response = requests.post(
+        predict.url, json={"symbol": "SYN", "bucket": bucket, **fields}, timeout=60
+    )
     assert response.status_code == 400 and response.json()["error"]
 
 
 def test_event_round_trip_replies_with_a_predicted_cloudevent(predict, storage, bucket):
     seed_trend(storage, bucket, days=120)
-    event = CloudEvent({"type": FETCHED, "source": "/stocks-manager/fetch", "datacontenttype": "application/json"},
-                       {"symbol": "SYN", "bucket": bucket, "interval": "daily", "points": 120,
-                        "first": "2024-01-01T00:00:00Z", "last": "2024-06-14T00:00:00Z", "provider": "demo"})
+    event = CloudEvent(
+        {"type": FETCHED, "source": "/stocks-manager/fetch", "datacontenttype": "application/json"},
+        {
+            "symbol": "SYN",
+            "bucket": bucket,
+            "interval": "daily",
+            "points": 120,
+            "first": "2024-01-01T00:00:00Z",
+            "last": "2024-06-14T00:00:00Z",
+            "provider": "demo",
+        },
+    )
     headers, data = to_binary(event)
     reply = requests.post(predict.url, data=data, headers=headers, timeout=120)
     assert reply.status_code == 200, reply.text

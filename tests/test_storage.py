@@ -61,7 +61,9 @@ def test_batches_split_large_frames_and_keep_every_row(settings, bucket):
     assert len(select_prices(small_batches, bucket, "AAPL")) == 50
 
 
-@pytest.mark.parametrize("odd", ["BRK.B", "A B", "X,Y", "K=V", 'Q"T', "back\\slash", "O'Neil", "ünï"])
+@pytest.mark.parametrize(
+    "odd", ["BRK.B", "A B", "X,Y", "K=V", 'Q"T', "back\\slash", "O'Neil", "ünï"]
+)
 def test_odd_but_legal_tag_values_round_trip(storage, bucket, odd):
     storage.write(bucket, bars(symbol=odd, n=2), PRICES)
     read = select_prices(storage, bucket, odd)
@@ -132,8 +134,14 @@ def test_field_type_conflict_is_a_refused_write(storage, bucket):
 def test_string_fields_with_commas_quotes_and_newlines_round_trip(storage, bucket):
     error = 'provider said: "slow down", then\nclosed'
     run = pd.DataFrame(
-        {"function": ["fetch"], "status": ["502"], "symbol": ["IBM"], "points": [0],
-         "seconds": [0.25], "error": [error]},
+        {
+            "function": ["fetch"],
+            "status": ["502"],
+            "symbol": ["IBM"],
+            "points": [0],
+            "seconds": [0.25],
+            "error": [error],
+        },
         index=pd.DatetimeIndex([pd.Timestamp("2026-11-27T10:00:00Z")], name="time"),
     )
     storage.write(bucket, run, RUNS, precision="ms")

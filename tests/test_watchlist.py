@@ -14,9 +14,16 @@ from tests.receiver import EventReceiver
 
 
 def ping(event_id: str = "tick-1", time: str = "2026-11-27T21:30:00Z") -> CloudEvent:
-    return CloudEvent({"type": PING, "source": "/apis/v1/namespaces/default/pingsources/daily",
-                       "id": event_id, "time": time, "datacontenttype": "application/json"},
-                      {"reason": "test"})
+    return CloudEvent(
+        {
+            "type": PING,
+            "source": "/apis/v1/namespaces/default/pingsources/daily",
+            "id": event_id,
+            "time": time,
+            "datacontenttype": "application/json",
+        },
+        {"reason": "test"},
+    )
 
 
 def post_event(url: str, event: CloudEvent, structured: bool = False) -> requests.Response:
@@ -33,7 +40,9 @@ def test_track_list_and_untrack_idempotently(serve, storage, bucket):
     assert requests.get(watchlist.url, timeout=30).json() == {"watchlist": []}
     first = track(watchlist.url, "msft", interval="5min", bucket="intraday")
     assert first.status_code == 200
-    assert first.json()["watchlist"] == [{"symbol": "MSFT", "interval": "5min", "bucket": "intraday"}]
+    assert first.json()["watchlist"] == [
+        {"symbol": "MSFT", "interval": "5min", "bucket": "intraday"}
+    ]
     track(watchlist.url, "AAPL")
     points_before = len(storage.query(bucket, 'SELECT * FROM "watchlist"'))
     again = track(watchlist.url, "AAPL")
@@ -53,8 +62,13 @@ def test_track_list_and_untrack_idempotently(serve, storage, bucket):
 
 def test_bad_input_is_400_and_writes_nothing(serve, storage, bucket):
     watchlist = serve("watchlist")
-    for body in ({"symbol": "A' OR '1'='1"}, {}, {"symbol": "AAPL", "interval": "2min"},
-                 {"symbol": "AAPL", "bucket": "x y"}, {"symbol": "AAPL", "tracked": "maybe"}):
+    for body in (
+        {"symbol": "A' OR '1'='1"},
+        {},
+        {"symbol": "AAPL", "interval": "2min"},
+        {"symbol": "AAPL", "bucket": "x y"},
+        {"symbol": "AAPL", "tracked": "maybe"},
+    ):
         response = requests.post(watchlist.url, json=body, timeout=30)
         assert response.status_code == 400, body
         assert response.headers["Content-Type"] == "application/json"
@@ -96,8 +110,14 @@ def test_budget_defers_the_oldest_refreshed_last(serve, storage, bucket):
 
     now = pd.Timestamp.now(tz="UTC")
     runs = pd.DataFrame(
-        {"function": "fetch", "status": "ok", "symbol": ["AAPL", "MSFT"], "points": 1,
-         "seconds": 0.1, "error": ""},
+        {
+            "function": "fetch",
+            "status": "ok",
+            "symbol": ["AAPL", "MSFT"],
+            "points": 1,
+            "seconds": 0.1,
+            "error": "",
+        },
         index=pd.DatetimeIndex([now - pd.Timedelta("3D"), now - pd.Timedelta("2h")], name="time"),
     )
     storage.write(bucket, runs, RUNS, precision="ms")
@@ -106,11 +126,15 @@ def test_budget_defers_the_oldest_refreshed_last(serve, storage, bucket):
         for symbol in ("AAPL", "IBM", "MSFT", "TSLA"):
             track(watchlist.url, symbol)
         summary = json.loads(post_event(watchlist.url, ping()).content)
-        # one fetch ran today (MSFT, 2 h ago): 2 of 3 requests left; never-refreshed first, then oldest
-        assert summary["spent_today"] == (1 if (now - pd.Timedelta("2h")).date() == now.date() else 0)
+        # one fetch ran today (MSFT, 2 h ago): 2 of 3 left; never-refreshed first, then oldest
+        assert summary["spent_today"] == (
+            1 if (now - pd.Timedelta("2h")).date() == now.date() else 0
+        )
         expected = ["IBM", "TSLA", "AAPL", "MSFT"][: 3 - summary["spent_today"]]
         assert summary["requested"] == expected
-        assert sorted(summary["deferred"]) == sorted(set(["AAPL", "IBM", "MSFT", "TSLA"]) - set(expected))
+        assert sorted(summary["deferred"]) == sorted(
+            set(["AAPL", "IBM", "MSFT", "TSLA"]) - set(expected)
+        )
         assert sorted(e.data["symbol"] for e in sink.wait_for(len(expected))) == sorted(expected)
 
 
@@ -123,7 +147,9 @@ def test_tick_without_k_sink_is_503_saying_the_sinkbinding_is_missing(serve):
 
 def test_other_event_types_are_refused_with_400(serve):
     watchlist = serve("watchlist")
-    event = CloudEvent({"type": "com.example.other", "source": "/x", "datacontenttype": "application/json"}, {})
+    event = CloudEvent(
+        {"type": "com.example.other", "source": "/x", "datacontenttype": "application/json"}, {}
+    )
     response = post_event(watchlist.url, event)
     assert response.status_code == 400
     assert "does not take events" in response.json()["error"]
@@ -133,6 +159,8 @@ def test_no_state_survives_in_the_process_between_calls(serve, storage, bucket, 
     first = serve("watchlist")
     track(first.url, "AAPL")
     second = serve("watchlist")  # a fresh process sees what the first stored
-    assert [e["symbol"] for e in requests.get(second.url, timeout=30).json()["watchlist"]] == ["AAPL"]
+    assert [e["symbol"] for e in requests.get(second.url, timeout=30).json()["watchlist"]] == [
+        "AAPL"
+    ]
     storage.execute(None, f'DROP DATABASE "{bucket}"')  # state removed underneath the first process
     assert requests.get(first.url, timeout=30).json() == {"watchlist": []}

@@ -10,7 +10,6 @@ import pytest
 from cloudevents.http import CloudEvent
 
 from localstack.functions import FunctionProcess
-from localstack.influxd import InfluxServer
 from shared.events import FETCH_REQUESTED
 from shared.providers import DemoProvider
 from shared.schema import DEAD_LETTERS, FORECAST, PRICES
@@ -25,12 +24,19 @@ def restart_influx(stack, outage: float) -> None:
     """Stop influxd, wait `outage` seconds, start it again on the same port and data."""
     stack.influx.stop()
     time.sleep(outage)
-    stack.influx = InfluxServer(stack.influx.data_dir, stack.influx.port).start()
+    stack.influx.start()
 
 
 def fetch_request(symbol: str, event_id: str) -> CloudEvent:
-    return CloudEvent({"type": FETCH_REQUESTED, "source": "/test", "id": event_id,
-                       "datacontenttype": "application/json"}, {"symbol": symbol})
+    return CloudEvent(
+        {
+            "type": FETCH_REQUESTED,
+            "source": "/test",
+            "id": event_id,
+            "datacontenttype": "application/json",
+        },
+        {"symbol": symbol},
+    )
 
 
 def test_influxdb_stopped_mid_pipeline_loses_and_duplicates_nothing(tmp_path):
@@ -40,16 +46,23 @@ def test_influxdb_stopped_mid_pipeline_loses_and_duplicates_nothing(tmp_path):
         stack.influx.stop()  # down when the tick arrives: watchlist answers 503, the mesh retries
         stack.tick()
         time.sleep(1.0)
-        stack.influx = InfluxServer(stack.influx.data_dir, stack.influx.port).start()
+        stack.influx.start()
         # down again once prices are in and predict is fitting: its writes fail and are retried
-        wait_for(lambda: sum(r.event_type.endswith(".fetched") for r in stack.mesh.received()) == 3,
-                 120, "three fetched events")
+        wait_for(
+            lambda: sum(r.event_type.endswith(".fetched") for r in stack.mesh.received()) == 3,
+            120,
+            "three fetched events",
+        )
         restart_influx(stack, outage=3.0)
-        wait_for(lambda: all(count(storage, "forecasts", "forecast", s) == 30 for s in SYMBOLS), 240,
-                 "a forecast for every tracked symbol")
+        wait_for(
+            lambda: all(count(storage, "forecasts", "forecast", s) == 30 for s in SYMBOLS),
+            240,
+            "a forecast for every tracked symbol",
+        )
         assert stack.mesh.wait_idle(60)
         assert {s: count(storage, "stocks", "prices", s) for s in SYMBOLS} == {
-            s: len(DemoProvider().bars(s, "daily")) for s in SYMBOLS}
+            s: len(DemoProvider().bars(s, "daily")) for s in SYMBOLS
+        }
         deliveries = stack.mesh.deliveries()
         assert all(d.outcome == "delivered" for d in deliveries)
         retried = {d.event_type for d in deliveries if d.attempts > 1}
@@ -59,15 +72,24 @@ def test_influxdb_stopped_mid_pipeline_loses_and_duplicates_nothing(tmp_path):
 
 @pytest.mark.parametrize(
     ("fixture", "options", "status"),
-    [("limit_minute.json", {}, 429), ("maintenance.html", {"status": 500}, 502),
-     ("truncated.csv", {}, 502), ("daily.csv", {"delay": 3.0}, 502)],
+    [
+        ("limit_minute.json", {}, 429),
+        ("maintenance.html", {"status": 500}, 502),
+        ("truncated.csv", {}, 502),
+        ("daily.csv", {"delay": 3.0}, 502),
+    ],
     ids=["rate-limited", "http-500", "truncated", "timeout"],
 )
 def test_provider_faults_are_retried_then_dead_lettered_and_write_nothing(
-        tmp_path, alphavantage, fixture, options, status):
+    tmp_path, alphavantage, fixture, options, status
+):
     alphavantage.route(fixture, **options)
-    env = {"STOCKS_PROVIDER": "alphavantage", "ALPHAVANTAGE_API_KEY": API_KEY,
-           "ALPHAVANTAGE_URL": alphavantage.url, "ALPHAVANTAGE_TIMEOUT_SECONDS": "1"}
+    env = {
+        "STOCKS_PROVIDER": "alphavantage",
+        "ALPHAVANTAGE_API_KEY": API_KEY,
+        "ALPHAVANTAGE_URL": alphavantage.url,
+        "ALPHAVANTAGE_TIMEOUT_SECONDS": "1",
+    }
     with running_stack(tmp_path, backoff_scale=0.01, **env) as stack:
         storage = storage_of(stack)
         storage.create_bucket("stocks")
@@ -85,8 +107,11 @@ def test_provider_faults_are_retried_then_dead_lettered_and_write_nothing(
 
 def test_a_function_killed_mid_request_gets_the_event_again(tmp_path, alphavantage):
     alphavantage.route("daily.csv", symbol="IBM", delay=2.0)
-    env = {"STOCKS_PROVIDER": "alphavantage", "ALPHAVANTAGE_API_KEY": API_KEY,
-           "ALPHAVANTAGE_URL": alphavantage.url}
+    env = {
+        "STOCKS_PROVIDER": "alphavantage",
+        "ALPHAVANTAGE_API_KEY": API_KEY,
+        "ALPHAVANTAGE_URL": alphavantage.url,
+    }
     with running_stack(tmp_path, backoff_scale=0.2, **env) as stack:
         storage = storage_of(stack)
         fetch: FunctionProcess = stack.functions["fetch"]
@@ -107,18 +132,25 @@ def test_two_deliveries_of_the_same_event_store_what_one_does(tmp_path):
     with running_stack(tmp_path, backoff_scale=0.01) as stack:
         storage = storage_of(stack)
         publish(stack, fetch_request("AMD", "twice"))
-        wait_for(lambda: count(storage, "forecasts", "forecast", "AMD") == 30, 120, "AMD's forecast")
+        wait_for(
+            lambda: count(storage, "forecasts", "forecast", "AMD") == 30, 120, "AMD's forecast"
+        )
         assert stack.mesh.wait_idle(60)
-        prices = storage.query("stocks", "SELECT * FROM \"prices\" WHERE \"symbol\" = 'AMD'", PRICES)
-        forecast = storage.query("forecasts", "SELECT * FROM \"forecast\" WHERE \"symbol\" = 'AMD'",
-                                 FORECAST)
+        prices = storage.query("stocks", 'SELECT * FROM "prices" WHERE "symbol" = \'AMD\'', PRICES)
+        forecast = storage.query(
+            "forecasts", 'SELECT * FROM "forecast" WHERE "symbol" = \'AMD\'', FORECAST
+        )
         publish(stack, fetch_request("AMD", "twice"))  # the redelivery of the same event
-        wait_for(lambda: sum(d.event_type.endswith(".fetched") for d in stack.mesh.deliveries()) == 2,
-                 120, "the second predict")
+        wait_for(
+            lambda: sum(d.event_type.endswith(".fetched") for d in stack.mesh.deliveries()) == 2,
+            120,
+            "the second predict",
+        )
         assert stack.mesh.wait_idle(60)
-        again = storage.query("stocks", "SELECT * FROM \"prices\" WHERE \"symbol\" = 'AMD'", PRICES)
+        again = storage.query("stocks", 'SELECT * FROM "prices" WHERE "symbol" = \'AMD\'', PRICES)
         assert again.equals(prices)
         forecast_again = storage.query(
-            "forecasts", "SELECT * FROM \"forecast\" WHERE \"symbol\" = 'AMD'", FORECAST)
+            "forecasts", 'SELECT * FROM "forecast" WHERE "symbol" = \'AMD\'', FORECAST
+        )
         assert forecast_again.index.equals(forecast.index)
         assert (forecast_again["yhat"] - forecast["yhat"]).abs().max() < 1e-9

@@ -29,13 +29,32 @@ PER_SYMBOL = 10
 def test_a_thousand_fetch_requests_at_once_lose_nothing(serve, storage, bucket, tmp_path):
     fetch, deadletters = serve("fetch"), serve("deadletters")
     with EventReceiver(status=200) as predict_stand_in:
-        subscribers = {"fetch": fetch.url, "deadletters": deadletters.url,
-                       "predict": predict_stand_in.url, "watchlist": predict_stand_in.url}
-        with Mesh.from_manifests(ROOT / "knative", subscribers, backoff_scale=0.01,
-                                 dead_letter_file=tmp_path / "dead.jsonl", schedule_pings=False) as mesh:
-            events = [CloudEvent({"type": FETCH_REQUESTED, "source": "/load", "id": f"{s}-{i}",
-                                  "datacontenttype": "application/json"}, {"symbol": s, "bucket": bucket})
-                      for i in range(PER_SYMBOL) for s in SYMBOLS]
+        subscribers = {
+            "fetch": fetch.url,
+            "deadletters": deadletters.url,
+            "predict": predict_stand_in.url,
+            "watchlist": predict_stand_in.url,
+        }
+        with Mesh.from_manifests(
+            ROOT / "knative",
+            subscribers,
+            backoff_scale=0.01,
+            dead_letter_file=tmp_path / "dead.jsonl",
+            schedule_pings=False,
+        ) as mesh:
+            events = [
+                CloudEvent(
+                    {
+                        "type": FETCH_REQUESTED,
+                        "source": "/load",
+                        "id": f"{s}-{i}",
+                        "datacontenttype": "application/json",
+                    },
+                    {"symbol": s, "bucket": bucket},
+                )
+                for i in range(PER_SYMBOL)
+                for s in SYMBOLS
+            ]
             started = time.perf_counter()
             with ThreadPoolExecutor(32) as senders:
                 statuses = list(senders.map(lambda e: _post(mesh.broker_url(), e), events))
@@ -45,7 +64,9 @@ def test_a_thousand_fetch_requests_at_once_lose_nothing(serve, storage, bucket, 
             fetches = [d for d in mesh.deliveries() if d.event_type == FETCH_REQUESTED]
             replies = [d for d in mesh.deliveries() if d.event_type == FETCHED]
 
-    assert sorted(d.event_id for d in fetches) == sorted(e["id"] for e in events)  # each accounted for
+    assert sorted(d.event_id for d in fetches) == sorted(
+        e["id"] for e in events
+    )  # each accounted for
     outcomes = pd.Series([d.outcome for d in fetches]).value_counts().to_dict()
     assert set(outcomes) <= {"delivered", "dead-lettered"}
     delivered = outcomes.get("delivered", 0)
@@ -55,10 +76,12 @@ def test_a_thousand_fetch_requests_at_once_lose_nothing(serve, storage, bucket, 
     assert all(n == len(DemoProvider().bars(s, "daily")) for s, n in stored.items()), stored
     seconds = np.array([d.seconds for d in fetches])
     attempts = np.array([d.attempts for d in fetches])
-    print(f"\nload: {len(events)} events, {len(SYMBOLS)} symbols, outcomes {outcomes}, "
-          f"retried {(attempts > 1).sum()}, delivery seconds p50 {np.percentile(seconds, 50):.3f} "
-          f"p99 {np.percentile(seconds, 99):.3f} max {seconds.max():.3f}; {expected} bars per symbol; "
-          f"all done in {wall:.1f} s")
+    print(
+        f"\nload: {len(events)} events, {len(SYMBOLS)} symbols, outcomes {outcomes}, "
+        f"retried {(attempts > 1).sum()}, delivery seconds p50 {np.percentile(seconds, 50):.3f} "
+        f"p99 {np.percentile(seconds, 99):.3f} max {seconds.max():.3f}; {expected} bars a symbol; "
+        f"all done in {wall:.1f} s"
+    )
 
 
 def _post(url: str, event: CloudEvent) -> int:
@@ -70,16 +93,21 @@ def test_concurrent_predictions_in_one_process_do_not_interfere(serve, storage, 
     for seed, symbol in enumerate(("PA", "PB", "PC")):
         days = pd.DatetimeIndex(pd.bdate_range("2023-01-02", periods=400, tz="UTC"), name="time")
         close = 50 + np.cumsum(np.random.default_rng(seed).normal(0.05, 1, 400))
-        storage.write(bucket, pd.DataFrame({"symbol": symbol, "interval": "daily", "close": close},
-                                           index=days), PRICES)
+        storage.write(
+            bucket,
+            pd.DataFrame({"symbol": symbol, "interval": "daily", "close": close}, index=days),
+            PRICES,
+        )
     predict = serve("predict")
-    requests_ = [{"symbol": s, "bucket": bucket, "target": bucket, "horizon": 15, "model": m}
-                 for s, m in (("PA", "prophet"), ("PB", "prophet"), ("PC", "drift"))]
+    requests_ = [
+        {"symbol": s, "bucket": bucket, "target": bucket, "horizon": 15, "model": m}
+        for s, m in (("PA", "prophet"), ("PB", "prophet"), ("PC", "drift"))
+    ]
 
     def run(fields: dict) -> pd.DataFrame:
         response = requests.post(predict.url, json=fields, timeout=300)
         assert response.status_code == 200, response.text
-        query = f"SELECT * FROM \"forecast\" WHERE \"symbol\" = '{fields['symbol']}'"
+        query = f'SELECT * FROM "forecast" WHERE "symbol" = \'{fields["symbol"]}\''
         return storage.query(bucket, query, FORECAST)
 
     sequential = [run(fields) for fields in requests_]
