@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
-
 import requests
 
 from bench.bench_parse import csv_body, month_of_minutes
-from bench.bench_storage import post_lines, serialized
+from bench.bench_storage import FreshBucket, post_lines, serialized
 from bench.timing import best_of
 from shared.config import InfluxSettings
 from shared.providers.alphavantage import parse_bars
@@ -22,18 +20,14 @@ def run(url: str) -> list[dict]:
     parsed = parse_bars(body, "1min").assign(symbol="IBM", interval="1min")
     lines = serialized(storage, parsed)
     session = requests.Session()
-    db = {"name": ""}
-
-    def fresh() -> None:
-        db["name"] = f"bench_{uuid.uuid4().hex[:8]}"
-        storage.create_bucket(db["name"])
+    bucket = FreshBucket(storage)
 
     def parse_and_write() -> None:
         bars = parse_bars(body, "1min")
-        storage.write(db["name"], bars.assign(symbol="IBM", interval="1min"), PRICES)
+        storage.write(bucket.name, bars.assign(symbol="IBM", interval="1min"), PRICES)
 
-    ceiling = best_of(lambda: post_lines(session, url, db["name"], lines), fresh, repeats=5)
-    ours = best_of(parse_and_write, fresh, repeats=5)
+    ceiling = best_of(lambda: post_lines(session, url, bucket.name, lines), bucket, repeats=5)
+    ours = best_of(parse_and_write, bucket, repeats=5)
     count = len(parsed)
     return [
         {

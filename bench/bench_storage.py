@@ -75,22 +75,30 @@ def serialized(storage: InfluxStorage, frame: pd.DataFrame) -> list[str]:
     ]
 
 
+class FreshBucket:
+    """Called before each timed write: creates a new empty bucket, then named by `name`."""
+
+    def __init__(self, storage: InfluxStorage) -> None:
+        self.storage = storage
+        self.name = ""
+
+    def __call__(self) -> None:
+        self.name = f"bench_{uuid.uuid4().hex[:8]}"
+        self.storage.create_bucket(self.name)
+
+
 def run(url: str) -> list[dict]:
     """Ingest and query measurements against the influxd at `url`."""
     storage = InfluxStorage(InfluxSettings(url=url, timeout_seconds=120))
     frame = bars()
     lines = serialized(storage, frame)
     session = requests.Session()
-    db = {"name": ""}
+    bucket = FreshBucket(storage)
 
-    def fresh() -> None:
-        db["name"] = f"bench_{uuid.uuid4().hex[:8]}"
-        storage.create_bucket(db["name"])
-
-    raw = best_of(lambda: post_lines(session, url, db["name"], lines), fresh)
-    ours = best_of(lambda: storage.write(db["name"], frame, PRICES), fresh)
+    raw = best_of(lambda: post_lines(session, url, bucket.name, lines), bucket)
+    ours = best_of(lambda: storage.write(bucket.name, frame, PRICES), bucket)
     few = frame.iloc[:PER_ROW_BARS]
-    per_row = best_of(lambda: post_lines(session, url, db["name"], point_lines(few), "ns"), fresh)
+    per_row = best_of(lambda: post_lines(session, url, bucket.name, point_lines(few), "ns"), bucket)
     serializer = best_of(lambda: serialized(storage, frame))
 
     query = 'SELECT * FROM "prices" WHERE "symbol" = \'BENCH\''
@@ -98,13 +106,13 @@ def run(url: str) -> list[dict]:
         lambda: (
             session.post(
                 f"{url}/query",
-                params={"db": db["name"], "epoch": "ms"},
+                params={"db": bucket.name, "epoch": "ms"},
                 data={"q": query},
                 headers={"Accept": "application/csv"},
             ).content
         )
     )
-    framed = best_of(lambda: storage.query(db["name"], query, PRICES))
+    framed = best_of(lambda: storage.query(bucket.name, query, PRICES))
     ceiling = BARS / raw
     return [
         {
