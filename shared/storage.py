@@ -22,7 +22,7 @@ from influxdb_client.client.write_api import PointSettings
 
 from shared.config import InfluxSettings
 from shared.errors import BucketNotFound, StocksError, StorageUnavailable, WriteRefused
-from shared.influxql import ident, literal
+from shared.influxql import ident, tags_equal
 from shared.schema import Measurement
 from shared.validation import bucket_name
 
@@ -189,8 +189,7 @@ class InfluxStorage:
         """Delete every point of a measurement whose tags equal the given values."""
         bucket_name(bucket)
         if self.generation == 1:
-            where = " AND ".join(f"{ident(k)} = {literal(v)}" for k, v in tags.items())
-            self.execute(bucket, f"DELETE FROM {ident(measurement)} WHERE {where}")
+            self.execute(bucket, f"DELETE FROM {ident(measurement)} WHERE {tags_equal(**tags)}")
         elif self.generation == 2:
             predicate = " AND ".join(
                 [f'_measurement="{measurement}"'] + [f'{k}="{v}"' for k, v in tags.items()]
@@ -209,10 +208,7 @@ class InfluxStorage:
                 raise BucketNotFound(f"The bucket {bucket!r} does not exist.")
             if response.status_code != 204:
                 raise QueryRefused(f"InfluxDB refused a delete: {_error_text(response)[:200]}")
-        else:
-            raise QueryRefused(
-                "InfluxDB 3 Core cannot delete points; forecasts are superseded by time."
-            )
+        # InfluxDB 3 Core has no point deletion: there, older points stay (see README).
 
     # -- buckets -----------------------------------------------------------------------------
 
