@@ -12,8 +12,7 @@ def run(invocation: Invocation, services: Services) -> Reply:
     if invocation.event is None:
         raise BadInput("The deadletters function takes dead-lettered CloudEvents only.")
     record(services.storage, services.settings.meta_bucket, invocation.event)
-    symbol = invocation.fields.get("symbol")
-    return Reply(symbol=symbol if isinstance(symbol, str) else None, points=1)
+    return Reply(points=1)
 
 
 SPEC = FunctionSpec("deadletters", run, accepts=None, methods=frozenset({"POST"}))

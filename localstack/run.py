@@ -17,6 +17,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from localstack.functions import ROOT, FunctionProcess
 from localstack.influxd import InfluxServer
 from localstack.mesh.mesh import DEFAULT_PORT as MESH_PORT
 from localstack.mesh.mesh import Mesh
-from localstack.ports import free_port, terminate, wait_until_up
+from localstack.ports import free_port, terminate
 
 DATA = ROOT / ".stocks"
 PORTS = {
@@ -104,13 +105,8 @@ class LocalStack:
             )
             self.functions[name] = process
             self.stoppers.append(process.stop)
-        threads = [threading.Thread(target=p.start) for p in self.functions.values()]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        for process in self.functions.values():
-            wait_until_up(f"{process.url}health/readiness", 5)
+        with ThreadPoolExecutor(len(self.functions)) as starting:  # errors propagate
+            list(starting.map(FunctionProcess.start, self.functions.values()))
         self.mesh.start()
         self.stoppers.append(self.mesh.stop)
         self.grafana_url = self._start_grafana()

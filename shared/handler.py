@@ -109,7 +109,7 @@ class Handler:
             invocation = read_invocation(request, parsed_event)
             self._check_allowed(invocation)
             reply = self.spec.run(invocation, self.services)
-            symbol = reply.symbol
+            symbol = reply.symbol or _symbol_of(invocation)
             response = self._success(invocation, reply)
             self._finish(invocation, started, reply.status, symbol, reply.points, None)
             return response

@@ -89,7 +89,8 @@ def _parse_event(request: Request, body: bytes) -> CloudEvent:
 
 def _check_attributes(event: CloudEvent) -> None:
     for name in REQUIRED_ATTRIBUTES:
-        if not isinstance(event.get(name), str) or not event.get(name):
+        value = event.get(name)
+        if not isinstance(value, str) or not value:
             raise BadInput(f"The CloudEvent's attribute '{name}' must be a non-empty string.")
 
 
