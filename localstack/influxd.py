@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import resource
 import shutil
 import subprocess
 from pathlib import Path
@@ -46,6 +47,7 @@ class InfluxServer:
         if binary is None:
             raise RuntimeError("influxd is not installed: run `apt-get install -y influxdb`.")
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        raise_open_file_limit()
         config = self.data_dir / "influxdb.conf"
         config.write_text(CONFIG.format(data=self.data_dir, port=self.port, rpc_port=free_port()))
         log = (self.data_dir / "influxd.log").open("ab")
@@ -57,3 +59,10 @@ class InfluxServer:
         """Stop the server and wait for it to exit."""
         terminate(self.process, timeout=15)
         self.process = None
+
+
+def raise_open_file_limit() -> None:
+    """Lift the soft open-file limit to the hard one; `influxd` inherits it (tsi1 opens many)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard != resource.RLIM_INFINITY:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))

@@ -28,6 +28,9 @@ from shared.validation import bucket_name
 
 INTERNAL_BUCKETS = frozenset({"_internal", "_monitoring", "_tasks"})
 BATCH_LINES = 5_000
+# Buckets keep prices for years: one shard group a year, not InfluxDB's default of one a week
+# for infinite retention, which gives a decade of daily bars 520 shards, each with index files.
+SHARD_GROUP_WEEKS = 52
 
 
 class QueryRefused(StocksError):
@@ -234,7 +237,9 @@ class InfluxStorage:
         if name in self.list_buckets():
             return False
         if self.generation == 1:
-            self.execute(None, f"CREATE DATABASE {ident(name)}")
+            self.execute(
+                None, f"CREATE DATABASE {ident(name)} WITH SHARD DURATION {SHARD_GROUP_WEEKS}w"
+            )
         elif self.generation == 2:
             self._create_v2_bucket(name)
         else:
@@ -246,7 +251,7 @@ class InfluxStorage:
         return True
 
     def _create_v2_bucket(self, name: str) -> None:
-        from influxdb_client import InfluxDBClient
+        from influxdb_client import BucketRetentionRules, InfluxDBClient
         from influxdb_client.rest import ApiException
 
         if not self.settings.org:
@@ -258,7 +263,12 @@ class InfluxStorage:
             timeout=int(self.settings.timeout_seconds * 1000),
         ) as client:
             try:
-                client.buckets_api().create_bucket(bucket_name=name, org=self.settings.org)
+                forever = BucketRetentionRules(
+                    every_seconds=0, shard_group_duration_seconds=SHARD_GROUP_WEEKS * 7 * 86_400
+                )
+                client.buckets_api().create_bucket(
+                    bucket_name=name, org=self.settings.org, retention_rules=forever
+                )
             except ApiException as exc:
                 if exc.status != 422:  # 422: the bucket exists already
                     raise StorageUnavailable(

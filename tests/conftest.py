@@ -10,6 +10,7 @@ import pytest
 
 from localstack.influxd import InfluxServer
 from shared.config import InfluxSettings, Settings
+from shared.influxql import ident
 from shared.storage import InfluxStorage
 from tests.fakes.alphavantage import alphavantage, av_settings  # noqa: F401  (fixtures)
 
@@ -23,9 +24,20 @@ def influx_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InfluxSe
 
 
 @pytest.fixture
-def bucket() -> str:
-    """A fresh bucket name for one test (created by whoever needs it)."""
-    return f"t_{uuid.uuid4().hex[:12]}"
+def bucket(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh bucket name for one test (created by whoever needs it).
+
+    Afterwards every bucket named after it is dropped from the session's `influxd`, whose tsi1
+    index keeps files open for each database.
+    """
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    yield name
+    if "influx_server" in request.fixturenames:
+        server: InfluxServer = request.getfixturevalue("influx_server")
+        storage = InfluxStorage(InfluxSettings(url=server.url))
+        for existing in storage.list_buckets():
+            if existing.startswith(name):
+                storage.execute(None, f"DROP DATABASE {ident(existing)}")
 
 
 @pytest.fixture

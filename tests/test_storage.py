@@ -109,6 +109,11 @@ def test_buckets_list_and_create(storage, bucket):
     names = storage.list_buckets()
     assert {bucket, other} <= set(names)
     assert not {"_internal", "_monitoring", "_tasks"} & set(names)
+    policies = storage.execute(other, f"SHOW RETENTION POLICIES ON {ident(other)}")["series"][0]
+    assert (
+        dict(zip(policies["columns"], policies["values"][0], strict=True))["shardGroupDuration"]
+        == "8736h0m0s"
+    )
 
 
 def test_generation_is_read_from_ping(storage):
