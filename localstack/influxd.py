@@ -9,6 +9,8 @@ from pathlib import Path
 
 from localstack.ports import free_port, terminate, wait_until_up
 
+# tsi1, not 1.6's default inmem index: inmem can drop a live series from its index when another
+# series of the measurement is deleted (the forecast disappears until influxd restarts).
 CONFIG = """\
 reporting-disabled = true
 bind-address = "127.0.0.1:{rpc_port}"
@@ -18,6 +20,7 @@ bind-address = "127.0.0.1:{rpc_port}"
   dir = "{data}/data"
   wal-dir = "{data}/wal"
   query-log-enabled = false
+  index-version = "tsi1"
 [monitor]
   store-enabled = false
 [http]

@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from shared.errors import Unprocessable
+from shared.forecasting import MODELS, forecast
 from shared.influxql import ident, tags_equal
 from shared.schema import FORECAST, FORECAST_RUNS, PRICES
 from shared.storage import InfluxStorage
@@ -46,18 +47,32 @@ def read_series(storage: InfluxStorage, request: PredictRequest) -> pd.Series:
     return frame[request.field].astype("float64").sort_index()
 
 
+def replace_forecast(storage: InfluxStorage, target: str, frame: pd.DataFrame) -> None:
+    """Make `frame` the only stored forecast of its symbol, interval and field.
+
+    The new points go in first and only what they leave of older forecasts is deleted after:
+    readers never find the forecast missing, and the series being written is never deleted
+    (delete-then-write lost points on InfluxDB 1.6 when predictions ran concurrently).
+    """
+    storage.write(target, frame, FORECAST)
+    row = frame.iloc[0]
+    tags = {"symbol": row["symbol"], "interval": row["interval"], "field": row["field"]}
+    one_tick = pd.Timedelta(1, "ns")
+    storage.delete(target, "forecast", tags, until=frame.index.min() - one_tick)
+    storage.delete(target, "forecast", tags, since=frame.index.max() + one_tick)
+    for model in sorted(set(MODELS) - {row["model"]}):
+        storage.delete(target, "forecast", {**tags, "model": model})
+
+
 def predict(storage: InfluxStorage, request: PredictRequest) -> dict[str, Any]:
     """Forecast the series and make it the only forecast of its symbol, interval and field."""
-    from shared.forecasting import forecast
-
     history = read_series(storage, request)
     result = forecast(
         history, request.interval, request.horizon, request.model, request.interval_width
     )
     storage.create_bucket(request.target)
     tags = {"symbol": request.symbol, "interval": request.interval, "field": request.field}
-    storage.delete(request.target, "forecast", **tags)
-    storage.write(request.target, result.frame.assign(**tags, model=result.model), FORECAST)
+    replace_forecast(storage, request.target, result.frame.assign(**tags, model=result.model))
     run = pd.DataFrame(
         {
             "symbol": [request.symbol],

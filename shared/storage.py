@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gzip
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cached_property
 from typing import Any
@@ -24,6 +24,7 @@ from shared.config import InfluxSettings
 from shared.errors import BucketNotFound, StocksError, StorageUnavailable, WriteRefused
 from shared.influxql import ident, tags_equal
 from shared.schema import Measurement
+from shared.timefmt import rfc3339_nano
 from shared.validation import bucket_name
 
 INTERNAL_BUCKETS = frozenset({"_internal", "_monitoring", "_tasks"})
@@ -188,11 +189,26 @@ class InfluxStorage:
                 raise QueryRefused(f"InfluxDB refused a statement: {error[:200]}")
         return results
 
-    def delete(self, bucket: str, measurement: str, **tags: str) -> None:
-        """Delete every point of a measurement whose tags equal the given values."""
+    def delete(
+        self,
+        bucket: str,
+        measurement: str,
+        tags: Mapping[str, str],
+        *,
+        since: pd.Timestamp | None = None,
+        until: pd.Timestamp | None = None,
+    ) -> None:
+        """Delete the points of a measurement whose tags equal `tags`, from `since` to `until`.
+
+        Both bounds are inclusive and optional; without them every matching point goes.
+        """
         bucket_name(bucket)
         if self.generation == 1:
-            self.execute(bucket, f"DELETE FROM {ident(measurement)} WHERE {tags_equal(**tags)}")
+            conditions = [tags_equal(**tags)]
+            conditions += [f"time >= {since.value}"] if since is not None else []
+            conditions += [f"time <= {until.value}"] if until is not None else []
+            where = " AND ".join(conditions)
+            self.execute(bucket, f"DELETE FROM {ident(measurement)} WHERE {where}")
         elif self.generation == 2:
             predicate = " AND ".join(
                 [f'_measurement="{measurement}"'] + [f'{k}="{v}"' for k, v in tags.items()]
@@ -202,8 +218,8 @@ class InfluxStorage:
                 "/api/v2/delete",
                 params={"org": self.settings.org or "", "bucket": bucket},
                 json={
-                    "start": "1970-01-01T00:00:00Z",
-                    "stop": "2262-01-01T00:00:00Z",
+                    "start": rfc3339_nano(since) if since is not None else "1970-01-01T00:00:00Z",
+                    "stop": rfc3339_nano(until) if until is not None else "2262-01-01T00:00:00Z",
                     "predicate": predicate,
                 },
             )

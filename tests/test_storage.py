@@ -101,6 +101,18 @@ def test_control_characters_never_reach_influxql():
         literal("AAPL'\n; DROP DATABASE stocks")
 
 
+def test_delete_takes_only_matching_series_within_inclusive_bounds(storage, bucket):
+    storage.write(bucket, pd.concat([bars("AAPL", n=5), bars("MSFT", n=5)]), PRICES)
+    days = bars(n=5).index
+    storage.delete(bucket, "prices", {"symbol": "AAPL"}, until=days[1])
+    storage.delete(bucket, "prices", {"symbol": "AAPL"}, since=days[4])
+    assert list(select_prices(storage, bucket, "AAPL").index) == list(days[2:4])
+    assert list(select_prices(storage, bucket, "MSFT").index) == list(days)
+    storage.delete(bucket, "prices", {"symbol": "AAPL", "interval": "daily"})
+    assert select_prices(storage, bucket, "AAPL").empty
+    assert len(select_prices(storage, bucket, "MSFT")) == 5
+
+
 def test_buckets_list_and_create(storage, bucket):
     other = bucket + "_b"
     assert other not in storage.list_buckets()
