@@ -103,13 +103,14 @@ NOTES = """
 
 - **ingest (goal 0.6 of the ceiling) and fetch parse + write (goal 0.5)**: influxdb-client's
   DataFrame serializer formats each row in Python (`itertuples` and an f-string a row, about
-  0.8 s for 100,000 bars of full-precision floats here), which alone is slower than `influxd`
-  takes to store them. Serializing the next batch while the previous one is gzipped and posted
-  runs in a second thread, but on two cores shared with `influxd` and under the GIL the overlap
-  is small. Moving constant tags into the serializer's default tags made no difference. Writes
-  are still 10 times the original per-row Point loop. Reaching the goal needs a serializer that
-  formats columns without a Python call per row, which the issue rules out (no hand-written
-  line protocol).
+  0.6 s for 100,000 bars here), and `influxd` needs about a core to store them: both share
+  two cores. Each batch is serialized while `influxd` stores the one before, over one
+  connection in the writing thread (`shared/write_pipeline.py`). This raised ingest from 0.38
+  to about 0.54 of the ceiling. The earlier posting thread overlapped almost nothing, because it
+  waited on the GIL at every socket call. Most of the rest is gzip, which costs `influxd` as much
+  to inflate as it costs us to deflate. Without gzip, a scratch run measured 0.67. gzip stays
+  because the issue asks for it and it pays off whenever InfluxDB is across a real network.
+  Writes are 14 times the original per-row Point loop.
 - **cold start (goal 1.5 times the bare function)**: importing pandas (about 0.35 s here) and
   influxdb-client (about 0.17 s, its package imports every generated API) is already more than
   the bare function's whole start. Importing them later would only move the cost into the first

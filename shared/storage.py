@@ -1,17 +1,16 @@
 """InfluxDB storage over the v1-compatible HTTP API, which InfluxDB 1.x, 2.x and 3 Core all serve.
 
 Writes are line protocol on `/write` (serialized by influxdb-client's DataFrame serializer,
-gzip-compressed, in batches); reads are InfluxQL on `/query` answered as CSV straight into pandas.
+gzip-compressed, in pipelined batches); reads are InfluxQL on `/query` answered as CSV straight
+into pandas.
 Only bucket administration differs by server generation, which `/ping` tells.
 Every failure becomes a typed `shared.errors` exception carrying the contract's status.
 """
 
 from __future__ import annotations
 
-import gzip
 import io
 from collections.abc import Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cached_property
 from typing import Any
 
@@ -21,11 +20,12 @@ from influxdb_client.client.write.dataframe_serializer import DataframeSerialize
 from influxdb_client.client.write_api import PointSettings
 
 from shared.config import InfluxSettings
-from shared.errors import BucketNotFound, StocksError, StorageUnavailable, WriteRefused
+from shared.errors import BucketNotFound, StocksError, StorageUnavailable
 from shared.influxql import ident, tags_equal
 from shared.schema import Measurement
 from shared.timefmt import rfc3339_nano
 from shared.validation import bucket_name
+from shared.write_pipeline import WritePipeline, error_text, raise_for_server_status
 
 INTERNAL_BUCKETS = frozenset({"_internal", "_monitoring", "_tasks"})
 BATCH_LINES = 5_000
@@ -41,7 +41,8 @@ class QueryRefused(StocksError):
 
 
 class InfluxStorage:
-    """One InfluxDB server, reached through one pooled `requests.Session`."""
+    """One InfluxDB server: reads and administration through one pooled `requests.Session`,
+    writes through a `WritePipeline` connection per call."""
 
     def __init__(self, settings: InfluxSettings, batch_lines: int = BATCH_LINES) -> None:
         self.settings = settings
@@ -63,12 +64,7 @@ class InfluxStorage:
             raise StorageUnavailable("InfluxDB did not answer in time; retry later.") from exc
         except requests.RequestException as exc:
             raise StorageUnavailable("InfluxDB is unreachable; retry later.") from exc
-        if response.status_code in (401, 403):
-            raise StorageUnavailable("InfluxDB refused the configured credentials.")
-        if response.status_code >= 500:
-            raise StorageUnavailable(
-                f"InfluxDB failed with status {response.status_code}; retry later."
-            )
+        raise_for_server_status(response.status_code)
         return response
 
     @cached_property
@@ -90,31 +86,17 @@ class InfluxStorage:
         """Write a frame indexed by UTC time whose columns are the measurement's tags and fields.
 
         Returns the number of points written. Rows with the same tags and time overwrite each
-        other, so writing the same frame twice leaves one point per row.
+        other, so writing the same frame twice leaves one point per row. Each batch is
+        serialized while InfluxDB stores the one before (see `shared.write_pipeline`).
         """
         bucket_name(bucket)
         if frame.empty:
             return 0
-        # Serialize the next batch while the previous one is compressed and posted.
-        with ThreadPoolExecutor(max_workers=1) as poster:
-            pending: Future[None] | None = None
-            for body in self.line_batches(frame, measurement, precision):
-                if pending is not None:
-                    pending.result()
-                pending = poster.submit(self._post_batch, bucket, body, precision)
-            if pending is not None:
-                pending.result()
+        with WritePipeline(self.settings, bucket, precision) as pipeline:
+            for lines in self.line_batches(frame, measurement, precision):
+                pipeline.send(lines)
+            pipeline.wait()
         return len(frame)
-
-    def _post_batch(self, bucket: str, body: bytes, precision: str) -> None:
-        response = self._request(
-            "POST",
-            "/write",
-            params={"db": bucket, "precision": precision},
-            data=gzip.compress(body, compresslevel=1),
-            headers={"Content-Encoding": "gzip", "Content-Type": "text/plain; charset=utf-8"},
-        )
-        self._check_write(bucket, response)
 
     def line_batches(
         self, frame: pd.DataFrame, measurement: Measurement, precision: str
@@ -130,15 +112,6 @@ class InfluxStorage:
         )
         for chunk in range(serializer.number_of_chunks):
             yield "\n".join(serializer.serialize(chunk)).encode()
-
-    @staticmethod
-    def _check_write(bucket: str, response: requests.Response) -> None:
-        if response.status_code == 204:
-            return
-        detail = _error_text(response)
-        if response.status_code == 404 or "database not found" in detail:
-            raise BucketNotFound(f"The bucket {bucket!r} does not exist.")
-        raise WriteRefused(f"InfluxDB refused the write: {detail[:200]}")
 
     # -- reads -------------------------------------------------------------------------------
 
@@ -295,13 +268,7 @@ class InfluxStorage:
 
 
 def _error_text(response: requests.Response) -> str:
-    header = response.headers.get("X-Influxdb-Error")
-    if header:
-        return header
-    try:
-        return str(response.json().get("error", response.text))
-    except ValueError:
-        return response.text
+    return error_text(response.headers, response.content)
 
 
 def _empty_frame(measurement: Measurement | None) -> pd.DataFrame:

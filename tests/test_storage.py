@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-import requests
 
 from shared.config import InfluxSettings
 from shared.errors import BadInput, BucketNotFound, StorageUnavailable
@@ -194,11 +193,3 @@ def test_token_auth_header_and_v1_credentials(storage):
     user = InfluxStorage(InfluxSettings(username="u", password="p"))
     assert user.session.params == {"u": "u", "p": "p"}
     assert "secret-token" not in repr(token.settings)
-
-
-def test_writes_are_gzip_compressed(storage, bucket, influx_server):
-    sent: list[requests.PreparedRequest] = []
-    storage.session.hooks["response"].append(lambda r, *a, **k: sent.append(r.request))
-    storage.write(bucket, bars(n=3), PRICES)
-    write = next(r for r in sent if r.path_url.startswith("/write"))
-    assert write.headers["Content-Encoding"] == "gzip"
