@@ -101,14 +101,18 @@ class InfluxStorage:
     def line_batches(
         self, frame: pd.DataFrame, measurement: Measurement, precision: str
     ) -> Iterator[bytes]:
+        """The frame as line protocol, `batch_lines` lines a batch."""
         columns = [c for c in measurement.columns if c in frame.columns]
+        tags = [t for t in measurement.tags if t in frame.columns]
+        # The serializer walks every column row by row; pandas string arrays hand out one
+        # element per Python call there, object arrays do it in C (7% of serializing).
         serializer = DataframeSerializer(
-            frame[columns],
+            frame[columns].astype(dict.fromkeys(tags, object)),
             PointSettings(),
             precision=precision,
             chunk_size=self.batch_lines,
             data_frame_measurement_name=measurement.name,
-            data_frame_tag_columns=[t for t in measurement.tags if t in frame.columns],
+            data_frame_tag_columns=tags,
         )
         for chunk in range(serializer.number_of_chunks):
             yield "\n".join(serializer.serialize(chunk)).encode()
