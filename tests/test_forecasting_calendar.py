@@ -27,6 +27,26 @@ def test_daily_future_is_the_next_business_days_at_midnight_utc() -> None:
     assert times.name == "time"
 
 
+def test_daily_future_skips_thanksgiving_christmas_and_new_year() -> None:
+    wednesday = pd.Timestamp("2026-11-25", tz="UTC")
+    assert calendar.future_times(wednesday, "daily", 1)[0] == pd.Timestamp("2026-11-27", tz="UTC")
+    times = calendar.future_times(pd.Timestamp("2026-12-23", tz="UTC"), "daily", 6)
+    expected = ["2026-12-24", "2026-12-28", "2026-12-29", "2026-12-30", "2026-12-31", "2027-01-04"]
+    assert list(times) == [pd.Timestamp(day, tz="UTC") for day in expected]
+
+
+def test_intraday_future_skips_a_holiday_and_the_axis_has_no_gap_for_it() -> None:
+    wednesday_close = pd.Timestamp("2026-11-25 15:55", tz=NEW_YORK).tz_convert("UTC")
+    times = calendar.future_times(wednesday_close, "5min", 2)
+    assert list(times.tz_convert(NEW_YORK).strftime("%a %d %H:%M")) == [
+        "Fri 27 09:30",
+        "Fri 27 09:35",
+    ]
+    axis = calendar.model_times(times.insert(0, wednesday_close), "5min")
+    step = (axis[1] - axis[0]) / (pd.Timedelta(days=1) / 78)
+    assert step == pytest.approx(1)  # Thanksgiving takes no time on the axis
+
+
 def test_intraday_future_skips_the_weekend_and_follows_the_spring_dst_change() -> None:
     last = pd.Timestamp("2024-03-08 15:55", tz=NEW_YORK).tz_convert("UTC")  # Friday, EST
     times = calendar.future_times(last, "5min", 2 * 78 + 1)

@@ -62,15 +62,18 @@ def test_invalid_arguments_are_bad_input(arguments: dict) -> None:
         forecast(daily(np.arange(100.0)), **call)
 
 
-def test_daily_forecast_rows_are_future_business_days() -> None:
+def test_daily_forecast_rows_are_future_trading_days() -> None:
     history = daily(np.linspace(10, 20, 80), start="2026-08-03")
     result = forecast(history, "daily", 7, "drift")
     assert isinstance(result, Forecast) and result.model == "drift"
     assert list(result.frame.columns) == ["yhat", "yhat_lower", "yhat_upper"]
     assert (result.frame.dtypes == np.float64).all()
     assert result.frame.index.name == "time" and str(result.frame.index.tz) == "UTC"
-    expected = pd.bdate_range(history.index[-1] + pd.offsets.BDay(), periods=7)
-    assert list(result.frame.index) == list(expected)
+    assert history.index[-1] == pd.Timestamp("2026-11-20", tz="UTC")
+    expected = ["2026-11-23", "2026-11-24", "2026-11-25", "2026-11-27", "2026-11-30", "2026-12-01"]
+    assert list(result.frame.index) == [
+        pd.Timestamp(d, tz="UTC") for d in [*expected, "2026-12-02"]
+    ]
     assert result.train_points == 80 and result.fit_seconds >= 0
 
 

@@ -27,9 +27,12 @@ INTRADAY_HORIZON = 78
 
 
 def trend_with_noise() -> tuple[pd.Series, pd.Series]:
-    """A line 100 + 0.1 t plus normal noise (sd 1) on business days: (observed, truth later)."""
+    """A line 100 + 0.1 t plus normal noise (sd 1) on weekdays: (observed, truth later).
+
+    The truth is 8 September to 31 October 2025, 40 weekdays with no NYSE holiday.
+    """
     size = DAILY_POINTS + DAILY_HORIZON
-    days = pd.bdate_range("2023-01-02", periods=size, tz="UTC")
+    days = pd.bdate_range(end="2025-10-31", periods=size, tz="UTC")
     line = pd.Series(100 + 0.1 * np.arange(size), index=days)
     observed = line + np.random.default_rng(1).normal(0, 1, size)
     return observed, line

@@ -1,15 +1,19 @@
 """Bar calendars: the timestamps that follow a history, recent training windows, model time axes.
 
-Daily bars sit at 00:00 UTC of business days. Intraday bars start on a grid from 09:30 to 16:00
-America/New_York on business days; the grid is laid out in New York time, so DST is handled.
+Daily bars sit at 00:00 UTC of trading days. Intraday bars start on a grid from 09:30 to 16:00
+America/New_York on trading days; the grid is laid out in New York time, so DST is handled.
+Trading days are NYSE's (`shared.trading_days`).
 """
 
 from __future__ import annotations
 
 import math
+from functools import cache
 
 import numpy as np
 import pandas as pd
+
+from shared.trading_days import trading_day
 
 DAILY = "daily"
 MARKET_TZ = "America/New_York"
@@ -19,6 +23,11 @@ AXIS_ORIGIN = pd.Timestamp("2000-01-03")  # a Monday: day 0 of the trading-time 
 DAILY_WINDOW = 1260  # bars: five years of trading days
 INTRADAY_WINDOW = 800  # bars, rounded up to whole trading days ...
 INTRADAY_DAYS = (3, 60)  # ... but never fewer or more trading days than these
+
+
+@cache
+def _trading_days() -> np.busdaycalendar:
+    return np.busdaycalendar(holidays=trading_day().holidays)
 
 
 def bar_minutes(interval: str) -> int:
@@ -34,14 +43,15 @@ def bars_per_session(interval: str) -> int:
 def future_times(last: pd.Timestamp, interval: str, horizon: int) -> pd.DatetimeIndex:
     """The `horizon` bar timestamps after `last` (UTC, named "time").
 
-    Daily: the next business days at 00:00 UTC. Intraday: the session grid continued after the
-    last bar, skipping nights and weekends.
+    Daily: the next trading days at 00:00 UTC. Intraday: the session grid continued after the
+    last bar, skipping nights, weekends and holidays.
     """
     if interval == DAILY:
-        start = last.tz_convert("UTC").normalize() + pd.offsets.BDay()
-        return pd.bdate_range(start, periods=horizon, name="time")
+        start = last.tz_convert("UTC").normalize() + trading_day()
+        return pd.date_range(start, periods=horizon, freq=trading_day(), name="time")
     per_day = bars_per_session(interval)
-    days = pd.bdate_range(last.tz_convert(MARKET_TZ).date(), periods=horizon // per_day + 2)
+    first_day = pd.Timestamp(last.tz_convert(MARKET_TZ).date())
+    days = pd.date_range(first_day, periods=horizon // per_day + 2, freq=trading_day())
     slots = SESSION_OPEN + pd.to_timedelta(np.arange(per_day) * bar_minutes(interval), unit="min")
     wall = pd.DatetimeIndex((days.to_numpy()[:, None] + slots.to_numpy()[None, :]).ravel())
     times = wall.tz_localize(MARKET_TZ).tz_convert("UTC")
@@ -74,7 +84,9 @@ def model_times(times: pd.DatetimeIndex, interval: str) -> pd.DatetimeIndex:
         return times.tz_convert("UTC").tz_localize(None)
     wall = times.tz_convert(MARKET_TZ).tz_localize(None)
     dates = wall.normalize()
-    day = np.busday_count(AXIS_ORIGIN.date(), dates.to_numpy().astype("datetime64[D]"))
+    day = np.busday_count(
+        AXIS_ORIGIN.date(), dates.to_numpy().astype("datetime64[D]"), busdaycal=_trading_days()
+    )
     fraction = (wall - dates - SESSION_OPEN) / SESSION
     return AXIS_ORIGIN + pd.to_timedelta(day + fraction.to_numpy(), unit="D")
 

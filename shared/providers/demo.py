@@ -1,6 +1,6 @@
 """An offline, deterministic provider: realistic bars seeded by the symbol, no network.
 
-Daily bars are a geometric random walk from a fixed origin (2016-01-04) over business days, its
+Daily bars are a geometric random walk from a fixed origin (2016-01-04) over NYSE trading days, its
 start price, drift, volatility and volume drawn from a stable hash of the symbol; a bar depends
 only on the symbol and its date, never on the day it is asked for, so asking later only adds bars.
 Intraday bars of a day are 1-minute Brownian bridges from that day's daily open to its close,
@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from shared.providers.base import INTRADAY, as_utc, check_request, empty_bars, finish
+from shared.trading_days import trading_day
 
 ORIGIN = pd.Timestamp("2016-01-04")
 MARKET_ZONE = "America/New_York"
@@ -57,7 +58,7 @@ class DemoProvider:
             last = min(first + pd.offsets.MonthEnd(0), today)
         if since is not None:
             first = max(first, as_utc(since).tz_convert(MARKET_ZONE).tz_localize(None).normalize())
-        days = pd.bdate_range(max(first, ORIGIN), last)
+        days = pd.date_range(max(first, ORIGIN), last, freq=trading_day())
         if days.empty:
             return empty_bars()
         frame = _intraday(symbol, _daily(symbol, days[-1]).loc[days], MINUTES[interval])
@@ -69,8 +70,8 @@ def _seed(symbol: str) -> int:
 
 
 def _daily(symbol: str, last: pd.Timestamp) -> pd.DataFrame:
-    """Daily bars on business days from the origin to `last`, indexed by naive dates."""
-    dates = pd.bdate_range(ORIGIN, last)
+    """Daily bars on trading days from the origin to `last`, indexed by naive dates."""
+    dates = pd.date_range(ORIGIN, last, freq=trading_day())
     traits = np.random.default_rng([_seed(symbol), 0])
     start = np.exp(traits.uniform(np.log(15), np.log(400)))
     drift = traits.uniform(-0.05, 0.20) / TRADING_DAYS

@@ -42,12 +42,13 @@ def test_the_same_symbol_always_gives_the_same_bars(interval):
     assert not np.allclose(first.close.to_numpy()[:50], other.close.to_numpy()[:50])
 
 
-def test_daily_bars_are_every_business_day_from_the_origin_to_today():
+def test_daily_bars_are_every_trading_day_from_the_origin_to_today():
     frame = demo().bars("IBM", "daily")
     assert_consistent(frame)
-    expected = pd.bdate_range(ORIGIN, NOW.tz_localize(None).normalize())
-    assert frame.index.equals(expected.tz_localize("UTC").as_unit("ns").rename("time"))
-    assert (frame.index.day_of_week < 5).all()
+    weekdays = pd.bdate_range(ORIGIN, NOW.tz_localize(None).normalize(), tz="UTC")
+    holidays = pd.DatetimeIndex(["2016-01-01", "2024-07-04", "2025-11-27", "2025-12-25"], tz="UTC")
+    assert frame.index.isin(weekdays).all() and not frame.index.isin(holidays).any()
+    assert len(frame.loc["2024"]) == 252  # NYSE's count of 2024
 
 
 def test_daily_bars_do_not_depend_on_the_day_they_are_asked_for():
@@ -75,6 +76,12 @@ def test_intraday_bars_are_market_hours_of_business_days_in_utc(interval):
     assert set(local.normalize().day) == {d.day for d in pd.bdate_range("2026-10-01", "2026-10-31")}
     per_day = -(-390 // int(interval.removesuffix("min")))
     assert (pd.Series(local.date).value_counts() == per_day).all()
+
+
+def test_intraday_bars_skip_thanksgiving():
+    local = new_york(demo().bars("IBM", "60min", month="2025-11"))
+    assert pd.Timestamp("2025-11-27").date() not in set(local.date)
+    assert pd.Timestamp("2025-11-28").date() in set(local.date)
 
 
 def test_intraday_opening_bell_is_1330_utc_in_summer_and_1430_in_winter():
