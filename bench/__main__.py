@@ -101,16 +101,18 @@ NOTES = """
 
 ## Goals not met, and why
 
-- **ingest (goal 0.6 of the ceiling) and fetch parse + write (goal 0.5)**: influxdb-client's
-  DataFrame serializer formats each row in Python (`itertuples` and an f-string a row, about
-  0.6 s for 100,000 bars here), and `influxd` needs about a core to store them: both share
-  two cores. Each batch is serialized while `influxd` stores the one before, over one
-  connection in the writing thread (`shared/write_pipeline.py`). This raised ingest from 0.38
-  to about 0.54 of the ceiling. The earlier posting thread overlapped almost nothing, because it
-  waited on the GIL at every socket call. Most of the rest is gzip, which costs `influxd` as much
-  to inflate as it costs us to deflate. Without gzip, a scratch run measured 0.67. gzip stays
-  because the issue asks for it and it pays off whenever InfluxDB is across a real network.
-  Writes are 14 times the original per-row Point loop.
+- **ingest (goal 0.6 of the ceiling) and fetch parse + write (goal 0.5)**: both fall short by a
+  few percent. Across runs on 2026-11-27, ingest measured 0.56 to 0.59 and fetch measured 0.46
+  to 0.50, with the ceiling and our write timed in turn. influxdb-client's DataFrame serializer
+  formats each row in Python (an f-string a row, about 0.55 s for 100,000 bars here), and
+  `influxd` needs about a core to store them: both share two cores. Each batch is serialized
+  while `influxd` stores the one before, over one connection in the writing thread
+  (`shared/write_pipeline.py`). The posting thread this replaced reached only 0.38 and 0.35: it
+  waited on the GIL at every socket call. Tag columns are handed over as object arrays, which
+  gains 7%. What remains is mostly gzip, which costs `influxd` about as much to inflate as it
+  costs us to deflate; without gzip a scratch run measured 0.67. gzip stays because the issue
+  asks for it and it pays off whenever InfluxDB is across a real network. Writes are 14 times
+  the original per-row Point loop.
 - **cold start (goal 1.5 times the bare function)**: importing pandas (about 0.35 s here) and
   influxdb-client (about 0.17 s, its package imports every generated API) is already more than
   the bare function's whole start. Importing them later would only move the cost into the first

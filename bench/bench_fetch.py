@@ -6,7 +6,7 @@ import requests
 
 from bench.bench_parse import csv_body, month_of_minutes
 from bench.bench_storage import FreshBucket, post_lines, serialized
-from bench.timing import best_of
+from bench.timing import best_of_alternating
 from shared.config import InfluxSettings
 from shared.providers.alphavantage import parse_bars
 from shared.schema import PRICES
@@ -26,8 +26,9 @@ def run(url: str) -> list[dict]:
         bars = parse_bars(body, "1min")
         storage.write(bucket.name, bars.assign(symbol="IBM", interval="1min"), PRICES)
 
-    ceiling = best_of(lambda: post_lines(session, url, bucket.name, lines), bucket, repeats=5)
-    ours = best_of(parse_and_write, bucket, repeats=5)
+    ceiling, ours = best_of_alternating(
+        lambda: post_lines(session, url, bucket.name, lines), parse_and_write, bucket, repeats=9
+    )
     count = len(parsed)
     return [
         {
