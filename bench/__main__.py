@@ -116,7 +116,8 @@ NOTES = """
 - **cold start (goal 1.5 times the bare function)**: importing pandas (about 0.35 s here) and
   influxdb-client (about 0.17 s, its package imports every generated API) is already more than
   the bare function's whole start. Importing them later would only move the cost into the first
-  request, which this benchmark times. Prophet is never imported by fetch.
+  request, which this benchmark times. Prophet is never imported by fetch. Building the NYSE
+  holiday list (pandas holiday rules, 2000 to 2100) adds about 0.04 s to the first request.
 """
 
 
