@@ -41,8 +41,11 @@ class QueryRefused(StocksError):
 
 
 class InfluxStorage:
-    """One InfluxDB server: reads and administration through one pooled `requests.Session`,
-    writes through a `WritePipeline` connection per call."""
+    """One InfluxDB server.
+
+    Reads and administration go through one pooled `requests.Session`; each write opens one
+    `WritePipeline` connection for all its batches.
+    """
 
     def __init__(self, settings: InfluxSettings, batch_lines: int = BATCH_LINES) -> None:
         self.settings = settings
