@@ -25,7 +25,12 @@ from shared.influxql import ident, tags_equal
 from shared.schema import Measurement
 from shared.timefmt import rfc3339_nano
 from shared.validation import bucket_name
-from shared.write_pipeline import WritePipeline, error_text, raise_for_server_status
+from shared.write_pipeline import (
+    WritePipeline,
+    credentials,
+    error_text,
+    raise_for_server_status,
+)
 
 INTERNAL_BUCKETS = frozenset({"_internal", "_monitoring", "_tasks"})
 BATCH_LINES = 5_000
@@ -51,10 +56,10 @@ class InfluxStorage:
         self.settings = settings
         self.batch_lines = batch_lines
         self.session = requests.Session()
-        if settings.token:
-            self.session.headers["Authorization"] = f"Token {settings.token}"
-        elif settings.username:
-            self.session.params = {"u": settings.username, "p": settings.password or ""}
+        headers, params = credentials(settings)
+        self.session.headers.update(headers)
+        if params:
+            self.session.params = params
 
     # -- transport ---------------------------------------------------------------------------
 

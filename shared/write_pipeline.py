@@ -22,6 +22,15 @@ from shared.config import InfluxSettings
 from shared.errors import BucketNotFound, StorageUnavailable, WriteRefused
 
 
+def credentials(settings: InfluxSettings) -> tuple[dict[str, str], dict[str, str]]:
+    """Headers and query parameters that authenticate: a token, else 1.x user and password."""
+    if settings.token:
+        return {"Authorization": f"Token {settings.token}"}, {}
+    if settings.username:
+        return {}, {"u": settings.username, "p": settings.password or ""}
+    return {}, {}
+
+
 def raise_for_server_status(status: int) -> None:
     """Refused credentials and server faults are retryable unavailability (503)."""
     if status in (401, 403):
@@ -47,14 +56,15 @@ class WritePipeline:
 
     def __init__(self, settings: InfluxSettings, bucket: str, precision: str) -> None:
         url = urlsplit(settings.url)
-        params = {"db": bucket, "precision": precision}
-        if settings.username and not settings.token:
-            params |= {"u": settings.username, "p": settings.password or ""}
+        auth_headers, auth_params = credentials(settings)
+        params = {"db": bucket, "precision": precision} | auth_params
         self.bucket = bucket
         self.path = f"{url.path.rstrip('/')}/write?{urlencode(params)}"
-        self.headers = {"Content-Encoding": "gzip", "Content-Type": "text/plain; charset=utf-8"}
-        if settings.token:
-            self.headers["Authorization"] = f"Token {settings.token}"
+        self.headers = {
+            "Content-Encoding": "gzip",
+            "Content-Type": "text/plain; charset=utf-8",
+            **auth_headers,
+        }
         if url.scheme == "https":
             tls = ssl.create_default_context(cafile=ca_bundle())
             self.connection: http.client.HTTPConnection = http.client.HTTPSConnection(
