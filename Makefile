@@ -6,7 +6,7 @@ FUNCTION ?= fetch
 PORT    ?= 8080
 IMAGE   ?= stocks-manager
 
-.PHONY: install run test lint format serve bench tick deploy clean
+.PHONY: install run test test-fast lint format serve bench tick deploy clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -20,10 +20,13 @@ install: $(STAMP) ## virtual environment, Python packages and influxd
 	  else echo "influxd is missing: run 'sudo apt-get install -y influxdb' (Debian/Ubuntu), then 'make run' again."; exit 1; fi; }
 
 run: install ## the whole local stack in the foreground (Ctrl-C stops it)
-	$(PY) -m localstack.run
+	$(PY) -m devstack.run
 
 test: install lint ## the whole suite against real parts
 	$(PY) -m pytest
+
+test-fast: $(STAMP) ## the in-process unit tests only (seconds)
+	$(PY) -m pytest tests/unit -q
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
@@ -34,13 +37,13 @@ format: $(STAMP)
 	$(PY) -m ruff check --fix .
 
 serve: install ## one function on one port: make serve FUNCTION=fetch PORT=8081
-	STOCKS_FUNCTION=$(FUNCTION) PORT=$(PORT) $(PY) -m shared.server
+	STOCKS_FUNCTION=$(FUNCTION) PORT=$(PORT) $(PY) -m shared.runtime.server
 
 bench: install ## benchmarks, side by side; writes docs/benchmarks.md
 	$(PY) -m bench
 
 tick: $(STAMP) ## fire the PingSource of a running `make run` now
-	$(PY) -m localstack.mesh fire
+	$(PY) -m devstack.mesh fire
 
 deploy: ## build (and push) the image with func, then apply knative/ with that image
 	func build --image $(IMAGE) $(if $(filter-out stocks-manager,$(IMAGE)),--push)

@@ -10,8 +10,8 @@ import logging
 from parliament import Context
 
 from functions import load_spec
-from shared.config import Settings
-from shared.handler import Handler, Response, Services
+from shared.contract.config import Settings
+from shared.runtime.handler import Handler, Response, Services
 
 logging.getLogger("parliament.server").setLevel(logging.ERROR)  # not every POST is a CloudEvent
 

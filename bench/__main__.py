@@ -11,7 +11,7 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from localstack.influxd import InfluxServer
+from devstack.influxd import InfluxServer
 
 MODULES = ("bench_storage", "bench_parse", "bench_fetch", "bench_coldstart", "bench_predict")
 OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
@@ -88,7 +88,7 @@ NOTES = """
 
 - **ingest**: bars per second from a DataFrame of one-minute bars (5 fields, 2 tags) to stored in
   `influxd`. The raw POST of pre-serialized lines is the server's ceiling here; the ratio of
-  `InfluxStorage.write` is to that ceiling. The per-row Point loop is the original Flask app's way.
+  `InfluxClient.write` is to that ceiling. The per-row Point loop is the original Flask app's way.
 - **query**: 100,000 stored bars into a typed, UTC-indexed DataFrame, against the raw HTTP time of
   the same InfluxQL query (CSV bytes only).
 - **fetch parse / fetch parse + write**: a month of 1-minute Alpha Vantage CSV parsed, and parsed

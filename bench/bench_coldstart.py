@@ -11,7 +11,7 @@ from pathlib import Path
 
 import requests
 
-from localstack.ports import free_port
+from devstack.ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 REPEATS = 3
@@ -67,7 +67,7 @@ def run(url: str) -> list[dict]:
         port = free_port()
         fetch.append(
             _first_200(
-                [sys.executable, "-m", "shared.server"],
+                [sys.executable, "-m", "shared.runtime.server"],
                 f"http://127.0.0.1:{port}/?symbol=COLD{attempt}&bucket=bench_cold",
                 {**env, "PORT": str(port)},
             )

@@ -7,15 +7,15 @@ import requests
 from bench.bench_parse import csv_body, month_of_minutes
 from bench.bench_storage import FreshBucket, post_lines, serialized
 from bench.timing import best_of_alternating
-from shared.config import InfluxSettings
-from shared.providers.alphavantage import parse_bars
-from shared.schema import PRICES
-from shared.storage import InfluxStorage
+from shared.contract.config import InfluxSettings
+from shared.contract.schema import PRICES
+from shared.influx.client import InfluxClient
+from shared.market.providers.alphavantage import parse_bars
 
 
 def run(url: str) -> list[dict]:
     """Parse + write bars/s and the raw POST ceiling of the same bars, in one run."""
-    storage = InfluxStorage(InfluxSettings(url=url, timeout_seconds=120))
+    storage = InfluxClient(InfluxSettings(url=url, timeout_seconds=120))
     body = csv_body(month_of_minutes())
     parsed = parse_bars(body, "1min").assign(symbol="IBM", interval="1min")
     lines = serialized(storage, parsed)
@@ -40,7 +40,7 @@ def run(url: str) -> list[dict]:
         },
         {
             "benchmark": "fetch parse + write",
-            "measure": "parse CSV + InfluxStorage.write",
+            "measure": "parse CSV + InfluxClient.write",
             "value": count / ours,
             "unit": "bars/s",
             "ratio": ceiling / ours,

@@ -7,8 +7,8 @@ import timeit
 
 import pandas as pd
 
-from shared.providers.alphavantage import parse_bars
-from shared.providers.demo import DemoProvider
+from shared.market.providers.alphavantage import parse_bars
+from shared.market.providers.demo import DemoProvider
 
 MONTH = "2026-10"  # 22 trading days: 8,580 one-minute bars
 REPEATS = 7

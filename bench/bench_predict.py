@@ -22,13 +22,13 @@ import numpy as np
 import pandas as pd
 
 from bench.timing import best_of
-from shared.config import InfluxSettings
+from shared.contract.config import InfluxSettings
+from shared.contract.schema import PRICES
 from shared.forecasting import calendar, forecast
 from shared.forecasting.metrics import score
 from shared.forecasting.prophet_model import UNCERTAINTY_SAMPLES, prophet_class
-from shared.prediction import PredictRequest, predict
-from shared.schema import PRICES
-from shared.storage import InfluxStorage
+from shared.influx.client import InfluxClient
+from shared.usecases.predict import PredictRequest, predict
 
 SEEDS = (0, 1, 2)
 ORIGINAL_BARS = 19_656
@@ -97,7 +97,7 @@ def intraday_rows() -> list[dict]:
 def daily_rows(url: str) -> list[dict]:
     days = pd.bdate_range("2021-01-04", periods=DAILY_BARS, tz="UTC")
     history = pd.Series(100 + np.cumsum(np.random.default_rng(5).normal(0.05, 1, DAILY_BARS)), days)
-    storage = InfluxStorage(InfluxSettings(url=url, timeout_seconds=120))
+    storage = InfluxClient(InfluxSettings(url=url, timeout_seconds=120))
     storage.create_bucket("bench_predict")
     prices = pd.DataFrame(
         {"symbol": "DAILY", "interval": "daily", "close": history.to_numpy()},

@@ -10,9 +10,9 @@ import requests
 from influxdb_client import Point
 
 from bench.timing import best_of, best_of_alternating
-from shared.config import InfluxSettings
-from shared.schema import PRICES
-from shared.storage import BATCH_LINES, InfluxStorage
+from shared.contract.config import InfluxSettings
+from shared.contract.schema import PRICES
+from shared.influx.client import BATCH_LINES, InfluxClient
 
 BARS = 100_000
 PER_ROW_BARS = 20_000
@@ -66,7 +66,7 @@ def point_lines(frame: pd.DataFrame) -> list[str]:
     return lines
 
 
-def serialized(storage: InfluxStorage, frame: pd.DataFrame) -> list[str]:
+def serialized(storage: InfluxClient, frame: pd.DataFrame) -> list[str]:
     """The frame as line protocol, by the storage's own serializer."""
     return [
         line
@@ -78,7 +78,7 @@ def serialized(storage: InfluxStorage, frame: pd.DataFrame) -> list[str]:
 class FreshBucket:
     """Called before each timed write: creates a new empty bucket, then named by `name`."""
 
-    def __init__(self, storage: InfluxStorage) -> None:
+    def __init__(self, storage: InfluxClient) -> None:
         self.storage = storage
         self.name = ""
 
@@ -89,7 +89,7 @@ class FreshBucket:
 
 def run(url: str) -> list[dict]:
     """Ingest and query measurements against the influxd at `url`."""
-    storage = InfluxStorage(InfluxSettings(url=url, timeout_seconds=120))
+    storage = InfluxClient(InfluxSettings(url=url, timeout_seconds=120))
     frame = bars()
     lines = serialized(storage, frame)
     session = requests.Session()
@@ -128,7 +128,7 @@ def run(url: str) -> list[dict]:
         },
         {
             "benchmark": "ingest",
-            "measure": "InfluxStorage.write: serializer + gzip + POST",
+            "measure": "InfluxClient.write: serializer + gzip + POST",
             "value": BARS / ours,
             "unit": "bars/s",
             "ratio": raw / ours,
@@ -158,7 +158,7 @@ def run(url: str) -> list[dict]:
         },
         {
             "benchmark": "query",
-            "measure": f"InfluxStorage.query into a typed DataFrame ({BARS:,} bars)",
+            "measure": f"InfluxClient.query into a typed DataFrame ({BARS:,} bars)",
             "value": framed,
             "unit": "s",
             "ratio": framed / raw_query,

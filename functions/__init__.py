@@ -1,16 +1,16 @@
 """One thin module per function: parse the fields, call `shared/`, answer.
 
-Each module defines `SPEC`, a `shared.handler.FunctionSpec`. Modules are imported by name only
-when their function is served, so fetch never imports what predict needs (Prophet).
+Each module defines `SPEC`, a `shared.runtime.handler.FunctionSpec`. Modules are imported by
+name only when their function is served, so fetch never imports what predict needs (Prophet).
 """
 
 from __future__ import annotations
 
 import importlib
 
-from shared.config import FUNCTIONS
-from shared.errors import ConfigError
-from shared.handler import FunctionSpec
+from shared.contract.config import FUNCTIONS
+from shared.contract.errors import ConfigError
+from shared.runtime.handler import FunctionSpec
 
 
 def load_spec(name: str | None) -> FunctionSpec:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from shared import validation
-from shared.catalog import describe_buckets
-from shared.handler import FunctionSpec, Reply, Services
-from shared.invocation import Invocation
+from shared.contract import validation
+from shared.runtime.handler import FunctionSpec, Reply, Services
+from shared.runtime.invocation import Invocation
+from shared.usecases.buckets import describe_buckets
 
 
 def run(invocation: Invocation, services: Services) -> Reply:

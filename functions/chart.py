@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from shared import validation
-from shared.charts import MAX_SIZE, MIN_SIZE, chart_png
-from shared.handler import FunctionSpec, Reply, Services
-from shared.invocation import Invocation
+from shared.charting.render import MAX_SIZE, MIN_SIZE, chart_png
+from shared.contract import validation
+from shared.contract.schema import FORECASTS_BUCKET
+from shared.runtime.handler import FunctionSpec, Reply, Services
+from shared.runtime.invocation import Invocation
 
 
 def run(invocation: Invocation, services: Services) -> Reply:
@@ -15,7 +16,7 @@ def run(invocation: Invocation, services: Services) -> Reply:
         services.storage,
         symbol=symbol,
         bucket=validation.bucket(fields),
-        target=validation.bucket(fields, "target", default="forecasts"),
+        target=validation.bucket(fields, "target", default=FORECASTS_BUCKET),
         interval=validation.interval(fields),
         points=validation.integer(fields, "points", 120, 2, 5_000),
         width=validation.integer(fields, "width", 800, MIN_SIZE[0], MAX_SIZE[0]),

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from shared.deadletters import record
-from shared.errors import BadInput
-from shared.handler import FunctionSpec, Reply, Services
-from shared.invocation import Invocation
+from shared.contract.errors import BadInput
+from shared.runtime.handler import FunctionSpec, Reply, Services
+from shared.runtime.invocation import Invocation
+from shared.usecases.deadletters import record
 
 
 def run(invocation: Invocation, services: Services) -> Reply:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from shared import validation
-from shared.events import FETCH_REQUESTED, FETCHED
-from shared.handler import FunctionSpec, Reply, Services
-from shared.ingest import fetch_bars
-from shared.invocation import Invocation
+from shared.contract import validation
+from shared.contract.events import FETCH_REQUESTED, FETCHED
+from shared.runtime.handler import FunctionSpec, Reply, Services
+from shared.runtime.invocation import Invocation
+from shared.usecases.fetch import fetch_bars
 
 
 def run(invocation: Invocation, services: Services) -> Reply:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from shared import validation
-from shared.events import FETCHED, PREDICTED
-from shared.forecasting import MODELS
-from shared.handler import FunctionSpec, Reply, Services
-from shared.invocation import Invocation
-from shared.prediction import PredictRequest, predict
+from shared.contract import validation
+from shared.contract.events import FETCHED, PREDICTED
+from shared.contract.schema import FORECASTS_BUCKET
+from shared.forecasting import MODELS, WIDTH_RANGE
+from shared.runtime.handler import FunctionSpec, Reply, Services
+from shared.runtime.invocation import Invocation
+from shared.usecases.predict import PredictRequest, predict
 
 
 def run(invocation: Invocation, services: Services) -> Reply:
@@ -15,12 +16,12 @@ def run(invocation: Invocation, services: Services) -> Reply:
     request = PredictRequest(
         symbol=validation.symbol(fields),
         bucket=validation.bucket(fields),
-        target=validation.bucket(fields, "target", default="forecasts"),
+        target=validation.bucket(fields, "target", default=FORECASTS_BUCKET),
         interval=validation.interval(fields),
         field=validation.price_field(fields),
         horizon=validation.integer(fields, "horizon", 30, 1, 365),
         model=validation.choice(fields, "model", MODELS, "prophet"),
-        interval_width=validation.fraction(fields, "interval_width", 0.8, 0.5, 0.99),
+        interval_width=validation.fraction(fields, "interval_width", 0.8, *WIDTH_RANGE),
     )
     result = predict(services.storage, request)
     return Reply(result, symbol=request.symbol, points=result["points"])

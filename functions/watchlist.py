@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from shared import validation
-from shared.errors import SinkMissing
-from shared.events import PING, TICK_COMPLETED
-from shared.fanout import fan_out, plan_tick
-from shared.handler import FunctionSpec, Reply, Services
-from shared.invocation import Invocation
-from shared.watchlist import Entry, Watchlist
+from shared.contract import validation
+from shared.contract.errors import SinkMissing
+from shared.contract.events import PING, TICK_COMPLETED
+from shared.runtime.handler import FunctionSpec, Reply, Services
+from shared.runtime.invocation import Invocation
+from shared.store.watchlist import Entry, Watchlist
+from shared.usecases.tick import fan_out, plan_tick
 
 
 def run(invocation: Invocation, services: Services) -> Reply:

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from localstack.influxd import InfluxServer
-from shared.config import InfluxSettings, Settings
-from shared.influxql import ident
-from shared.storage import InfluxStorage
-from tests.fakes.alphavantage import alphavantage, av_settings  # noqa: F401  (fixtures)
+from devstack.influxd import InfluxServer
+from shared.contract.config import InfluxSettings, Settings
+from shared.influx.client import InfluxClient
+from shared.influx.influxql import ident
+from tests.support.fakes.alphavantage import alphavantage, av_settings  # noqa: F401  (fixtures)
 
 
 @pytest.fixture(scope="session")
@@ -34,7 +34,7 @@ def bucket(request: pytest.FixtureRequest) -> Iterator[str]:
     yield name
     if "influx_server" in request.fixturenames:
         server: InfluxServer = request.getfixturevalue("influx_server")
-        storage = InfluxStorage(InfluxSettings(url=server.url))
+        storage = InfluxClient(InfluxSettings(url=server.url))
         for existing in storage.list_buckets():
             if existing.startswith(name):
                 storage.execute(None, f"DROP DATABASE {ident(existing)}")
@@ -47,9 +47,9 @@ def settings(influx_server: InfluxServer, bucket: str) -> Settings:
 
 
 @pytest.fixture
-def storage(settings: Settings, bucket: str) -> InfluxStorage:
+def storage(settings: Settings, bucket: str) -> InfluxClient:
     """Storage on the real server with the test's bucket created."""
-    store = InfluxStorage(settings.influx)
+    store = InfluxClient(settings.influx)
     store.create_bucket(bucket)
     return store
 
@@ -61,12 +61,12 @@ def repo_root() -> Path:
 
 @pytest.fixture
 def serve(influx_server: InfluxServer, bucket: str, tmp_path: Path):
-    """Start functions as real processes (`python -m shared.server`); stopped after the test.
+    """Start functions as real processes (`python -m shared.runtime.server`), stopped afterwards.
 
     `serve("watchlist", K_SINK=...)` returns the running FunctionProcess; the test's bucket is the
     meta bucket and the demo provider is used unless the environment given says otherwise.
     """
-    from localstack.functions import FunctionProcess
+    from devstack.functions import FunctionProcess
 
     started: list[FunctionProcess] = []
 

@@ -12,17 +12,19 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from shared.errors import BadInput, Unprocessable
+from shared.contract.errors import BadInput, Unprocessable
+from shared.contract.schema import INTERVALS
 from shared.forecasting import calendar
 from shared.forecasting.backtest import backtest
 from shared.forecasting.models import fit_predict
-from shared.validation import INTERVALS
 
-__all__ = ["MODELS", "Forecast", "forecast", "minimum_points"]
+__all__ = ["MODELS", "WIDTH_RANGE", "Forecast", "forecast", "minimum_points"]
 
 MODELS = ("prophet", "naive", "drift", "auto")
 AUTO_CANDIDATES = ("naive", "drift", "prophet")  # on equal MASE the simpler model wins
 MIN_TRAIN_POINTS = 20
+WIDTH_RANGE = (0.5, 0.99)
+"""The prediction interval widths a caller may ask for (0.8: an 80% interval)."""
 
 
 @dataclass(frozen=True)
@@ -73,8 +75,11 @@ def forecast(
     _check(interval, horizon)
     if model not in MODELS:
         raise BadInput(f"The model {model!r} is not valid: use one of {', '.join(MODELS)}.")
-    if not 0 < interval_width < 1:
-        raise BadInput(f"The interval width must be between 0 and 1, not {interval_width}.")
+    if not WIDTH_RANGE[0] <= interval_width <= WIDTH_RANGE[1]:
+        raise BadInput(
+            f"The interval width must be from {WIDTH_RANGE[0]} to {WIDTH_RANGE[1]}, "
+            f"not {interval_width}."
+        )
     series = _prepared(history)
     needed = minimum_points(interval, horizon)
     if len(series) < needed:

@@ -2,7 +2,7 @@
 
 Daily bars sit at 00:00 UTC of trading days. Intraday bars start on a grid from 09:30 to 16:00
 America/New_York on trading days; the grid is laid out in New York time, so DST is handled.
-Trading days are NYSE's (`shared.trading_days`).
+Trading days are NYSE's (`shared.market.trading_days`).
 """
 
 from __future__ import annotations
@@ -13,12 +13,27 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-from shared.trading_days import trading_day
+from shared.contract.schema import DAILY
+from shared.market.session import (
+    MARKET_TZ,
+    SESSION,
+    SESSION_OPEN,
+    bar_minutes,
+    bars_per_session,
+)
+from shared.market.trading_days import trading_day
 
-DAILY = "daily"
-MARKET_TZ = "America/New_York"
-SESSION_OPEN = pd.Timedelta(hours=9, minutes=30)
-SESSION = pd.Timedelta(hours=6, minutes=30)
+__all__ = [
+    "DAILY",
+    "MARKET_TZ",
+    "bar_minutes",
+    "bars_per_session",
+    "future_times",
+    "model_times",
+    "sessions",
+    "training_window",
+]
+
 AXIS_ORIGIN = pd.Timestamp("2000-01-03")  # a Monday: day 0 of the trading-time axis
 DAILY_WINDOW = 1260  # bars: five years of trading days
 INTRADAY_WINDOW = 800  # bars, rounded up to whole trading days ...
@@ -28,16 +43,6 @@ INTRADAY_DAYS = (3, 60)  # ... but never fewer or more trading days than these
 @cache
 def _trading_days() -> np.busdaycalendar:
     return np.busdaycalendar(holidays=trading_day().holidays)
-
-
-def bar_minutes(interval: str) -> int:
-    """Minutes between intraday bars ('5min' -> 5)."""
-    return int(interval.removesuffix("min"))
-
-
-def bars_per_session(interval: str) -> int:
-    """Intraday bars in one 09:30-16:00 session (a last, shorter bar counts)."""
-    return math.ceil(SESSION / pd.Timedelta(minutes=bar_minutes(interval)))
 
 
 def future_times(last: pd.Timestamp, interval: str, horizon: int) -> pd.DatetimeIndex:

@@ -1,0 +1,67 @@
+"""Each function in its own process, served by `python -m shared.runtime.server` as in the image."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+from devstack.ports import free_port, terminate, wait_until_up
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class FunctionProcess:
+    """One function on one loopback port, with its own environment."""
+
+    def __init__(
+        self,
+        name: str,
+        env: Mapping[str, str],
+        port: int | None = None,
+        log_path: Path | None = None,
+    ) -> None:
+        self.name = name
+        self.port = port or free_port()
+        self.env = {
+            **os.environ,
+            **env,
+            "STOCKS_FUNCTION": name,
+            "PORT": str(self.port),
+            "HOST": "127.0.0.1",
+            "PYTHONUNBUFFERED": "1",
+        }
+        self.log_path = log_path
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    def start(self, timeout: float = 60.0) -> FunctionProcess:
+        """Start the process and wait for its readiness probe."""
+        out = self.log_path.open("ab") if self.log_path else subprocess.DEVNULL
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "shared.runtime.server"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=out,
+            stderr=subprocess.STDOUT if self.log_path else subprocess.DEVNULL,
+        )
+        wait_until_up(
+            f"{self.url}health/readiness", timeout, alive=lambda: self.process.poll() is None
+        )
+        return self
+
+    def stop(self) -> None:
+        """Terminate the process (SIGTERM) and wait for it."""
+        terminate(self.process, timeout=10)
+        self.process = None
+
+    def kill(self) -> None:
+        """Kill the process at once (SIGKILL), as a crash would."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()

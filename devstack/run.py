@@ -1,0 +1,219 @@
+"""`make run`: the whole pipeline on one machine, in the foreground, until Ctrl-C.
+
+A real `influxd` with its data under `.stocks/`, every function in its own process on its own
+port, the event mesh that reads `knative/` (Broker, Triggers, PingSource, SinkBinding), and
+Grafana when it is installed. A demo watchlist is seeded when none exists and one tick is fired,
+so data and forecasts appear within a minute. A second run reuses the data.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+from devstack.functions import ROOT, FunctionProcess
+from devstack.influxd import InfluxServer
+from devstack.mesh.mesh import DEFAULT_PORT as MESH_PORT
+from devstack.mesh.mesh import Mesh
+from devstack.ports import free_port, terminate
+
+DATA = ROOT / ".stocks"
+PORTS = {
+    "fetch": 8081,
+    "predict": 8082,
+    "buckets": 8083,
+    "watchlist": 8084,
+    "chart": 8085,
+    "deadletters": 8087,
+}
+INFLUX_PORT = 8086
+GRAFANA_PORT = 3000
+DEMO_WATCHLIST = ("AAPL", "MSFT", "NVDA")
+PASSED_THROUGH = (
+    "STOCKS_PROVIDER",
+    "ALPHAVANTAGE_API_KEY",
+    "ALPHAVANTAGE_URL",
+    "ALPHAVANTAGE_PREMIUM",
+    "ALPHAVANTAGE_TIMEOUT_SECONDS",
+    "ALPHAVANTAGE_DAILY_LIMIT",
+    "STOCKS_META_BUCKET",
+)
+
+
+def port_or_free(port: int) -> int:
+    """`port` when nothing listens on it, else any free port."""
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return free_port()
+    return port
+
+
+@dataclass
+class LocalStack:
+    """Everything `make run` starts, in the order it starts it; `stop()` undoes it in reverse."""
+
+    data: Path = DATA
+    backoff_scale: float = 1.0
+    schedule_pings: bool = True
+    stoppers: list[Callable[[], None]] = field(default_factory=list)
+    functions: dict[str, FunctionProcess] = field(default_factory=dict)
+    influx: InfluxServer | None = None
+    mesh: Mesh | None = None
+    grafana_url: str | None = None
+
+    def start(self, env: dict[str, str] | None = None) -> LocalStack:
+        """Start influxd, the functions and the mesh; env adds to every function's environment."""
+        (self.data / "logs").mkdir(parents=True, exist_ok=True)
+        self.influx = InfluxServer(self.data / "influxdb", port_or_free(INFLUX_PORT)).start()
+        self.stoppers.append(self.influx.stop)
+        ports = {name: port_or_free(port) for name, port in PORTS.items()}
+        urls = {name: f"http://127.0.0.1:{port}/" for name, port in ports.items()}
+        self.mesh = Mesh.from_manifests(
+            ROOT / "knative",
+            urls,
+            port=port_or_free(MESH_PORT),
+            backoff_scale=self.backoff_scale,
+            dead_letter_file=self.data / "dead-letters.jsonl",
+            schedule_pings=self.schedule_pings,
+        )
+        sinks = self.mesh.sink_bindings()
+        base = {
+            "INFLUX_URL": self.influx.url,
+            **{k: os.environ[k] for k in PASSED_THROUGH if k in os.environ},
+        }
+        for name, port in ports.items():
+            extra = {"K_SINK": sinks[name]} if name in sinks else {}
+            process = FunctionProcess(
+                name,
+                {**base, **extra, **(env or {})},
+                port,
+                log_path=self.data / "logs" / f"{name}.log",
+            )
+            self.functions[name] = process
+            self.stoppers.append(process.stop)
+        with ThreadPoolExecutor(len(self.functions)) as starting:  # errors propagate
+            list(starting.map(FunctionProcess.start, self.functions.values()))
+        self.mesh.start()
+        self.stoppers.append(self.mesh.stop)
+        self.grafana_url = self._start_grafana()
+        return self
+
+    def stop(self) -> None:
+        """Stop everything started, last first."""
+        while self.stoppers:
+            self.stoppers.pop()()
+
+    def seed_watchlist(self) -> list[str]:
+        """Track the demo symbols when the watchlist is empty; the symbols tracked."""
+        url = self.functions["watchlist"].url
+        tracked = requests.get(url, timeout=30).json()["watchlist"]
+        if tracked:
+            return [entry["symbol"] for entry in tracked]
+        for symbol in DEMO_WATCHLIST:
+            requests.post(url, json={"symbol": symbol}, timeout=30).raise_for_status()
+        return list(DEMO_WATCHLIST)
+
+    def tick(self) -> None:
+        """Fire every PingSource now."""
+        for ping in self.mesh.topology.ping_sources:
+            self.mesh.fire_ping(ping.name)
+
+    def _start_grafana(self) -> str | None:
+        binary = shutil.which("grafana-server") or shutil.which("grafana")
+        if binary is None:
+            return None
+        port = port_or_free(GRAFANA_PORT)
+        home = next(
+            (p for p in ("/usr/share/grafana", "/usr/local/share/grafana") if Path(p).exists()),
+            None,
+        )
+        args = (
+            [binary]
+            + (["server"] if binary.endswith("grafana") else [])
+            + (["--homepath", home] if home else [])
+        )
+        env = {
+            **os.environ,
+            "INFLUX_URL": self.influx.url,
+            "INFLUX_TOKEN": "",
+            "STOCKS_META_BUCKET": os.environ.get("STOCKS_META_BUCKET", "stocks"),
+            "STOCKS_FORECAST_BUCKET": "forecasts",
+            "GF_PATHS_PROVISIONING": str(ROOT / "knative/grafana"),
+            "GF_PATHS_DATA": str(self.data / "grafana"),
+            "GF_SERVER_HTTP_PORT": str(port),
+            "GF_SERVER_HTTP_ADDR": "127.0.0.1",
+            "GF_AUTH_ANONYMOUS_ENABLED": "true",
+            "GF_AUTH_ANONYMOUS_ORG_ROLE": "Viewer",
+        }
+        log = (self.data / "logs" / "grafana.log").open("ab")
+        process = subprocess.Popen(args, env=env, stdout=log, stderr=log)
+        self.stoppers.append(lambda: terminate(process))
+        return f"http://127.0.0.1:{port}/"
+
+
+def banner(stack: LocalStack, symbols: list[str]) -> str:
+    """What is running where, and what to try next."""
+    lines = [
+        "",
+        "Stocks Manager is running (demo provider unless ALPHAVANTAGE_API_KEY is set).",
+        f"  InfluxDB     {stack.influx.url}   (data in {stack.data})",
+    ]
+    lines += [f"  {name:<12} {process.url}" for name, process in stack.functions.items()]
+    lines.append(
+        f"  event mesh   {stack.mesh.url}   (dead letters: {stack.data / 'dead-letters.jsonl'})"
+    )
+    lines.append(
+        f"  Grafana      {stack.grafana_url}"
+        if stack.grafana_url
+        else "  Grafana      not installed: install Grafana (grafana.com/grafana/download) and "
+        "run `make run` again to get the Stocks and Pipeline dashboards."
+    )
+    fetch, predict, chart = (stack.functions[n].url for n in ("fetch", "predict", "chart"))
+    lines += [
+        f"Tracking {', '.join(symbols)}; a tick was fired: prices and forecasts in a minute.",
+        "Try:",
+        f"  curl -s '{stack.functions['buckets'].url}'",
+        f"  curl -s '{stack.functions['watchlist'].url}' -d '{{\"symbol\": \"IBM\"}}'",
+        f"  curl -s '{fetch}?symbol=IBM'",
+        f'  curl -s \'{predict}\' -d \'{{"symbol": "IBM", "model": "auto", "bucket": "stocks"}}\'',
+        f"  curl -s -o ibm.png '{chart}?symbol=IBM'",
+        f"  make tick    # fire the PingSource now (mesh at {stack.mesh.url})",
+        f"Function logs: {stack.data / 'logs'}. Ctrl-C stops everything.",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
+    stack = LocalStack()
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    signal.signal(signal.SIGINT, lambda *_: stopping.set())
+    try:
+        stack.start()
+        symbols = stack.seed_watchlist()
+        stack.tick()
+        print(banner(stack, symbols), flush=True)
+        stopping.wait()
+        print("\nStopping ...", flush=True)
+    finally:
+        stack.stop()
+    print("Stopped; the data stays in .stocks/ for the next `make run`.")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Drawing charts: PNG rendering with matplotlib's object API."""

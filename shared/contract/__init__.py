@@ -1,0 +1,1 @@
+"""What the contract fixes: configuration, errors, validation, events, schema, payloads."""

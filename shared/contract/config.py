@@ -1,0 +1,160 @@
+"""Configuration: every environment setting of the contract, read and validated in one place.
+
+`Settings.from_env()` fails with a `ConfigError` whose sentence names the variable at fault, so a
+misconfigured function stops at start rather than on its first request. Secrets are kept out of
+`repr()`, so a logged or printed `Settings` never shows them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlparse
+
+from shared.contract.errors import ConfigError
+from shared.contract.validation import BUCKET_PATTERN
+
+FUNCTIONS = ("fetch", "predict", "buckets", "watchlist", "chart", "deadletters")
+PROVIDERS = ("alphavantage", "demo")
+ALPHAVANTAGE_FREE_DAILY_LIMIT = 25
+
+
+@dataclass(frozen=True)
+class InfluxSettings:
+    """Where InfluxDB is and how to authenticate to it."""
+
+    url: str = "http://127.0.0.1:8086"
+    token: str | None = field(default=None, repr=False)
+    org: str | None = None
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    timeout_seconds: float = 10.0
+
+
+@dataclass(frozen=True)
+class ProviderSettings:
+    """Which market-data provider to use and how."""
+
+    name: str = "demo"
+    alphavantage_api_key: str | None = field(default=None, repr=False)
+    alphavantage_url: str = "https://www.alphavantage.co/query"
+    alphavantage_premium: bool = False
+    daily_limit: int | None = None
+    timeout_seconds: float = 20.0
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a function reads from its environment."""
+
+    influx: InfluxSettings = field(default_factory=InfluxSettings)
+    provider: ProviderSettings = field(default_factory=ProviderSettings)
+    function: str | None = None
+    meta_bucket: str = "stocks"
+    k_sink: str | None = None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read and validate the contract's environment variables."""
+        env = _Env(os.environ if environ is None else environ)
+        key = env.text("ALPHAVANTAGE_API_KEY")
+        provider_name = env.choice("STOCKS_PROVIDER", PROVIDERS, "alphavantage" if key else "demo")
+        if provider_name == "alphavantage" and not key:
+            raise ConfigError(
+                "STOCKS_PROVIDER is 'alphavantage' but ALPHAVANTAGE_API_KEY is not set: "
+                "set the key, or STOCKS_PROVIDER=demo."
+            )
+        default_limit = ALPHAVANTAGE_FREE_DAILY_LIMIT if provider_name == "alphavantage" else None
+        return cls(
+            influx=InfluxSettings(
+                url=env.url("INFLUX_URL", InfluxSettings.url),
+                token=env.text("INFLUX_TOKEN"),
+                org=env.text("INFLUX_ORG"),
+                username=env.text("INFLUX_USERNAME"),
+                password=env.text("INFLUX_PASSWORD"),
+            ),
+            provider=ProviderSettings(
+                name=provider_name,
+                alphavantage_api_key=key,
+                alphavantage_url=env.url("ALPHAVANTAGE_URL", ProviderSettings.alphavantage_url),
+                alphavantage_premium=env.flag("ALPHAVANTAGE_PREMIUM", False),
+                daily_limit=env.count("ALPHAVANTAGE_DAILY_LIMIT", default_limit),
+                timeout_seconds=env.seconds(
+                    "ALPHAVANTAGE_TIMEOUT_SECONDS", ProviderSettings.timeout_seconds
+                ),
+            ),
+            function=env.choice("STOCKS_FUNCTION", FUNCTIONS, None),
+            meta_bucket=env.bucket("STOCKS_META_BUCKET", "stocks"),
+            k_sink=env.url("K_SINK", None),
+        )
+
+
+class _Env:
+    """Typed readers over an environment mapping; each error names its variable."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self.environ = environ
+
+    def text(self, name: str) -> str | None:
+        value = self.environ.get(name, "").strip()
+        return value or None
+
+    def choice(self, name: str, options: tuple[str, ...], default: str | None) -> str | None:
+        value = self.text(name)
+        if value is None:
+            return default
+        if value not in options:
+            raise ConfigError(f"{name} must be one of {', '.join(options)}, not {value!r}.")
+        return value
+
+    def url(self, name: str, default: str | None) -> str | None:
+        value = self.text(name)
+        if value is None:
+            return default
+        parsed = urlparse(value)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise ConfigError(
+                f"{name} must be an http(s) URL such as http://host:port, not {value!r}."
+            )
+        return value.rstrip("/") if name != "K_SINK" else value
+
+    def flag(self, name: str, default: bool) -> bool:
+        value = self.text(name)
+        if value is None:
+            return default
+        if value.lower() not in ("true", "false", "1", "0", "yes", "no"):
+            raise ConfigError(f"{name} must be true or false, not {value!r}.")
+        return value.lower() in ("true", "1", "yes")
+
+    def count(self, name: str, default: int | None) -> int | None:
+        value = self.text(name)
+        if value is None:
+            return default
+        if value.lower() in ("unlimited", "none"):
+            return None
+        if not value.isdigit():
+            raise ConfigError(
+                f"{name} must be a whole number of requests (or 'unlimited'), not {value!r}."
+            )
+        return int(value)
+
+    def seconds(self, name: str, default: float) -> float:
+        value = self.text(name)
+        if value is None:
+            return default
+        try:
+            seconds = float(value)
+        except ValueError:
+            seconds = 0.0
+        if not 0 < seconds <= 600:
+            raise ConfigError(f"{name} must be a number of seconds from 0 to 600, not {value!r}.")
+        return seconds
+
+    def bucket(self, name: str, default: str) -> str:
+        value = self.text(name) or default
+        if not BUCKET_PATTERN.fullmatch(value):
+            raise ConfigError(
+                f"{name} must be 1 to 64 characters of A-Z, a-z, 0-9, '_' and '-', not {value!r}."
+            )
+        return value

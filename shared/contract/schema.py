@@ -1,0 +1,69 @@
+"""The contract's data: bar intervals, default buckets, InfluxDB measurements and their fields."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DAILY = "daily"
+INTRADAY_INTERVALS = ("1min", "5min", "15min", "30min", "60min")
+INTERVALS = (DAILY, *INTRADAY_INTERVALS)
+DEFAULT_BUCKET = "stocks"
+"""Where fetch stores prices and where `watchlist`, `runs` and `dead_letters` live by default."""
+FORECASTS_BUCKET = "forecasts"
+"""Where predict writes forecasts by default."""
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """One measurement: its name, tag keys and field types (pandas dtypes)."""
+
+    name: str
+    tags: tuple[str, ...]
+    fields: dict[str, str]
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Tags then fields: the columns a frame written to it carries."""
+        return self.tags + tuple(self.fields)
+
+
+PRICES = Measurement(
+    "prices",
+    ("symbol", "interval"),
+    {"open": "float64", "high": "float64", "low": "float64", "close": "float64", "volume": "int64"},
+)
+PRICE_COLUMNS = tuple(PRICES.fields)
+"""A bar's values, in the providers' order: open, high, low, close, volume."""
+
+FORECAST = Measurement(
+    "forecast",
+    ("symbol", "interval", "field", "model"),
+    {"yhat": "float64", "yhat_lower": "float64", "yhat_upper": "float64"},
+)
+FORECAST_RUNS = Measurement(
+    "forecast_runs",
+    ("symbol", "interval", "model"),
+    {
+        "horizon": "int64",
+        "train_points": "int64",
+        "fit_seconds": "float64",
+        "mape": "float64",
+        "mase": "float64",
+        "rel_naive": "float64",
+        "rel_drift": "float64",
+        "coverage": "float64",
+    },
+)
+WATCHLIST = Measurement(
+    "watchlist", ("symbol",), {"tracked": "bool", "interval": "str", "bucket": "str"}
+)
+RUNS = Measurement(
+    "runs",
+    ("function", "status"),
+    {"symbol": "str", "points": "int64", "seconds": "float64", "error": "str"},
+)
+DEAD_LETTERS = Measurement(
+    "dead_letters",
+    ("type", "trigger"),
+    {"event_id": "str", "subscriber": "str", "code": "int64", "error": "str", "data": "str"},
+)

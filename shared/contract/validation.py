@@ -1,0 +1,137 @@
+"""Parsing and validation of the fields a caller sends, before anything is read or written.
+
+Every value that later reaches InfluxQL or line protocol passes through here first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from shared.contract.errors import BadInput
+from shared.contract.schema import DEFAULT_BUCKET, INTERVALS, PRICE_COLUMNS
+
+SYMBOL_PATTERN = re.compile(r"[A-Z0-9.\-]{1,12}")
+BUCKET_PATTERN = re.compile(r"(?!_)[A-Za-z0-9_\-]{1,64}")  # InfluxDB reserves names starting _
+MONTH_PATTERN = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
+
+
+def _text(fields: Mapping[str, Any], name: str, default: str | None) -> str:
+    value = fields.get(name, default)
+    if value is None:
+        raise BadInput(f"The field '{name}' is required.")
+    if not isinstance(value, str):
+        raise BadInput(f"The field '{name}' must be a string, not {type(value).__name__}.")
+    if value == "":
+        raise BadInput(f"The field '{name}' must not be empty.")
+    return value
+
+
+def symbol(fields: Mapping[str, Any], name: str = "symbol") -> str:
+    """A ticker: 1 to 12 characters of A-Z 0-9 . - (case folded to upper)."""
+    value = _text(fields, name, None)
+    upper = value.upper()
+    if not value.isascii() or not SYMBOL_PATTERN.fullmatch(upper):
+        raise BadInput(
+            f"The {name} {value[:40]!r} is not valid: "
+            "use 1 to 12 characters of A-Z, 0-9, '.' and '-'."
+        )
+    return upper
+
+
+def bucket_name(value: str, name: str = "bucket") -> str:
+    """Check a bucket name: 1 to 64 characters of A-Z a-z 0-9 _ -, not starting with _."""
+    if not isinstance(value, str) or not value.isascii() or not BUCKET_PATTERN.fullmatch(value):
+        shown = value[:70] if isinstance(value, str) else value
+        raise BadInput(
+            f"The {name} {shown!r} is not valid: use 1 to 64 characters of A-Z, a-z, 0-9, '_' and "
+            "'-', not starting with '_'."
+        )
+    return value
+
+
+def bucket(
+    fields: Mapping[str, Any], name: str = "bucket", default: str | None = DEFAULT_BUCKET
+) -> str:
+    """A bucket field, defaulting as the contract says."""
+    return bucket_name(_text(fields, name, default), name)
+
+
+def interval(fields: Mapping[str, Any], default: str = "daily") -> str:
+    """One of the contract's bar intervals."""
+    value = _text(fields, "interval", default)
+    if value not in INTERVALS:
+        raise BadInput(
+            f"The interval {value[:20]!r} is not valid: use one of {', '.join(INTERVALS)}."
+        )
+    return value
+
+
+def month(fields: Mapping[str, Any], for_interval: str) -> str | None:
+    """An optional YYYY-MM month of intraday history (not for daily bars)."""
+    value = fields.get("month")
+    if value is None:
+        return None
+    value = _text(fields, "month", None)
+    if for_interval == "daily":
+        raise BadInput("The field 'month' applies to intraday intervals only, not to daily bars.")
+    if not MONTH_PATTERN.fullmatch(value) or int(value[:4]) < 2000:
+        raise BadInput(f"The month {value[:20]!r} is not valid: use YYYY-MM, from 2000-01 on.")
+    return value
+
+
+def price_field(fields: Mapping[str, Any], default: str = "close") -> str:
+    """Which price field to forecast."""
+    value = _text(fields, "field", default)
+    if value not in PRICE_COLUMNS:
+        raise BadInput(
+            f"The field to forecast {value[:20]!r} is not valid: "
+            f"use one of {', '.join(PRICE_COLUMNS)}."
+        )
+    return value
+
+
+def integer(fields: Mapping[str, Any], name: str, default: int, low: int, high: int) -> int:
+    """A whole number within [low, high]; query strings may carry it as digits."""
+    value = fields.get(name, default)
+    if isinstance(value, str) and re.fullmatch(r"[+-]?\d{1,9}", value.strip()):
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise BadInput(f"The field '{name}' must be a whole number from {low} to {high}.")
+    if not low <= value <= high:
+        raise BadInput(f"The field '{name}' must be from {low} to {high}, not {value}.")
+    return value
+
+
+def fraction(
+    fields: Mapping[str, Any], name: str, default: float, low: float, high: float
+) -> float:
+    """A number within [low, high]; query strings may carry it as text."""
+    value = fields.get(name, default)
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            value = None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+        raise BadInput(f"The field '{name}' must be a number from {low} to {high}.")
+    return float(value)
+
+
+def boolean(fields: Mapping[str, Any], name: str, default: bool) -> bool:
+    """A true/false flag; query strings may carry it as true/false/1/0."""
+    value = fields.get(name, default)
+    if isinstance(value, str) and value.lower() in ("true", "1", "false", "0"):
+        value = value.lower() in ("true", "1")
+    if not isinstance(value, bool):
+        raise BadInput(f"The field '{name}' must be true or false.")
+    return value
+
+
+def choice(fields: Mapping[str, Any], name: str, options: tuple[str, ...], default: str) -> str:
+    """One of a fixed set of words."""
+    value = _text(fields, name, default)
+    if value not in options:
+        raise BadInput(f"The {name} {value[:20]!r} is not valid: use one of {', '.join(options)}.")
+    return value

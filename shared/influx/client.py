@@ -1,0 +1,344 @@
+"""InfluxDB storage over the v1-compatible HTTP API, which InfluxDB 1.x, 2.x and 3 Core all serve.
+
+Writes are line protocol on `/write` (serialized by influxdb-client's DataFrame serializer,
+gzip-compressed, in pipelined batches); reads are InfluxQL on `/query` answered as CSV straight
+into pandas.
+Only bucket administration differs by server generation, which `/ping` tells.
+Every failure becomes a typed `shared.contract.errors` exception carrying the contract's status.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator, Mapping
+from functools import cached_property
+from typing import Any
+
+import pandas as pd
+import requests
+from influxdb_client.client.write.dataframe_serializer import DataframeSerializer
+from influxdb_client.client.write_api import PointSettings
+
+from shared.contract.config import InfluxSettings
+from shared.contract.errors import BucketNotFound, StocksError, StorageUnavailable
+from shared.contract.schema import Measurement
+from shared.contract.timefmt import rfc3339_nano
+from shared.contract.validation import bucket_name
+from shared.influx.influxql import ident, tags_equal
+from shared.influx.write_pipeline import (
+    WritePipeline,
+    credentials,
+    error_text,
+    raise_for_server_status,
+)
+
+INTERNAL_BUCKETS = frozenset({"_internal", "_monitoring", "_tasks"})
+BATCH_LINES = 5_000
+# Buckets keep prices for years: one shard group a year, not InfluxDB's default of one a week
+# for infinite retention, which gives a decade of daily bars 520 shards, each with index files.
+SHARD_GROUP_WEEKS = 52
+
+
+class QueryRefused(StocksError):
+    """InfluxDB refused an InfluxQL statement: a defect in the statement, not in the caller."""
+
+    status = 500
+
+
+class InfluxClient:
+    """One InfluxDB server.
+
+    Reads and administration go through one pooled `requests.Session`; each write opens one
+    `WritePipeline` connection for all its batches.
+    """
+
+    def __init__(self, settings: InfluxSettings, batch_lines: int = BATCH_LINES) -> None:
+        self.settings = settings
+        self.batch_lines = batch_lines
+        self.session = requests.Session()
+        headers, params = credentials(settings)
+        self.session.headers.update(headers)
+        if params:
+            self.session.params = params
+
+    # -- transport ---------------------------------------------------------------------------
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        try:
+            response = self.session.request(
+                method, self.settings.url + path, timeout=self.settings.timeout_seconds, **kwargs
+            )
+        except requests.Timeout as exc:
+            raise StorageUnavailable("InfluxDB did not answer in time; retry later.") from exc
+        except requests.RequestException as exc:
+            raise StorageUnavailable("InfluxDB is unreachable; retry later.") from exc
+        raise_for_server_status(response.status_code)
+        return response
+
+    @cached_property
+    def generation(self) -> int:
+        """The server's major version (1, 2 or 3), from `/ping`'s headers."""
+        headers = self._request("GET", "/ping").headers
+        version = headers.get("X-Influxdb-Version", "").lstrip("v")
+        if version[:1] in ("2", "3"):
+            return int(version[0])
+        if "core" in headers.get("X-Influxdb-Build", "").lower():
+            return 3
+        return 1
+
+    # -- writes ------------------------------------------------------------------------------
+
+    def write(
+        self, bucket: str, frame: pd.DataFrame, measurement: Measurement, precision: str = "s"
+    ) -> int:
+        """Write a frame indexed by UTC time whose columns are the measurement's tags and fields.
+
+        Returns the number of points written. Rows with the same tags and time overwrite each
+        other, so writing the same frame twice leaves one point per row. Each batch is
+        serialized while InfluxDB stores the one before (see `shared.influx.write_pipeline`).
+        """
+        bucket_name(bucket)
+        if frame.empty:
+            return 0
+        with WritePipeline(self.settings, bucket, precision) as pipeline:
+            for lines in self.line_batches(frame, measurement, precision):
+                pipeline.send(lines)
+            pipeline.wait()
+        return len(frame)
+
+    def line_batches(
+        self, frame: pd.DataFrame, measurement: Measurement, precision: str
+    ) -> Iterator[bytes]:
+        """The frame as line protocol, `batch_lines` lines a batch."""
+        columns = [c for c in measurement.columns if c in frame.columns]
+        tags = [t for t in measurement.tags if t in frame.columns]
+        # The serializer walks every column row by row; pandas string arrays hand out one
+        # element per Python call there, object arrays do it in C (7% of serializing).
+        serializer = DataframeSerializer(
+            frame[columns].astype(dict.fromkeys(tags, object)),
+            PointSettings(),
+            precision=precision,
+            chunk_size=self.batch_lines,
+            data_frame_measurement_name=measurement.name,
+            data_frame_tag_columns=tags,
+        )
+        for chunk in range(serializer.number_of_chunks):
+            yield "\n".join(serializer.serialize(chunk)).encode()
+
+    # -- reads -------------------------------------------------------------------------------
+
+    def query(
+        self, bucket: str, influxql: str, measurement: Measurement | None = None
+    ) -> pd.DataFrame:
+        """Run one InfluxQL SELECT; the result as a frame with a UTC `time` index.
+
+        Columns of `measurement` get its types; `GROUP BY` tags become columns. An empty result
+        from a bucket that does not exist raises `BucketNotFound`.
+        """
+        bucket_name(bucket)
+        response = self._request(
+            "POST",
+            "/query",
+            params={"db": bucket, "epoch": "ms"},
+            data={"q": influxql},
+            headers={"Accept": "application/csv"},
+        )
+        if response.status_code != 200:
+            raise QueryRefused(f"InfluxDB refused a query: {_error_text(response)[:200]}")
+        if not response.content.strip():
+            if bucket not in self.list_buckets():
+                raise BucketNotFound(f"The bucket {bucket!r} does not exist.")
+            return _empty_frame(measurement)
+        return _csv_frame(response.content, measurement)
+
+    def execute(self, bucket: str | None, influxql: str) -> dict[str, Any]:
+        """Run one InfluxQL statement that changes state or lists metadata; its JSON result."""
+        return self.execute_many([influxql], bucket)[0]
+
+    def execute_many(
+        self, statements: list[str], bucket: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Run several InfluxQL statements in one request; one JSON result each (times in ms)."""
+        params = {"epoch": "ms", **({"db": bucket_name(bucket)} if bucket else {})}
+        response = self._request(
+            "POST", "/query", params=params, data={"q": ";\n".join(statements)}
+        )
+        if response.status_code != 200:
+            raise QueryRefused(f"InfluxDB refused a statement: {_error_text(response)[:200]}")
+        results = response.json().get("results", [])
+        for result in results:
+            error = result.get("error")
+            if error and "database not found" in error:
+                raise BucketNotFound(f"The bucket {bucket!r} does not exist.")
+            if error:
+                raise QueryRefused(f"InfluxDB refused a statement: {error[:200]}")
+        return results
+
+    def delete(
+        self,
+        bucket: str,
+        measurement: str,
+        tags: Mapping[str, str],
+        *,
+        since: pd.Timestamp | None = None,
+        until: pd.Timestamp | None = None,
+    ) -> None:
+        """Delete the points of a measurement whose tags equal `tags`, from `since` to `until`.
+
+        Both bounds are inclusive and optional; without them every matching point goes.
+        """
+        bucket_name(bucket)
+        if self.generation == 1:
+            conditions = [tags_equal(**tags)]
+            conditions += [f"time >= {since.value}"] if since is not None else []
+            conditions += [f"time <= {until.value}"] if until is not None else []
+            where = " AND ".join(conditions)
+            self.execute(bucket, f"DELETE FROM {ident(measurement)} WHERE {where}")
+        elif self.generation == 2:
+            predicate = " AND ".join(
+                [f'_measurement="{measurement}"'] + [f'{k}="{v}"' for k, v in tags.items()]
+            )
+            response = self._request(
+                "POST",
+                "/api/v2/delete",
+                params={"org": self.settings.org or "", "bucket": bucket},
+                json={
+                    "start": rfc3339_nano(since) if since is not None else "1970-01-01T00:00:00Z",
+                    "stop": rfc3339_nano(until) if until is not None else "2262-01-01T00:00:00Z",
+                    "predicate": predicate,
+                },
+            )
+            if response.status_code == 404:
+                raise BucketNotFound(f"The bucket {bucket!r} does not exist.")
+            if response.status_code != 204:
+                raise QueryRefused(f"InfluxDB refused a delete: {_error_text(response)[:200]}")
+        # InfluxDB 3 Core has no point deletion: there, older points stay (see README).
+
+    # -- buckets -----------------------------------------------------------------------------
+
+    def list_buckets(self) -> list[str]:
+        """The names of every bucket the server holds, internal ones left out, sorted."""
+        if self.generation == 3:
+            response = self._request("GET", "/api/v3/configure/database", params={"format": "json"})
+            if response.status_code != 200:
+                raise QueryRefused(
+                    f"InfluxDB refused to list databases: {_error_text(response)[:200]}"
+                )
+            names = [row.get("iox::database", "") for row in response.json()]
+        else:
+            result = self.execute(None, "SHOW DATABASES")
+            names = [
+                row[0] for series in result.get("series", []) for row in series.get("values", [])
+            ]
+        return sorted(n for n in names if n and n not in INTERNAL_BUCKETS)
+
+    def create_bucket(self, name: str) -> bool:
+        """Create a bucket; False when it already existed."""
+        bucket_name(name, "bucket name")
+        if name in self.list_buckets():
+            return False
+        if self.generation == 1:
+            self.execute(
+                None, f"CREATE DATABASE {ident(name)} WITH SHARD DURATION {SHARD_GROUP_WEEKS}w"
+            )
+        elif self.generation == 2:
+            self._create_v2_bucket(name)
+        else:
+            response = self._request("POST", "/api/v3/configure/database", json={"db": name})
+            if response.status_code not in (200, 201, 204, 409):
+                raise QueryRefused(
+                    f"InfluxDB refused to create {name!r}: {_error_text(response)[:200]}"
+                )
+        return True
+
+    def _create_v2_bucket(self, name: str) -> None:
+        from influxdb_client import BucketRetentionRules, InfluxDBClient
+        from influxdb_client.rest import ApiException
+
+        if not self.settings.org:
+            raise StorageUnavailable("INFLUX_ORG must be set to create buckets on InfluxDB 2.")
+        with InfluxDBClient(
+            url=self.settings.url,
+            token=self.settings.token,
+            org=self.settings.org,
+            timeout=int(self.settings.timeout_seconds * 1000),
+        ) as client:
+            try:
+                forever = BucketRetentionRules(
+                    every_seconds=0, shard_group_duration_seconds=SHARD_GROUP_WEEKS * 7 * 86_400
+                )
+                client.buckets_api().create_bucket(
+                    bucket_name=name, org=self.settings.org, retention_rules=forever
+                )
+            except ApiException as exc:
+                if exc.status != 422:  # 422: the bucket exists already
+                    raise StorageUnavailable(
+                        f"InfluxDB refused to create {name!r}: {exc.reason}"
+                    ) from exc
+            except Exception as exc:  # urllib3 transport errors
+                raise StorageUnavailable("InfluxDB is unreachable; retry later.") from exc
+
+
+def _error_text(response: requests.Response) -> str:
+    return error_text(response.headers, response.content)
+
+
+def _empty_frame(measurement: Measurement | None) -> pd.DataFrame:
+    columns = list(measurement.columns) if measurement else []
+    frame = pd.DataFrame(columns=columns, index=pd.DatetimeIndex([], tz="UTC", name="time"))
+    return _typed(frame, measurement)
+
+
+def _csv_frame(content: bytes, measurement: Measurement | None) -> pd.DataFrame:
+    frame = pd.read_csv(io.BytesIO(content), keep_default_na=False, na_values=[""])
+    frame = frame.loc[:, ~frame.columns.duplicated()]  # `SHOW` results repeat `name`
+    if "tags" in frame.columns and frame["tags"].notna().any():
+        tags = frame["tags"].fillna("").map(_parse_tags).apply(pd.Series)
+        frame = pd.concat([frame, tags], axis=1)
+    frame = frame.drop(columns=[c for c in ("name", "tags") if c in frame.columns])
+    if "time" in frame.columns:
+        frame.index = pd.DatetimeIndex(
+            pd.to_datetime(frame.pop("time"), unit="ms", utc=True), name="time"
+        )
+    return _typed(frame, measurement)
+
+
+def _typed(frame: pd.DataFrame, measurement: Measurement | None) -> pd.DataFrame:
+    if measurement is None:
+        return frame
+    types = {c: t for c, t in measurement.fields.items() if c in frame.columns}
+    for column, dtype in types.items():
+        if dtype == "int64":
+            frame[column] = pd.to_numeric(frame[column]).astype("Int64")
+        elif dtype == "float64":
+            frame[column] = pd.to_numeric(frame[column]).astype("float64")
+        elif dtype == "bool":
+            frame[column] = frame[column].map(lambda v: str(v).lower() == "true").astype("bool")
+        else:
+            frame[column] = frame[column].astype("string")
+    for tag in measurement.tags:
+        if tag in frame.columns:
+            frame[tag] = frame[tag].astype("string")
+    return frame
+
+
+def _parse_tags(text: str) -> dict[str, str]:
+    """`symbol=A\\ B,interval=daily` (line-protocol escaping) into a dict."""
+    tags: dict[str, str] = {}
+    key, value, current, escaped, in_value = "", "", [], False, False
+    for char in text + ",":
+        if escaped:
+            current.append(char)
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "=" and not in_value:
+            key, current, in_value = "".join(current), [], True
+        elif char == ",":
+            value = "".join(current)
+            if key:
+                tags[key] = value
+            key, current, in_value = "", [], False
+        else:
+            current.append(char)
+    return tags

@@ -1,0 +1,1 @@
+"""Where prices come from: providers, the NYSE session and trading days."""

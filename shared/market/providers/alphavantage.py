@@ -1,0 +1,259 @@
+"""Alpha Vantage: daily and intraday bars from `TIME_SERIES_DAILY` and `TIME_SERIES_INTRADAY`.
+
+Alpha Vantage answers HTTP 200 to everything, so the body tells the outcome: a CSV with the
+`timestamp,open,high,low,close,volume` header or a JSON `Time Series (...)` object is data; a JSON
+`Error Message`, `Note` or `Information` is a refusal, classified here into the contract's typed
+errors. Messages are this module's own sentences: Alpha Vantage's texts (and request URLs) can
+carry the API key, so they are never echoed unredacted.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import re
+from typing import Any
+
+import pandas as pd
+import requests
+
+from shared.contract.config import ProviderSettings
+from shared.contract.errors import (
+    ConfigError,
+    ProviderFailed,
+    RateLimited,
+    StocksError,
+    Unprocessable,
+)
+from shared.market.providers.base import COLUMNS, DTYPES, as_utc, check_request, finish
+
+DAILY = "TIME_SERIES_DAILY"
+INTRADAY = "TIME_SERIES_INTRADAY"
+COMPACT_BARS = 100
+CSV_HEADER = b"timestamp,open,high,low,close,volume"
+JSON_FIELDS = {
+    "1. open": "open",
+    "2. high": "high",
+    "3. low": "low",
+    "4. close": "close",
+    "5. volume": "volume",
+}
+DEFAULT_ZONE = "US/Eastern"
+ZONE_ALIASES = {"US/Eastern": "America/New_York"}  # legacy links some tzdata builds omit
+PREMIUM_PARAMETER = re.compile(r"([A-Za-z_]+=[A-Za-z0-9_]+) parameter value is a premium feature")
+PER_MINUTE_HINTS = ("per minute", "per second", "spreading out", "burst")
+RATE_HINTS = ("rate limit", "call frequency", "requests per day", "calls per day")
+
+
+class AlphaVantageProvider:
+    """Bars from Alpha Vantage over one pooled `requests.Session`."""
+
+    name = "alphavantage"
+
+    def __init__(self, settings: ProviderSettings) -> None:
+        if not settings.alphavantage_api_key:
+            raise ConfigError("The Alpha Vantage provider needs ALPHAVANTAGE_API_KEY.")
+        self.settings = settings
+        self.session = requests.Session()
+
+    def bars(
+        self,
+        symbol: str,
+        interval: str,
+        *,
+        since: pd.Timestamp | None = None,
+        month: str | None = None,
+    ) -> pd.DataFrame:
+        """Bars of `symbol`, asking Alpha Vantage only for what `since` lacks."""
+        check_request(interval, month)
+        body = self._get(self._query(symbol, interval, since=since, month=month))
+        return parse_bars(
+            body, interval, since=since, secret=self.settings.alphavantage_api_key, symbol=symbol
+        )
+
+    def _query(
+        self, symbol: str, interval: str, *, since: pd.Timestamp | None, month: str | None
+    ) -> dict[str, str]:
+        """The query parameters (without the key) for one request."""
+        if interval == "daily":
+            return {
+                "function": DAILY,
+                "symbol": symbol,
+                "datatype": "csv",
+                "outputsize": self._daily_outputsize(since),
+            }
+        params = {
+            "function": INTRADAY,
+            "symbol": symbol,
+            "interval": interval,
+            "datatype": "csv",
+            "outputsize": "full",
+            "extended_hours": "false",
+        }
+        if month is not None:
+            params["month"] = month
+        return params
+
+    def _daily_outputsize(self, since: pd.Timestamp | None) -> str:
+        """`compact` (the latest 100 bars) when it covers `since`; else `full` for premium keys."""
+        today = pd.Timestamp.now(tz="UTC").normalize()
+        if since is not None and as_utc(since) >= today - pd.offsets.BDay(COMPACT_BARS):
+            return "compact"  # at most 100 business days, so at most 100 trading days, are missing
+        return "full" if self.settings.alphavantage_premium else "compact"
+
+    def _get(self, params: dict[str, str]) -> bytes:
+        """The raw body Alpha Vantage answers; transport failures become `ProviderFailed`.
+
+        Exceptions from `requests` quote the URL, key included, so none is chained or echoed.
+        """
+        params = {**params, "apikey": self.settings.alphavantage_api_key}
+        timeout = self.settings.timeout_seconds
+        try:
+            response = self.session.get(
+                self.settings.alphavantage_url, params=params, timeout=timeout
+            )
+        except requests.Timeout:
+            raise ProviderFailed(f"Alpha Vantage did not answer within {timeout:g} s.") from None
+        except requests.ConnectionError:
+            raise ProviderFailed(
+                "Alpha Vantage could not be reached (connection failed)."
+            ) from None
+        except requests.RequestException as exc:
+            raise ProviderFailed(
+                f"The request to Alpha Vantage failed ({type(exc).__name__})."
+            ) from None
+        if response.status_code != 200:
+            raise ProviderFailed(f"Alpha Vantage answered HTTP {response.status_code}.")
+        return response.content
+
+
+def parse_bars(
+    body: bytes,
+    interval: str,
+    *,
+    since: pd.Timestamp | None = None,
+    secret: str | None = None,
+    symbol: str = "the symbol",
+) -> pd.DataFrame:
+    """Contract bars from an Alpha Vantage body (CSV or JSON), or the typed error it stands for.
+
+    `secret` (the API key) is redacted from any provider text a message quotes.
+    """
+    text = body.lstrip()
+    if not text:
+        raise ProviderFailed("Alpha Vantage answered an empty body.")
+    if text.startswith(b"{"):
+        frame = _from_json(text, interval, secret, symbol)
+    elif text.startswith(CSV_HEADER):
+        frame = _from_csv(text, interval)
+    elif text.startswith(b"<"):
+        raise ProviderFailed("Alpha Vantage answered an HTML page instead of data.")
+    else:
+        raise ProviderFailed("Alpha Vantage answered something that is neither CSV nor JSON.")
+    return finish(frame, since)
+
+
+def _from_csv(text: bytes, interval: str) -> pd.DataFrame:
+    try:
+        frame = pd.read_csv(io.BytesIO(text), usecols=["timestamp", *COLUMNS], dtype=DTYPES)
+    except (ValueError, pd.errors.ParserError):
+        raise ProviderFailed("Alpha Vantage answered a truncated or malformed CSV.") from None
+    return _stamped(frame[list(COLUMNS)], frame["timestamp"], interval, DEFAULT_ZONE)
+
+
+def _from_json(text: bytes, interval: str, secret: str | None, symbol: str) -> pd.DataFrame:
+    try:
+        document = json.loads(text)
+    except ValueError:
+        raise ProviderFailed("Alpha Vantage answered truncated or malformed JSON.") from None
+    series_key = next((key for key in document if key.startswith("Time Series")), None)
+    if series_key is None:
+        raise refusal(document, interval, secret, symbol)
+    series = document[series_key]
+    if not isinstance(series, dict) or not all(isinstance(bar, dict) for bar in series.values()):
+        raise ProviderFailed("Alpha Vantage answered a malformed time series.")
+    meta = document.get("Meta Data")
+    zones = (
+        [v for k, v in meta.items() if k.endswith("Time Zone")] if isinstance(meta, dict) else []
+    )
+    frame = pd.DataFrame.from_dict(series, orient="index", columns=list(JSON_FIELDS))
+    try:
+        frame = frame.rename(columns=JSON_FIELDS).astype(DTYPES)
+    except (ValueError, TypeError):
+        raise ProviderFailed(
+            "Alpha Vantage answered a time series with missing or bad values."
+        ) from None
+    return _stamped(frame, frame.index, interval, zones[0] if zones else DEFAULT_ZONE)
+
+
+def _stamped(frame: pd.DataFrame, stamps: Any, interval: str, zone: str) -> pd.DataFrame:
+    """`frame` indexed by its `stamps` in UTC: daily at 00:00 UTC, intraday read in `zone`."""
+    if frame.isna().to_numpy().any():
+        raise ProviderFailed("Alpha Vantage answered a time series with missing values.")
+    try:
+        times = pd.DatetimeIndex(pd.to_datetime(stamps, format="ISO8601"))
+        if interval == "daily":
+            return frame.set_axis(times.normalize().tz_localize("UTC"))
+        frame = frame.set_axis(times).sort_index()  # oldest first, as inferring DST needs
+        zone = ZONE_ALIASES.get(zone, zone)
+        return frame.set_axis(
+            frame.index.tz_localize(zone, ambiguous="infer", nonexistent="shift_forward")
+        )
+    except (ValueError, TypeError, KeyError):
+        raise ProviderFailed("Alpha Vantage answered times it does not state clearly.") from None
+
+
+def refusal(
+    document: dict[str, Any], interval: str, secret: str | None, symbol: str = "the symbol"
+) -> StocksError:
+    """The typed error an Alpha Vantage `Error Message` / `Note` / `Information` body stands for."""
+    function = DAILY if interval == "daily" else INTRADAY
+    text = " ".join(
+        str(document[k]) for k in ("Error Message", "Note", "Information") if k in document
+    )
+    lower = text.lower()
+    if any(hint in lower for hint in RATE_HINTS + PER_MINUTE_HINTS):
+        if any(hint in lower for hint in PER_MINUTE_HINTS):
+            return RateLimited(
+                "Alpha Vantage's per-minute request limit is reached; retry in a minute.", 60
+            )
+        wait = _seconds_to_utc_midnight()
+        return RateLimited(
+            "Alpha Vantage's daily request limit for this API key is used up; it resets around "
+            f"midnight UTC (in {wait} s).",
+            wait,
+        )
+    if "apikey" in lower or "api key" in lower:
+        return ProviderFailed(
+            "Alpha Vantage refused the API key as invalid or missing: check ALPHAVANTAGE_API_KEY."
+        )
+    if "premium" in lower:
+        match = PREMIUM_PARAMETER.search(text)
+        feature = f"{match.group(1)} on {function}" if match else f"the {function} endpoint"
+        return Unprocessable(
+            f"Alpha Vantage serves {feature} only to premium API keys; this key is not premium "
+            "(set ALPHAVANTAGE_PREMIUM=true only for a premium key)."
+        )
+    if "Error Message" in document:
+        return Unprocessable(
+            f"Alpha Vantage refused the call for {symbol} as invalid ({function}): "
+            f"{symbol} is probably an unknown symbol."
+        )
+    if not text:
+        return ProviderFailed("Alpha Vantage answered JSON without a time series.")
+    return ProviderFailed(
+        f"Alpha Vantage answered no data but a message: {_redacted(text, secret)}"
+    )
+
+
+def _redacted(text: str, secret: str | None, limit: int = 200) -> str:
+    """Provider text safe to show: the key blanked out, the length bounded."""
+    if secret:
+        text = text.replace(secret, "***")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _seconds_to_utc_midnight() -> int:
+    now = pd.Timestamp.now(tz="UTC")
+    return max(1, math.ceil((now.normalize() + pd.Timedelta(days=1) - now).total_seconds()))

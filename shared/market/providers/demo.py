@@ -1,0 +1,146 @@
+"""An offline, deterministic provider: realistic bars seeded by the symbol, no network.
+
+Daily bars are a geometric random walk from a fixed origin (2016-01-04) over NYSE trading days, its
+start price, drift, volatility and volume drawn from a stable hash of the symbol; a bar depends
+only on the symbol and its date, never on the day it is asked for, so asking later only adds bars.
+Intraday bars of a day are 1-minute Brownian bridges from that day's daily open to its close,
+kept inside its daily high and low and sharing out its daily volume, seeded by (symbol, day);
+coarser intervals aggregate them.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from shared.contract.schema import INTRADAY_INTERVALS
+from shared.market.providers.base import as_utc, check_request, empty_bars, finish
+from shared.market.session import MARKET_TZ, SESSION_MINUTES, SESSION_OPEN, bar_minutes
+from shared.market.trading_days import trading_day
+
+ORIGIN = pd.Timestamp("2016-01-04")
+RECENT_DAYS = 30
+TRADING_DAYS = 252
+
+
+class DemoProvider:
+    """Synthetic bars for any symbol, the same every time."""
+
+    name = "demo"
+
+    def __init__(self, now: Callable[[], pd.Timestamp] | None = None) -> None:
+        self.now = now or (lambda: pd.Timestamp.now(tz="UTC"))
+
+    def bars(
+        self,
+        symbol: str,
+        interval: str,
+        *,
+        since: pd.Timestamp | None = None,
+        month: str | None = None,
+    ) -> pd.DataFrame:
+        """Bars up to now: all daily bars from the origin, or 30 days (or `month`) of intraday."""
+        check_request(interval, month)
+        now = as_utc(self.now())
+        today = now.tz_localize(None).normalize()
+        if interval not in INTRADAY_INTERVALS:
+            daily = _daily(symbol, today)
+            return finish(daily.set_axis(daily.index.tz_localize("UTC")), since)
+        if month is None:
+            first, last = today - pd.Timedelta(days=RECENT_DAYS - 1), today
+        else:
+            first = pd.Timestamp(f"{month}-01")
+            last = min(first + pd.offsets.MonthEnd(0), today)
+        if since is not None:
+            first = max(first, as_utc(since).tz_convert(MARKET_TZ).tz_localize(None).normalize())
+        days = pd.date_range(max(first, ORIGIN), last, freq=trading_day())
+        if days.empty:
+            return empty_bars()
+        frame = _intraday(symbol, _daily(symbol, days[-1]).loc[days], bar_minutes(interval))
+        return finish(frame[frame.index <= now], since)
+
+
+def _seed(symbol: str) -> int:
+    return zlib.crc32(symbol.encode())
+
+
+def _daily(symbol: str, last: pd.Timestamp) -> pd.DataFrame:
+    """Daily bars on trading days from the origin to `last`, indexed by naive dates."""
+    dates = pd.date_range(ORIGIN, last, freq=trading_day())
+    traits = np.random.default_rng([_seed(symbol), 0])
+    start = np.exp(traits.uniform(np.log(15), np.log(400)))
+    drift = traits.uniform(-0.05, 0.20) / TRADING_DAYS
+    sigma = traits.uniform(0.15, 0.45) / np.sqrt(TRADING_DAYS)
+    base_volume = np.exp(traits.uniform(np.log(3e5), np.log(4e7)))
+    # one row of draws per day, filled in date order: a longer range only appends rows
+    z = np.random.default_rng([_seed(symbol), 1]).standard_normal((len(dates), 5))
+    close = start * np.exp(np.cumsum(drift - sigma**2 / 2 + sigma * z[:, 0]))
+    previous = np.concatenate(([start], close[:-1]))
+    open_ = previous * np.exp(0.25 * sigma * z[:, 1])
+    high = np.maximum(open_, close) * np.exp(0.5 * sigma * np.abs(z[:, 2]))
+    low = np.minimum(open_, close) * np.exp(-0.5 * sigma * np.abs(z[:, 3]))
+    volume = base_volume * np.exp(0.35 * z[:, 4])
+    prices = np.round([open_, high, low, close], 4)
+    columns = {name: prices[i] for i, name in enumerate(("open", "high", "low", "close"))}
+    return pd.DataFrame({**columns, "volume": volume.round().astype("int64")}, index=dates)
+
+
+def _intraday(symbol: str, daily: pd.DataFrame, minutes: int) -> pd.DataFrame:
+    """Market-hours bars of `minutes` for each day of `daily`, indexed in UTC."""
+    open_, high, low, close, volume = (part.ravel() for part in _minutes(symbol, daily))
+    offsets = np.arange(SESSION_MINUTES)
+    minute_offsets = (SESSION_OPEN + pd.to_timedelta(offsets, unit="min")).to_numpy()
+    local = (daily.index.to_numpy()[:, None] + minute_offsets[None, :]).ravel()
+    starts = np.flatnonzero(np.tile(offsets % minutes == 0, len(daily)))
+    ends = np.append(starts[1:], len(close)) - 1
+    times = pd.DatetimeIndex(local[starts]).tz_localize(MARKET_TZ).tz_convert("UTC")
+    return pd.DataFrame(
+        {
+            "open": open_[starts],
+            "high": np.maximum.reduceat(high, starts),
+            "low": np.minimum.reduceat(low, starts),
+            "close": close[ends],
+            "volume": np.add.reduceat(volume, starts),
+        },
+        index=times,
+    )
+
+
+def _minutes(symbol: str, daily: pd.DataFrame) -> tuple[np.ndarray, ...]:
+    """1-minute open, high, low, close, volume (days x minutes) within each day's daily bar.
+
+    Each day's draws come from its own generator seeded by (symbol, day).
+    """
+    n = SESSION_MINUTES
+    z = np.stack(
+        [
+            np.random.default_rng([_seed(symbol), 2, day.toordinal()]).standard_normal(4 * n)
+            for day in daily.index
+        ]
+    ).reshape(len(daily), 4, n)
+    day_open, day_high, day_low, day_close = (
+        daily[c].to_numpy()[:, None] for c in ("open", "high", "low", "close")
+    )
+    step = np.log(day_high / day_low) / 4 / np.sqrt(n)
+    walk = np.concatenate((np.zeros((len(daily), 1)), np.cumsum(z[:, 0] * step, axis=1)), axis=1)
+    fraction = np.linspace(0.0, 1.0, n + 1)
+    bridge = walk - fraction * walk[:, -1:]
+    line = np.log(day_open) + fraction * np.log(day_close / day_open)
+    # shrink each day's bridge so its path stays within the day's high and low
+    with np.errstate(divide="ignore", invalid="ignore"):
+        limit = np.where(
+            bridge > 0, (np.log(day_high) - line) / bridge, (line - np.log(day_low)) / -bridge
+        )
+    scale = np.minimum(1.0, np.where(bridge == 0, np.inf, limit).min(axis=1))[:, None]
+    path = np.clip(np.exp(line + scale * bridge).round(4), day_low, day_high)
+    path[:, 0], path[:, -1] = day_open[:, 0], day_close[:, 0]
+    open_, close = path[:, :-1], path[:, 1:]
+    high = np.minimum(np.maximum(open_, close) * np.exp(step * np.abs(z[:, 1])), day_high)
+    low = np.maximum(np.minimum(open_, close) / np.exp(step * np.abs(z[:, 2])), day_low)
+    profile = (1.0 + 3.0 * np.linspace(-1.0, 1.0, n) ** 2) * np.exp(0.3 * z[:, 3])
+    share = profile / profile.sum(axis=1, keepdims=True)  # busier at the open and the close
+    volume = np.floor(daily["volume"].to_numpy()[:, None] * share).astype("int64")
+    return open_, high.round(4), low.round(4), close, volume

@@ -1,0 +1,1 @@
+"""How a function runs: the server, the request handler, invocations, logs, services."""

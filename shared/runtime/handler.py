@@ -1,0 +1,211 @@
+"""The frame every function runs in: parse the call, run it, answer by the contract, log one line.
+
+A function is a `FunctionSpec`: its name, the CloudEvent types it takes, the type of the event it
+replies with, and a `run(invocation, services) -> Reply`. The handler turns typed failures into
+the contract's JSON errors, successes into JSON or (for CloudEvent calls) a binary-mode CloudEvent,
+records the run in InfluxDB when asked, and never lets a traceback reach the caller.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+import requests
+from cloudevents.http import CloudEvent
+
+from shared.contract.config import Settings
+from shared.contract.errors import BadInput, BucketNotFound, RateLimited, StocksError
+from shared.contract.events import binary, new_event
+from shared.contract.schema import RUNS
+from shared.influx.client import InfluxClient
+from shared.runtime.invocation import Invocation, read_invocation
+from shared.runtime.logs import log, redact
+
+if TYPE_CHECKING:
+    from flask import Request
+
+    from shared.market.providers import Provider
+
+Response = tuple[bytes | str, int, dict[str, str]]
+
+
+@dataclass
+class Services:
+    """The long-lived clients a function uses: settings, storage and the market-data provider.
+
+    They hold connections, never data: every call reads its state from InfluxDB.
+    """
+
+    settings: Settings
+
+    @cached_property
+    def storage(self) -> InfluxClient:
+        return InfluxClient(self.settings.influx)
+
+    @cached_property
+    def http(self) -> requests.Session:
+        """A session for event sinks, apart from storage's (which carries InfluxDB credentials)."""
+        return requests.Session()
+
+    @cached_property
+    def provider(self) -> Provider:
+        from shared.market.providers import provider_for
+
+        return provider_for(self.settings.provider)
+
+    @property
+    def secrets(self) -> tuple[str | None, ...]:
+        return (
+            self.settings.influx.token,
+            self.settings.influx.password,
+            self.settings.provider.alphavantage_api_key,
+        )
+
+
+@dataclass
+class Reply:
+    """A successful answer: a JSON body, or raw content such as a PNG."""
+
+    body: dict[str, Any] = field(default_factory=dict)
+    status: int = 200
+    symbol: str | None = None
+    points: int | None = None
+    content: bytes | None = None
+    content_type: str = "application/json"
+    event_type: str | None = None
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """A function: its name, accepted event types, reply event type and what it runs."""
+
+    name: str
+    run: Callable[[Invocation, Services], Reply]
+    accepts: frozenset[str] | None = frozenset()  # None: any event type
+    reply_type: str | None = None
+    methods: frozenset[str] = frozenset({"GET", "POST"})
+    records_runs: bool = False
+
+
+class Handler:
+    """Calls one FunctionSpec for each request parliament hands over."""
+
+    def __init__(self, spec: FunctionSpec, services: Services) -> None:
+        self.spec = spec
+        self.services = services
+
+    def __call__(self, request: Request, parsed_event: CloudEvent | None) -> Response:
+        started = time.perf_counter()
+        invocation: Invocation | None = None
+        symbol: str | None = None
+        try:
+            invocation = read_invocation(request, parsed_event)
+            self._check_allowed(invocation)
+            reply = self.spec.run(invocation, self.services)
+            symbol = reply.symbol or _symbol_of(invocation)
+            response = self._success(invocation, reply)
+            self._finish(invocation, started, reply.status, symbol, reply.points, None)
+            return response
+        except StocksError as error:
+            symbol = symbol or _symbol_of(invocation)
+            self._finish(invocation, started, error.status, symbol, 0, error.message)
+            return self._error(error)
+        except Exception as error:  # a defect: answer without a traceback, log it in one line
+            trace = traceback.format_exception_only(type(error), error)[-1].strip()
+            self._finish(invocation, started, 500, _symbol_of(invocation), 0, trace)
+            return _json({"error": "The function failed unexpectedly; see its logs."}, 500)
+
+    def _check_allowed(self, invocation: Invocation) -> None:
+        if invocation.event is not None:
+            event_type = invocation.event["type"]
+            if self.spec.accepts is not None and event_type not in self.spec.accepts:
+                accepted = ", ".join(sorted(self.spec.accepts)) or "none"
+                raise BadInput(
+                    f"The {self.spec.name} function does not take events of type "
+                    f"{event_type[:80]!r} (it takes: {accepted})."
+                )
+        elif invocation.method not in self.spec.methods:
+            raise BadInput(f"The {self.spec.name} function does not answer {invocation.method}.")
+
+    def _success(self, invocation: Invocation, reply: Reply) -> Response:
+        if reply.content is not None:
+            return reply.content, reply.status, {"Content-Type": reply.content_type}
+        event_type = reply.event_type or self.spec.reply_type
+        if invocation.event is None:
+            return _json(reply.body, reply.status)
+        if event_type is None:
+            return "", 200, {}
+        event = new_event(event_type, self.spec.name, reply.body, subject=reply.symbol)
+        headers, body = binary(event)
+        return body, 200, headers
+
+    def _error(self, error: StocksError) -> Response:
+        message = redact(error.message, self.services.secrets)  # InfluxDB's texts are quoted
+        body, status, headers = _json({"error": message}, error.status)
+        if isinstance(error, RateLimited):
+            headers["Retry-After"] = str(error.retry_after)
+        return body, status, headers
+
+    def _finish(
+        self,
+        invocation: Invocation | None,
+        started: float,
+        status: int,
+        symbol: str | None,
+        points: int | None,
+        error: str | None,
+    ) -> None:
+        seconds = round(time.perf_counter() - started, 4)
+        entry = {
+            "function": self.spec.name,
+            "symbol": symbol,
+            "event_id": invocation.event_id if invocation else None,
+            "status": status,
+            "seconds": seconds,
+        }
+        if error:
+            entry["error"] = error
+        log(self.services.secrets, **entry)
+        if self.spec.records_runs and status != 400 and status != 413:
+            self._record_run(status, symbol, points, seconds, error)
+
+    def _record_run(
+        self, status: int, symbol: str | None, points: int | None, seconds: float, error: str | None
+    ) -> None:
+        """One `runs` point; best effort, since InfluxDB may be the very thing that failed."""
+        run = pd.DataFrame(
+            {
+                "function": [self.spec.name],
+                "status": ["ok" if status < 300 else str(status)],
+                "symbol": [symbol or ""],
+                "points": [int(points or 0)],
+                "seconds": [float(seconds)],
+                "error": [error or ""],
+            },
+            index=pd.DatetimeIndex([pd.Timestamp.now(tz="UTC")], name="time"),
+        )
+        storage, bucket = self.services.storage, self.services.settings.meta_bucket
+        try:
+            try:
+                storage.write(bucket, run, RUNS, precision="ms")
+            except BucketNotFound:  # the first run on a fresh server
+                storage.create_bucket(bucket)
+                storage.write(bucket, run, RUNS, precision="ms")
+        except StocksError:
+            pass
+
+
+def _symbol_of(invocation: Invocation | None) -> str | None:
+    value = invocation.fields.get("symbol") if invocation else None
+    return value[:12].upper() if isinstance(value, str) else None
+
+
+def _json(body: dict[str, Any], status: int) -> Response:
+    return json.dumps(body), status, {"Content-Type": "application/json"}

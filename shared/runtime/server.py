@@ -1,0 +1,60 @@
+"""Serve the function STOCKS_FUNCTION names on $PORT: parliament's app with the contract's limits.
+
+`python -m shared.runtime.server` is the image's process (Procfile) and `make serve`'s:
+parliament's Flask app from `parliament.server.create`, answering JSON for unknown paths and
+methods, refusing bodies over the limit before reading them, and stopping cleanly on SIGTERM.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from pathlib import Path
+
+from flask import Flask
+from werkzeug.exceptions import HTTPException
+
+from shared.contract.errors import ConfigError
+from shared.runtime.invocation import MAX_BODY_BYTES
+
+ROOT = Path(__file__).resolve().parents[2]
+HARD_BODY_LIMIT = 1024 * 1024  # waitress answers 413 above this without reading the body
+
+
+def create_app() -> Flask:
+    """Load func.py from the project root and build parliament's app around it."""
+    from parliament import server
+
+    app = server.create(server.load(str(ROOT)))
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+
+    @app.errorhandler(HTTPException)
+    def json_http_error(error: HTTPException) -> tuple[dict[str, str], int]:
+        return {"error": f"{error.name}: {error.description}"}, error.code or 500
+
+    return app
+
+
+def main() -> None:
+    """Serve until SIGTERM or SIGINT; a configuration error exits with its sentence."""
+    from waitress import serve
+
+    port = int(os.environ.get("PORT", "8080"))
+    try:
+        app = create_app()
+    except ConfigError as error:
+        sys.exit(f"stocks-manager: {error}")
+    signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(0))
+    serve(
+        app,
+        host=os.environ.get("HOST", "0.0.0.0"),
+        port=port,
+        threads=8,
+        max_request_body_size=HARD_BODY_LIMIT,
+        ident="stocks-manager",
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""One module per measurement: the only code that writes InfluxQL, built from the schema."""

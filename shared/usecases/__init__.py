@@ -1,0 +1,1 @@
+"""What each function does, one module named after each function."""

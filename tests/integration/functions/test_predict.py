@@ -1,0 +1,167 @@
+"""predict as a real process on a real influxd: forecasts, supersession, errors, events."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import requests
+from cloudevents.conversion import to_binary
+from cloudevents.http import CloudEvent
+
+from shared.contract.events import FETCHED, PREDICTED
+from shared.contract.schema import FORECAST, FORECAST_RUNS, PRICES
+
+TREND = 0.2  # price units a business day
+
+
+def seed_trend(storage, bucket: str, symbol: str = "SYN", days: int = 500) -> pd.DataFrame:
+    """A linear trend with small Gaussian noise, on business days."""
+    index = pd.DatetimeIndex(pd.bdate_range("2024-01-01", periods=days, tz="UTC"), name="time")
+    noise = np.random.default_rng(3).normal(0, 0.5, days)
+    close = 100 + TREND * np.arange(days) + noise
+    frame = pd.DataFrame(
+        {
+            "symbol": symbol,
+            "interval": "daily",
+            "open": close,
+            "high": close + 1,
+            "low": close - 1,
+            "close": close,
+            "volume": 1000,
+        },
+        index=index,
+    )
+    storage.write(bucket, frame, PRICES)
+    return frame
+
+
+def forecast_rows(storage, bucket: str, symbol: str = "SYN") -> pd.DataFrame:
+    return storage.query(
+        bucket, f'SELECT * FROM "forecast" WHERE "symbol" = \'{symbol}\'', FORECAST
+    )
+
+
+@pytest.fixture
+def predict(serve):
+    return serve("predict")
+
+
+def test_prophet_forecast_of_a_trend_is_within_tolerance(predict, storage, bucket):
+    history = seed_trend(storage, bucket)
+    response = requests.post(
+        predict.url,
+        json={"symbol": "SYN", "bucket": bucket, "target": bucket, "horizon": 20},
+        timeout=120,
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["model"] == "prophet" and body["points"] == 20 and body["target"] == bucket
+    rows = forecast_rows(storage, bucket)
+    assert len(rows) == 20
+    assert (rows.index > history.index.max()).all()  # only future rows
+    assert (rows.index.day_of_week < 5).all()  # business days
+    expected = 100 + TREND * (len(history) - 1 + np.arange(1, 21))
+    assert np.abs(rows["yhat"].to_numpy() - expected).max() < 3.0  # stated tolerance: 3 price units
+    assert (rows["yhat_lower"] < rows["yhat"]).all() and (rows["yhat"] < rows["yhat_upper"]).all()
+    assert set(rows["model"]) == {"prophet"} and set(rows["field"]) == {"close"}
+    runs = storage.query(bucket, 'SELECT * FROM "forecast_runs"', FORECAST_RUNS)
+    assert len(runs) == 1 and runs["horizon"].iloc[0] == 20
+    for metric in ("mape", "mase", "rel_naive", "rel_drift", "coverage"):
+        assert runs[metric].iloc[0] == pytest.approx(body["metrics"][metric], rel=1e-4)
+    assert body["first"] == rows.index.min().strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_a_shorter_newer_forecast_leaves_no_stale_points(predict, storage, bucket):
+    seed_trend(storage, bucket)
+    first = requests.post(
+        predict.url,
+        json={"symbol": "SYN", "bucket": bucket, "target": bucket, "horizon": 30, "model": "drift"},
+        timeout=120,
+    ).json()
+    second = requests.post(
+        predict.url,
+        json={"symbol": "SYN", "bucket": bucket, "target": bucket, "horizon": 5, "model": "naive"},
+        timeout=120,
+    ).json()
+    assert (first["points"], second["points"]) == (30, 5)
+    rows = forecast_rows(storage, bucket)
+    assert len(rows) == 5 and set(rows["model"]) == {"naive"}
+    assert rows.index.max().strftime("%Y-%m-%dT%H:%M:%SZ") == second["last"]
+
+
+def test_auto_reports_the_model_that_produced_the_points(predict, storage, bucket):
+    seed_trend(storage, bucket)
+    body = requests.post(
+        predict.url,
+        json={"symbol": "SYN", "bucket": bucket, "target": bucket, "horizon": 10, "model": "auto"},
+        timeout=180,
+    ).json()
+    assert body["model"] in ("prophet", "naive", "drift")
+    assert set(forecast_rows(storage, bucket)["model"]) == {body["model"]}
+
+
+def test_no_data_is_422_and_writes_nothing(predict, storage, bucket):
+    seed_trend(storage, bucket, "SYN", days=5)
+    response = requests.post(
+        predict.url, json={"symbol": "NODATA", "bucket": bucket, "target": bucket}, timeout=60
+    )
+    assert response.status_code == 422
+    assert "NODATA" in response.json()["error"]
+    short = requests.post(
+        predict.url,
+        json={"symbol": "SYN", "bucket": bucket, "target": bucket, "horizon": 30, "model": "naive"},
+        timeout=60,
+    )
+    assert short.status_code == 422
+    assert "5" in short.json()["error"]  # says how much it has
+    assert (
+        forecast_rows(storage, bucket, "SYN").empty
+        and forecast_rows(storage, bucket, "NODATA").empty
+    )
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"horizon": 0},
+        {"horizon": 366},
+        {"horizon": "ten"},
+        {"model": "arima"},
+        {"field": "price"},
+        {"target": "a b"},
+        {"interval_width": 1.5},
+    ],
+)
+def test_bad_input_is_400(predict, storage, bucket, fields):
+    seed_trend(storage, bucket, days=60)
+    response = requests.post(
+        predict.url, json={"symbol": "SYN", "bucket": bucket, **fields}, timeout=60
+    )
+    assert response.status_code == 400 and response.json()["error"]
+
+
+def test_event_round_trip_replies_with_a_predicted_cloudevent(predict, storage, bucket):
+    seed_trend(storage, bucket, days=120)
+    event = CloudEvent(
+        {"type": FETCHED, "source": "/stocks-manager/fetch", "datacontenttype": "application/json"},
+        {
+            "symbol": "SYN",
+            "bucket": bucket,
+            "interval": "daily",
+            "points": 120,
+            "first": "2024-01-01T00:00:00Z",
+            "last": "2024-06-14T00:00:00Z",
+            "provider": "demo",
+        },
+    )
+    headers, data = to_binary(event)
+    reply = requests.post(predict.url, data=data, headers=headers, timeout=120)
+    assert reply.status_code == 200, reply.text
+    assert reply.headers["ce-type"] == PREDICTED
+    assert reply.headers["Content-Type"] == "application/json"
+    body = json.loads(reply.content)
+    assert body["symbol"] == "SYN" and body["target"] == "forecasts" and body["points"] == 30
+    assert len(forecast_rows(storage, "forecasts")) == 30

@@ -1,0 +1,153 @@
+"""Faults against real processes: influxd stopped mid-pipeline, a failing provider, a killed
+function, and the same event delivered twice."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from cloudevents.http import CloudEvent
+
+from devstack.functions import FunctionProcess
+from shared.contract.events import FETCH_REQUESTED
+from shared.contract.schema import DEAD_LETTERS, FORECAST, PRICES
+from shared.market.providers import DemoProvider
+from tests.support.fakes.alphavantage import API_KEY
+from tests.support.stack import count, publish, running_stack, storage_of, track, wait_for
+
+pytestmark = pytest.mark.slow
+SYMBOLS = ("AAPL", "MSFT", "NVDA")
+
+
+def restart_influx(stack, outage: float) -> None:
+    """Stop influxd, wait `outage` seconds, start it again on the same port and data."""
+    stack.influx.stop()
+    time.sleep(outage)
+    stack.influx.start()
+
+
+def fetch_request(symbol: str, event_id: str) -> CloudEvent:
+    return CloudEvent(
+        {
+            "type": FETCH_REQUESTED,
+            "source": "/test",
+            "id": event_id,
+            "datacontenttype": "application/json",
+        },
+        {"symbol": symbol},
+    )
+
+
+def test_influxdb_stopped_mid_pipeline_loses_and_duplicates_nothing(tmp_path):
+    with running_stack(tmp_path, backoff_scale=0.5) as stack:
+        storage = storage_of(stack)
+        track(stack, *SYMBOLS)
+        stack.influx.stop()  # down when the tick arrives: watchlist answers 503, the mesh retries
+        stack.tick()
+        time.sleep(1.0)
+        stack.influx.start()
+        # down again once prices are in and predict is fitting: its writes fail and are retried
+        wait_for(
+            lambda: sum(r.event_type.endswith(".fetched") for r in stack.mesh.received()) == 3,
+            120,
+            "three fetched events",
+        )
+        restart_influx(stack, outage=3.0)
+        wait_for(
+            lambda: all(count(storage, "forecasts", "forecast", s) == 30 for s in SYMBOLS),
+            240,
+            "a forecast for every tracked symbol",
+        )
+        assert stack.mesh.wait_idle(60)
+        assert {s: count(storage, "stocks", "prices", s) for s in SYMBOLS} == {
+            s: len(DemoProvider().bars(s, "daily")) for s in SYMBOLS
+        }
+        deliveries = stack.mesh.deliveries()
+        assert all(d.outcome == "delivered" for d in deliveries)
+        retried = {d.event_type for d in deliveries if d.attempts > 1}
+        assert "dev.knative.sources.ping" in retried  # the tick met the outage
+        assert stack.mesh.dead_letter_count == 0
+
+
+@pytest.mark.parametrize(
+    ("fixture", "options", "status"),
+    [
+        ("limit_minute.json", {}, 429),
+        ("maintenance.html", {"status": 500}, 502),
+        ("truncated.csv", {}, 502),
+        ("daily.csv", {"delay": 3.0}, 502),
+    ],
+    ids=["rate-limited", "http-500", "truncated", "timeout"],
+)
+def test_provider_faults_are_retried_then_dead_lettered_and_write_nothing(
+    tmp_path, alphavantage, fixture, options, status
+):
+    alphavantage.route(fixture, **options)
+    env = {
+        "STOCKS_PROVIDER": "alphavantage",
+        "ALPHAVANTAGE_API_KEY": API_KEY,
+        "ALPHAVANTAGE_URL": alphavantage.url,
+        "ALPHAVANTAGE_TIMEOUT_SECONDS": "1",
+    }
+    with running_stack(tmp_path, backoff_scale=0.01, **env) as stack:
+        storage = storage_of(stack)
+        storage.create_bucket("stocks")
+        publish(stack, fetch_request("IBM", f"fault-{status}"))
+        assert stack.mesh.wait_idle(120)
+        [delivery] = [d for d in stack.mesh.deliveries() if d.event_type == FETCH_REQUESTED]
+        assert (delivery.outcome, delivery.status) == ("dead-lettered", status)
+        assert delivery.attempts == 1 + 5  # the fetch Trigger's retry: 5
+        assert count(storage, "stocks", "prices", "IBM") == 0
+        letters = storage.query("stocks", 'SELECT * FROM "dead_letters"', DEAD_LETTERS)
+        assert letters["event_id"].tolist() == [f"fault-{status}"]
+        assert letters["code"].tolist() == [status]
+        assert API_KEY not in letters["error"].iloc[0]
+
+
+def test_a_function_killed_mid_request_gets_the_event_again(tmp_path, alphavantage):
+    alphavantage.route("daily.csv", symbol="IBM", delay=2.0)
+    env = {
+        "STOCKS_PROVIDER": "alphavantage",
+        "ALPHAVANTAGE_API_KEY": API_KEY,
+        "ALPHAVANTAGE_URL": alphavantage.url,
+    }
+    with running_stack(tmp_path, backoff_scale=0.2, **env) as stack:
+        storage = storage_of(stack)
+        fetch: FunctionProcess = stack.functions["fetch"]
+        publish(stack, fetch_request("IBM", "killed-once"))
+        wait_for(lambda: len(alphavantage.queries) == 1, 30, "fetch asking the provider")
+        fetch.kill()  # mid-request: the provider has not answered yet
+        fetch.start()  # on the same port
+        wait_for(lambda: count(storage, "stocks", "prices", "IBM") > 0, 60, "IBM's prices")
+        assert stack.mesh.wait_idle(60)
+        [delivery] = [d for d in stack.mesh.deliveries() if d.event_type == FETCH_REQUESTED]
+        assert delivery.outcome == "delivered" and delivery.attempts >= 2
+        assert len(alphavantage.queries) >= 2
+
+
+def test_two_deliveries_of_the_same_event_store_what_one_does(tmp_path):
+    with running_stack(tmp_path, backoff_scale=0.01) as stack:
+        storage = storage_of(stack)
+        publish(stack, fetch_request("AMD", "twice"))
+        wait_for(
+            lambda: count(storage, "forecasts", "forecast", "AMD") == 30, 120, "AMD's forecast"
+        )
+        assert stack.mesh.wait_idle(60)
+        prices = storage.query("stocks", 'SELECT * FROM "prices" WHERE "symbol" = \'AMD\'', PRICES)
+        forecast = storage.query(
+            "forecasts", 'SELECT * FROM "forecast" WHERE "symbol" = \'AMD\'', FORECAST
+        )
+        publish(stack, fetch_request("AMD", "twice"))  # the redelivery of the same event
+        wait_for(
+            lambda: sum(d.event_type.endswith(".fetched") for d in stack.mesh.deliveries()) == 2,
+            120,
+            "the second predict",
+        )
+        assert stack.mesh.wait_idle(60)
+        again = storage.query("stocks", 'SELECT * FROM "prices" WHERE "symbol" = \'AMD\'', PRICES)
+        assert again.equals(prices)
+        forecast_again = storage.query(
+            "forecasts", 'SELECT * FROM "forecast" WHERE "symbol" = \'AMD\'', FORECAST
+        )
+        assert forecast_again.index.equals(forecast.index)
+        assert (forecast_again["yhat"] - forecast["yhat"]).abs().max() < 1e-9

@@ -1,0 +1,34 @@
+"""End to end through real processes: influxd, every function and the mesh reading knative/."""
+
+from __future__ import annotations
+
+import pytest
+
+from shared.market.providers import DemoProvider
+from tests.support.stack import count, running_stack, storage_of, track, wait_for
+
+SYMBOLS = ("AAPL", "MSFT", "NVDA")
+
+
+@pytest.mark.slow
+def test_a_tick_brings_prices_and_forecasts_for_every_tracked_symbol(tmp_path):
+    with running_stack(tmp_path) as stack:
+        storage = storage_of(stack)
+        track(stack, *SYMBOLS)
+        stack.tick()
+        expected = {s: len(DemoProvider().bars(s, "daily")) for s in SYMBOLS}
+        wait_for(
+            lambda: all(count(storage, "forecasts", "forecast", s) == 30 for s in SYMBOLS),
+            180,
+            "a 30-point forecast for every tracked symbol",
+        )
+        assert {s: count(storage, "stocks", "prices", s) for s in SYMBOLS} == expected
+        assert stack.mesh.wait_idle(30)
+        outcomes = {(d.event_type, d.outcome) for d in stack.mesh.deliveries()}
+        assert outcomes == {
+            ("dev.knative.sources.ping", "delivered"),
+            ("io.stocksmanager.fetch.requested", "delivered"),
+            ("io.stocksmanager.fetched", "delivered"),
+        }
+        assert len(stack.mesh.deliveries()) == 1 + 2 * len(SYMBOLS)
+        assert stack.mesh.dead_letter_count == 0

@@ -1,0 +1,266 @@
+"""The Alpha Vantage provider against a local HTTP server answering in Alpha Vantage's formats."""
+
+from __future__ import annotations
+
+import dataclasses
+import traceback
+
+import pandas as pd
+import pytest
+
+from devstack.ports import free_port
+from shared.contract.config import ProviderSettings
+from shared.contract.errors import ProviderFailed, RateLimited, StocksError, Unprocessable
+from shared.market.providers import AlphaVantageProvider
+from tests.support.fakes.alphavantage import API_KEY, assert_bars
+
+DAILY = "TIME_SERIES_DAILY"
+INTRADAY = "TIME_SERIES_INTRADAY"
+UTC = "UTC"
+
+
+def provider(settings: ProviderSettings, **changes) -> AlphaVantageProvider:
+    return AlphaVantageProvider(dataclasses.replace(settings, **changes))
+
+
+def utc(*stamps: str) -> pd.DatetimeIndex:
+    return pd.DatetimeIndex(stamps, tz=UTC, name="time").as_unit("ns")
+
+
+# -- data --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fixture", ["daily.csv", "daily.json"])
+def test_daily_bars_are_stamped_at_utc_midnight_oldest_first(alphavantage, av_settings, fixture):
+    alphavantage.route(fixture, function=DAILY, symbol="IBM")
+    frame = provider(av_settings).bars("IBM", "daily")
+    assert_bars(frame)
+    assert frame.index.equals(
+        utc("2026-10-27", "2026-10-28", "2026-10-29", "2026-10-30", "2026-11-02")
+    )
+    assert frame.loc[pd.Timestamp("2026-11-02", tz=UTC)].to_dict() == {
+        "open": 251.4, "high": 254.12, "low": 250.31, "close": 253.87, "volume": 4120988
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("fixture", ["intraday_5min.csv", "intraday_5min.json"])
+def test_intraday_times_are_read_in_new_york_and_stored_in_utc_across_dst(
+    alphavantage, av_settings, fixture
+):
+    alphavantage.route(fixture, function=INTRADAY, symbol="IBM", interval="5min")
+    frame = provider(av_settings).bars("IBM", "5min")
+    assert_bars(frame)
+    # 2026-10-30 is EDT (UTC-4); US daylight saving ended on 2026-11-01, so 2026-11-02 is EST
+    assert frame.index.equals(
+        utc(
+            "2026-10-30 13:30", "2026-10-30 13:35", "2026-10-30 19:55",
+            "2026-11-02 14:30", "2026-11-02 14:35", "2026-11-02 20:55",
+        )
+    )  # fmt: skip
+    assert frame.iloc[0].to_dict() == {
+        "open": 249.05, "high": 249.7, "low": 248.11, "close": 249.6, "volume": 176002
+    }  # fmt: skip
+
+
+def test_csv_and_json_bodies_give_the_same_bars(alphavantage, av_settings):
+    alphavantage.route("intraday_5min.csv", symbol="IBM")
+    alphavantage.route("intraday_5min.json", symbol="JSON")
+    av = provider(av_settings)
+    pd.testing.assert_frame_equal(av.bars("IBM", "5min"), av.bars("JSON", "5min"))
+
+
+def test_winter_and_summer_wall_clock_map_to_their_own_utc_offsets(alphavantage, av_settings):
+    alphavantage.route(
+        b"timestamp,open,high,low,close,volume\r\n"
+        b"2026-11-25 09:30:00,10.0,10.5,9.5,10.2,100\r\n"
+        b"2026-07-01 09:30:00,11.0,11.5,10.5,11.2,200\r\n",
+        symbol="IBM",
+    )
+    frame = provider(av_settings).bars("IBM", "1min")
+    assert frame.index.equals(utc("2026-07-01 13:30", "2026-11-25 14:30"))
+
+
+def test_duplicate_times_leave_one_bar(alphavantage, av_settings):
+    alphavantage.route(
+        b"timestamp,open,high,low,close,volume\r\n"
+        b"2026-10-30,1.0,2.0,0.5,1.5,10\r\n"
+        b"2026-10-30,1.0,2.0,0.5,1.5,10\r\n"
+        b"2026-10-29,1.1,2.1,0.6,1.6,11\r\n",
+        symbol="IBM",
+    )
+    frame = provider(av_settings).bars("IBM", "daily")
+    assert frame.index.equals(utc("2026-10-29", "2026-10-30"))
+
+
+def test_a_header_without_rows_is_no_bars(alphavantage, av_settings):
+    alphavantage.route(b"timestamp,open,high,low,close,volume\r\n", symbol="IBM")
+    frame = provider(av_settings).bars("IBM", "daily")
+    assert frame.empty
+    assert_bars(frame)
+
+
+@pytest.mark.parametrize("interval", ["daily", "5min"])
+def test_since_keeps_only_later_bars(alphavantage, av_settings, interval):
+    alphavantage.route("daily.csv", function=DAILY)
+    alphavantage.route("intraday_5min.csv", function=INTRADAY)
+    av = provider(av_settings)
+    cut = pd.Timestamp("2026-10-30 13:30", tz=UTC)
+    frame = av.bars("IBM", interval, since=cut)
+    assert_bars(frame)
+    assert not frame.empty and (frame.index > cut).all()
+    assert len(frame) == len(av.bars("IBM", interval)[lambda f: f.index > cut])
+    naive = av.bars("IBM", interval, since=cut.tz_localize(None))
+    pd.testing.assert_frame_equal(frame, naive)
+
+
+# -- what is asked -----------------------------------------------------------------------------
+
+
+def test_daily_query_asks_csv_with_the_key(alphavantage, av_settings):
+    alphavantage.route("daily.csv", function=DAILY)
+    provider(av_settings).bars("IBM", "daily")
+    assert alphavantage.queries == [
+        {"function": DAILY, "symbol": "IBM", "datatype": "csv", "outputsize": "compact",
+         "apikey": API_KEY}
+    ]  # fmt: skip
+
+
+RECENT = pd.Timestamp.now(tz=UTC).normalize() - pd.Timedelta(days=20)
+OLD = pd.Timestamp("2020-01-02", tz=UTC)
+
+
+@pytest.mark.parametrize(
+    ("premium", "since", "outputsize"),
+    [
+        (False, None, "compact"),
+        (False, RECENT, "compact"),
+        (False, OLD, "compact"),  # a free key takes what compact gives
+        (True, None, "full"),
+        (True, OLD, "full"),
+        (True, RECENT, "compact"),  # compact covers the last 100 trading days
+    ],
+)
+def test_daily_outputsize_asks_only_for_what_is_missing(
+    alphavantage, av_settings, premium, since, outputsize
+):
+    alphavantage.route("daily.csv", function=DAILY)
+    provider(av_settings, alphavantage_premium=premium).bars("IBM", "daily", since=since)
+    assert [q["outputsize"] for q in alphavantage.queries] == [outputsize]
+
+
+@pytest.mark.parametrize("month", [None, "2026-10"])
+def test_intraday_query_asks_regular_hours_full_csv_and_passes_the_month(
+    alphavantage, av_settings, month
+):
+    alphavantage.route("intraday_5min.csv", function=INTRADAY, interval="5min")
+    provider(av_settings).bars("IBM", "5min", month=month)
+    expected = {
+        "function": INTRADAY, "symbol": "IBM", "interval": "5min", "datatype": "csv",
+        "outputsize": "full", "extended_hours": "false", "apikey": API_KEY,
+    }  # fmt: skip
+    if month:
+        expected["month"] = month
+    assert alphavantage.queries == [expected]
+
+
+def test_a_month_of_daily_bars_is_refused_without_asking(alphavantage, av_settings):
+    with pytest.raises(Unprocessable) as caught:
+        provider(av_settings).bars("IBM", "daily", month="2026-10")
+    assert caught.value.status == 422 and "month" in caught.value.message
+    assert alphavantage.queries == []
+
+
+# -- failures ----------------------------------------------------------------------------------
+
+
+def seconds_to_utc_midnight() -> float:
+    now = pd.Timestamp.now(tz=UTC)
+    return (now.normalize() + pd.Timedelta(days=1) - now).total_seconds()
+
+
+@pytest.mark.parametrize(
+    ("fixture", "interval", "error", "words"),
+    [
+        ("invalid_call.json", "daily", Unprocessable, "invalid"),
+        ("invalid_key.json", "daily", ProviderFailed, "API key as invalid"),
+        ("demo_key.json", "5min", ProviderFailed, "API key as invalid"),
+        ("premium_outputsize.json", "daily", Unprocessable, "outputsize=full on TIME_SERIES_DAILY"),
+        ("premium_endpoint.json", "5min", Unprocessable, "the TIME_SERIES_INTRADAY endpoint only"),
+        ("limit_minute.json", "daily", RateLimited, "per-minute"),
+        ("limit_burst.json", "5min", RateLimited, "per-minute"),
+        ("limit_daily.json", "daily", RateLimited, "daily request limit"),
+        ("limit_daily_thanks.json", "5min", RateLimited, "daily request limit"),
+        ("unknown_message.json", "daily", ProviderFailed, "paused for scheduled maintenance"),
+        ("maintenance.html", "daily", ProviderFailed, "HTML"),
+        ("empty.txt", "daily", ProviderFailed, "empty"),
+        ("truncated.csv", "5min", ProviderFailed, "truncated"),
+        ("truncated.json", "daily", ProviderFailed, "truncated"),
+        (b"Internal Server Error", "daily", ProviderFailed, "neither CSV nor JSON"),
+        (b"timestamp,open,high,low,close,volume\r\n2026-10-30,1.0,x,0.5,1.5,10\r\n", "daily",
+         ProviderFailed, "malformed CSV"),
+        (b'{"Meta Data": {}, "Time Series (Daily)": {"2026-10-30": {"1. open": "1.0"}}}',
+         "daily", ProviderFailed, "missing"),
+    ],
+)  # fmt: skip
+def test_each_answer_maps_to_its_typed_error_without_the_key(
+    alphavantage, av_settings, fixture, interval, error, words
+):
+    alphavantage.route(fixture, symbol="IBM")
+    with pytest.raises(StocksError) as caught:
+        provider(av_settings).bars("IBM", interval)
+    assert type(caught.value) is error
+    assert words in caught.value.message
+    assert_no_key(caught.value)
+
+
+def test_rate_limit_retry_after_is_a_minute_or_until_utc_midnight(alphavantage, av_settings):
+    alphavantage.route("limit_minute.json", symbol="MIN")
+    alphavantage.route("limit_daily.json", symbol="DAY")
+    av = provider(av_settings)
+    with pytest.raises(RateLimited) as per_minute:
+        av.bars("MIN", "daily")
+    assert per_minute.value.status == 429 and per_minute.value.retry_after == 60
+    before = seconds_to_utc_midnight()
+    with pytest.raises(RateLimited) as per_day:
+        av.bars("DAY", "daily")
+    after = seconds_to_utc_midnight()
+    assert after - 1 <= per_day.value.retry_after <= before + 1
+
+
+@pytest.mark.parametrize("status", [500, 503, 404])
+def test_http_errors_are_provider_failures(alphavantage, av_settings, status):
+    alphavantage.route("daily.csv", symbol="IBM", status=status)
+    with pytest.raises(ProviderFailed) as caught:
+        provider(av_settings).bars("IBM", "daily")
+    assert caught.value.status == 502 and str(status) in caught.value.message
+    assert_no_key(caught.value)
+
+
+def test_a_body_cut_short_of_its_content_length_is_a_provider_failure(alphavantage, av_settings):
+    alphavantage.route("daily.csv", symbol="IBM", declared_length=10_000)
+    with pytest.raises(ProviderFailed) as caught:
+        provider(av_settings).bars("IBM", "daily")
+    assert_no_key(caught.value)
+
+
+def test_a_server_slower_than_the_timeout_is_a_provider_failure(alphavantage, av_settings):
+    alphavantage.route("daily.csv", symbol="IBM", delay=30)
+    with pytest.raises(ProviderFailed) as caught:
+        provider(av_settings, timeout_seconds=0.3).bars("IBM", "daily")
+    assert "did not answer within 0.3 s" in caught.value.message
+    assert_no_key(caught.value)
+
+
+def test_a_refused_connection_is_a_provider_failure(av_settings):
+    url = f"http://127.0.0.1:{free_port()}/query"
+    with pytest.raises(ProviderFailed) as caught:
+        provider(av_settings, alphavantage_url=url).bars("IBM", "daily")
+    assert "could not be reached" in caught.value.message
+    assert_no_key(caught.value)
+
+
+def assert_no_key(error: StocksError) -> None:
+    """Neither the message nor the whole printed traceback (causes included) shows the key."""
+    assert API_KEY not in error.message
+    assert API_KEY not in str(error)
+    assert API_KEY not in "".join(traceback.format_exception(error))

@@ -1,0 +1,153 @@
+"""The offline demo provider: deterministic, realistic, stable as time passes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from shared.contract.errors import Unprocessable
+from shared.market.providers import DemoProvider
+from shared.market.providers.demo import ORIGIN
+from tests.support.fakes.alphavantage import assert_bars
+
+NOW = pd.Timestamp("2026-11-04 17:05", tz="UTC")  # a Wednesday, 12:05 in New York (EST)
+LATER = pd.Timestamp("2028-02-15 12:00", tz="UTC")
+INTERVALS = ["1min", "5min", "15min", "30min", "60min"]
+
+
+def demo(now: pd.Timestamp = NOW) -> DemoProvider:
+    return DemoProvider(now=lambda: now)
+
+
+def assert_consistent(frame: pd.DataFrame) -> None:
+    """low <= open, close <= high, positive prices, non-negative integer volume."""
+    assert (frame[["open", "high", "low", "close"]] > 0).all(axis=None)
+    assert (frame.low <= frame[["open", "close"]].min(axis=1)).all()
+    assert (frame.high >= frame[["open", "close"]].max(axis=1)).all()
+    assert (frame.volume >= 0).all()
+
+
+def new_york(frame: pd.DataFrame) -> pd.DatetimeIndex:
+    return frame.index.tz_convert("America/New_York")
+
+
+@pytest.mark.parametrize("interval", ["daily", *INTERVALS])
+def test_the_same_symbol_always_gives_the_same_bars(interval):
+    first = demo().bars("IBM", interval)
+    assert_bars(first)
+    assert not first.empty
+    pd.testing.assert_frame_equal(first, demo().bars("IBM", interval))
+    other = demo().bars("MSFT", interval)
+    assert not np.allclose(first.close.to_numpy()[:50], other.close.to_numpy()[:50])
+
+
+def test_daily_bars_are_every_trading_day_from_the_origin_to_today():
+    frame = demo().bars("IBM", "daily")
+    assert_consistent(frame)
+    weekdays = pd.bdate_range(ORIGIN, NOW.tz_localize(None).normalize(), tz="UTC")
+    holidays = pd.DatetimeIndex(["2016-01-01", "2024-07-04", "2025-11-27", "2025-12-25"], tz="UTC")
+    assert frame.index.isin(weekdays).all() and not frame.index.isin(holidays).any()
+    assert len(frame.loc["2024"]) == 252  # NYSE's count of 2024
+
+
+def test_daily_bars_do_not_depend_on_the_day_they_are_asked_for():
+    today, later = demo(NOW).bars("IBM", "daily"), demo(LATER).bars("IBM", "daily")
+    assert len(later) > len(today)
+    pd.testing.assert_frame_equal(today, later.loc[: today.index[-1]])
+
+
+def test_daily_walk_moves_like_a_stock():
+    close = demo().bars("IBM", "daily").close
+    returns = np.log(close).diff().dropna()
+    assert 0.003 < returns.std() < 0.04  # daily volatility between ~5% and ~60% a year
+    assert close.nunique() > 0.9 * len(close)
+
+
+@pytest.mark.parametrize("interval", INTERVALS)
+def test_intraday_bars_are_market_hours_of_business_days_in_utc(interval):
+    frame = demo().bars("IBM", interval, month="2026-10")
+    assert_bars(frame)
+    assert_consistent(frame)
+    local = new_york(frame)
+    minutes = local.hour * 60 + local.minute
+    assert (minutes >= 9 * 60 + 30).all() and (minutes < 16 * 60).all()
+    assert (local.day_of_week < 5).all()
+    assert set(local.normalize().day) == {d.day for d in pd.bdate_range("2026-10-01", "2026-10-31")}
+    per_day = -(-390 // int(interval.removesuffix("min")))
+    assert (pd.Series(local.date).value_counts() == per_day).all()
+
+
+def test_intraday_bars_skip_thanksgiving():
+    local = new_york(demo().bars("IBM", "60min", month="2025-11"))
+    assert pd.Timestamp("2025-11-27").date() not in set(local.date)
+    assert pd.Timestamp("2025-11-28").date() in set(local.date)
+
+
+def test_intraday_opening_bell_is_1330_utc_in_summer_and_1430_in_winter():
+    summer = demo().bars("IBM", "30min", month="2026-07")
+    winter = demo().bars("IBM", "30min", since=pd.Timestamp("2026-11-02", tz="UTC"))
+    assert summer.index[0] == pd.Timestamp("2026-07-01 13:30", tz="UTC")
+    assert winter.index[0] == pd.Timestamp("2026-11-02 14:30", tz="UTC")
+
+
+def test_intraday_days_continue_the_daily_bar_of_that_day():
+    daily = demo().bars("IBM", "daily").loc["2026-10-01":"2026-10-31"]
+    minutes = demo().bars("IBM", "1min", month="2026-10")
+    by_day = minutes.groupby(new_york(minutes).date)
+    assert len(by_day) == len(daily)
+    for (day, bars), (stamp, bar) in zip(by_day, daily.iterrows(), strict=True):
+        assert day == stamp.date()
+        assert bars.open.iloc[0] == bar.open and bars.close.iloc[-1] == bar.close
+        assert bars.high.max() <= bar.high and bars.low.min() >= bar.low
+        assert 0.95 * bar.volume <= bars.volume.sum() <= bar.volume
+
+
+def test_coarser_intervals_aggregate_the_minutes():
+    minutes = demo().bars("IBM", "1min", month="2026-09")
+    hours = demo().bars("IBM", "60min", month="2026-09")
+    first_hour = minutes.loc[hours.index[0] : hours.index[1] - pd.Timedelta(minutes=1)]
+    assert len(first_hour) == 60
+    assert hours.iloc[0].to_dict() == {
+        "open": first_hour.open.iloc[0], "high": first_hour.high.max(),
+        "low": first_hour.low.min(), "close": first_hour.close.iloc[-1],
+        "volume": first_hour.volume.sum(),
+    }  # fmt: skip
+
+
+def test_intraday_without_month_is_the_last_30_days_up_to_now():
+    frame = demo().bars("IBM", "5min")
+    assert frame.index[-1] <= NOW
+    assert frame.index[-1] > NOW - pd.Timedelta(minutes=10)  # today's session so far
+    assert new_york(frame)[0].date() >= (NOW - pd.Timedelta(days=29)).date()
+    assert new_york(frame)[0].date() <= (NOW - pd.Timedelta(days=27)).date()
+
+
+def test_intraday_bars_do_not_depend_on_the_day_or_range_asked():
+    month = demo(NOW).bars("IBM", "1min", month="2026-10")
+    pd.testing.assert_frame_equal(month, demo(LATER).bars("IBM", "1min", month="2026-10"))
+    one_day = demo(pd.Timestamp("2026-10-14 21:00", tz="UTC")).bars(
+        "IBM", "1min", since=pd.Timestamp("2026-10-14", tz="UTC")
+    )
+    pd.testing.assert_frame_equal(one_day, month.loc["2026-10-14"])
+
+
+@pytest.mark.parametrize("interval", ["daily", "15min"])
+def test_since_keeps_only_later_bars(interval):
+    cut = pd.Timestamp("2026-10-20 15:00", tz="UTC")
+    everything = demo().bars("IBM", interval, month=None)
+    after = demo().bars("IBM", interval, since=cut)
+    assert (after.index > cut).all()
+    pd.testing.assert_frame_equal(after, everything[everything.index > cut])
+
+
+def test_months_outside_the_series_are_empty():
+    for month in ("2015-06", "2027-01"):
+        frame = demo().bars("IBM", "1min", month=month)
+        assert frame.empty
+        assert_bars(frame)
+
+
+def test_a_month_of_daily_bars_is_refused():
+    with pytest.raises(Unprocessable):
+        demo().bars("IBM", "daily", month="2026-10")
