@@ -14,10 +14,13 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PY) -m pip install -q -r requirements-dev.txt
 	@touch $(STAMP)
 
-install: $(STAMP) ## virtual environment, Python packages and influxd
+install: $(STAMP) ## virtual environment, Python packages, influxd, and chromium for the page's tests
 	@command -v influxd >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq influxdb; \
 	  else echo "influxd is missing: run 'sudo apt-get install -y influxdb' (Debian/Ubuntu), then 'make run' again."; exit 1; fi; }
+	@{ command -v chromium >/dev/null && command -v chromedriver >/dev/null; } || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
+	  else echo "chromium is missing (the page's browser tests need it): run 'sudo apt-get install -y chromium chromium-driver'."; fi; }
 
 run: install ## the whole local stack in the foreground (Ctrl-C stops it)
 	$(PY) -m devstack.run
