@@ -16,6 +16,22 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def port_or_free(port: int) -> int:
+    """`port` when nothing listens on it, else any free port.
+
+    The check binds with SO_REUSEADDR, as the servers themselves do (waitress, influxd): the
+    connections of a previous run left in TIME-WAIT do not keep a server from the port, so they
+    must not make it look busy either (a second `make run` keeps the same ports).
+    """
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return free_port()
+    return port
+
+
 def wait_until_up(url: str, timeout: float = 30.0, alive: callable = lambda: True) -> None:
     """Poll `url` until it answers below 500; raise TimeoutError after `timeout` seconds."""
     deadline = time.monotonic() + timeout

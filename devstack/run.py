@@ -12,7 +12,6 @@ import logging
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -27,7 +26,7 @@ from devstack.functions import ROOT, FunctionProcess
 from devstack.influxd import InfluxServer
 from devstack.mesh.mesh import DEFAULT_PORT as MESH_PORT
 from devstack.mesh.mesh import Mesh
-from devstack.ports import free_port, terminate
+from devstack.ports import port_or_free, terminate
 
 DATA = ROOT / ".stocks"
 PORTS = {
@@ -50,16 +49,6 @@ PASSED_THROUGH = (
     "ALPHAVANTAGE_DAILY_LIMIT",
     "STOCKS_META_BUCKET",
 )
-
-
-def port_or_free(port: int) -> int:
-    """`port` when nothing listens on it, else any free port."""
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return free_port()
-    return port
 
 
 @dataclass
