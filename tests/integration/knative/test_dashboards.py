@@ -430,9 +430,10 @@ def test_variables_offer_the_seeded_symbols_and_intervals(seeded: dict[str, str]
     assert (view.values["symbol"], view.values["bar_interval"]) == ("ACME", "daily")
 
 
-def test_latest_backtest_is_the_latest_run(seeded: dict[str, str]) -> None:
-    (row,) = View.open("stocks", seeded).rows("Latest backtest")
+def test_latest_backtest_is_the_latest_run_with_its_model_and_skill(seeded: dict[str, str]) -> None:
+    (row,) = View.open("stocks", seeded).rows("Latest forecast: model and skill")
     assert (row["MAPE"], row["MASE"], row["coverage"]) == (0.04, 0.8, 0.9)
+    assert (row["model"], row["vs naive"]) == ("prophet", 0.9)
 
 
 def test_price_candles_and_forecast_share_the_time_axis(seeded: dict[str, str]) -> None:
