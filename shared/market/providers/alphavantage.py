@@ -14,7 +14,9 @@ import json
 import math
 import re
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import numpy as np
 import pandas as pd
 import requests
 
@@ -26,7 +28,7 @@ from shared.contract.errors import (
     StocksError,
     Unprocessable,
 )
-from shared.market.providers.base import COLUMNS, DTYPES, as_utc, check_request, finish
+from shared.market.providers.base import COLUMNS, as_utc, check_request, finish
 
 DAILY = "TIME_SERIES_DAILY"
 INTRADAY = "TIME_SERIES_INTRADAY"
@@ -39,8 +41,16 @@ JSON_FIELDS = {
     "4. close": "close",
     "5. volume": "volume",
 }
-DEFAULT_ZONE = "US/Eastern"
+DEFAULT_ZONE = "America/New_York"
+"""The zone of bars whose body states none (CSV): Alpha Vantage's `US/Eastern`."""
 ZONE_ALIASES = {"US/Eastern": "America/New_York"}  # legacy links some tzdata builds omit
+PRICE_FIELDS = ("open", "high", "low", "close")
+MAX_VOLUME = int(np.iinfo(np.int64).max)
+WHOLE_NUMBER = re.compile(r"[0-9]{1,19}")
+EARLIEST = pd.Timestamp("1900-01-01", tz="UTC")
+"""No bar is older: Alpha Vantage's histories start in the late 1990s."""
+LATEST_AHEAD = pd.Timedelta(days=1)
+"""How far past now a bar may be stamped (a daily bar is stamped at 00:00 UTC of its date)."""
 PREMIUM_PARAMETER = re.compile(r"([A-Za-z_]+=[A-Za-z0-9_]+) parameter value is a premium feature")
 PER_MINUTE_HINTS = ("per minute", "per second", "spreading out", "burst")
 RATE_HINTS = ("rate limit", "call frequency", "requests per day", "calls per day")
@@ -155,17 +165,23 @@ def parse_bars(
 
 
 def _from_csv(text: bytes, interval: str) -> pd.DataFrame:
-    try:
-        frame = pd.read_csv(io.BytesIO(text), usecols=["timestamp", *COLUMNS], dtype=DTYPES)
+    try:  # every cell as text: `_typed` decides what a value is, pandas never guesses
+        frame = pd.read_csv(
+            io.BytesIO(text),
+            usecols=["timestamp", *COLUMNS],
+            dtype=str,
+            keep_default_na=False,
+            engine="c",
+        )
     except (ValueError, pd.errors.ParserError):
         raise ProviderFailed("Alpha Vantage answered a truncated or malformed CSV.") from None
-    return _stamped(frame[list(COLUMNS)], frame["timestamp"], interval, DEFAULT_ZONE)
+    return _stamped(_typed(frame[list(COLUMNS)]), frame["timestamp"], interval, DEFAULT_ZONE)
 
 
 def _from_json(text: bytes, interval: str, secret: str | None, symbol: str) -> pd.DataFrame:
     try:
         document = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting deeper than the parser goes
         raise ProviderFailed("Alpha Vantage answered truncated or malformed JSON.") from None
     series_key = next((key for key in document if key.startswith("Time Series")), None)
     if series_key is None:
@@ -173,35 +189,97 @@ def _from_json(text: bytes, interval: str, secret: str | None, symbol: str) -> p
     series = document[series_key]
     if not isinstance(series, dict) or not all(isinstance(bar, dict) for bar in series.values()):
         raise ProviderFailed("Alpha Vantage answered a malformed time series.")
-    meta = document.get("Meta Data")
+    frame = pd.DataFrame.from_dict(series, orient="index", columns=list(JSON_FIELDS), dtype=object)
+    frame = _typed(frame.rename(columns=JSON_FIELDS))
+    return _stamped(frame, frame.index, interval, _zone(document.get("Meta Data")))
+
+
+def _zone(meta: object) -> str:
+    """The time zone the metadata states (`DEFAULT_ZONE` when it states none), checked to exist."""
     zones = (
         [v for k, v in meta.items() if k.endswith("Time Zone")] if isinstance(meta, dict) else []
     )
-    frame = pd.DataFrame.from_dict(series, orient="index", columns=list(JSON_FIELDS))
+    if not zones:
+        return DEFAULT_ZONE
+    zone = zones[0]
+    if not isinstance(zone, str) or not zone.strip():  # null, numbers, lists: no time zone at all
+        raise ProviderFailed("Alpha Vantage stated a time zone that is not a zone name.")
+    zone = ZONE_ALIASES.get(zone, zone)
     try:
-        frame = frame.rename(columns=JSON_FIELDS).astype(DTYPES)
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ProviderFailed("Alpha Vantage stated a time zone that does not exist.") from None
+    return zone
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """Raw bar values as the contract's bars, or `ProviderFailed` for any value out of bounds.
+
+    Prices must be finite and not negative; volumes whole, not negative and within int64 (what
+    InfluxDB's integer fields hold). Anything else is the provider's garbage, never a guess.
+    """
+    if frame.isna().to_numpy().any() or (frame == "").to_numpy().any():
+        raise ProviderFailed("Alpha Vantage answered a truncated time series (values are missing).")
+    prices = frame[list(PRICE_FIELDS)]
+    if not prices.map(_is_number).to_numpy().all():
+        raise ProviderFailed(
+            "Alpha Vantage answered a time series with prices that are not numbers."
+        )
+    try:
+        prices = prices.apply(pd.to_numeric).astype("float64")
     except (ValueError, TypeError):
         raise ProviderFailed(
-            "Alpha Vantage answered a time series with missing or bad values."
+            "Alpha Vantage answered a time series with prices that are not numbers."
         ) from None
-    return _stamped(frame, frame.index, interval, zones[0] if zones else DEFAULT_ZONE)
+    values = prices.to_numpy()
+    if not np.isfinite(values).all() or (values < 0).any():
+        raise ProviderFailed("Alpha Vantage answered prices that are infinite, NaN or negative.")
+    volumes = frame["volume"].map(_volume)
+    if volumes.isna().any():
+        raise ProviderFailed(
+            f"Alpha Vantage answered volumes that are not whole numbers from 0 to {MAX_VOLUME}."
+        )
+    return prices.assign(volume=volumes.astype("int64"))
+
+
+def _is_number(value: object) -> bool:
+    """A JSON number or a text (parsed afterwards), not a boolean, list or object."""
+    return isinstance(value, (str, int, float)) and not isinstance(value, bool)
+
+
+def _volume(value: object) -> int | None:
+    """A volume as a Python int, or None when it is not a whole number from 0 to `MAX_VOLUME`."""
+    if isinstance(value, str) and WHOLE_NUMBER.fullmatch(value):
+        number = int(value)
+    elif isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    else:
+        return None
+    return number if 0 <= number <= MAX_VOLUME else None
 
 
 def _stamped(frame: pd.DataFrame, stamps: Any, interval: str, zone: str) -> pd.DataFrame:
-    """`frame` indexed by its `stamps` in UTC: daily at 00:00 UTC, intraday read in `zone`."""
-    if frame.isna().to_numpy().any():
-        raise ProviderFailed("Alpha Vantage answered a time series with missing values.")
+    """`frame` indexed by its `stamps` in UTC: daily at 00:00 UTC, intraday read in `zone`.
+
+    Times outside `EARLIEST` to a day past now are garbage: nothing trades there, and times past
+    2262 do not fit the nanosecond timestamps pandas and InfluxDB use.
+    """
     try:
-        times = pd.DatetimeIndex(pd.to_datetime(stamps, format="ISO8601"))
+        times = pd.DatetimeIndex(pd.to_datetime(pd.Index(stamps, dtype=object), format="ISO8601"))
         if interval == "daily":
-            return frame.set_axis(times.normalize().tz_localize("UTC"))
-        frame = frame.set_axis(times).sort_index()  # oldest first, as inferring DST needs
-        zone = ZONE_ALIASES.get(zone, zone)
-        return frame.set_axis(
-            frame.index.tz_localize(zone, ambiguous="infer", nonexistent="shift_forward")
-        )
-    except (ValueError, TypeError, KeyError):
+            times = times.normalize().tz_localize("UTC")
+        else:
+            order = np.argsort(times.asi8, kind="stable")  # oldest first, as inferring DST needs
+            frame, times = frame.iloc[order], times[order]
+            times = times.tz_localize(zone, ambiguous="infer", nonexistent="shift_forward")
+    except (ValueError, TypeError, KeyError, OverflowError):
         raise ProviderFailed("Alpha Vantage answered times it does not state clearly.") from None
+    latest = pd.Timestamp.now(tz="UTC") + LATEST_AHEAD
+    if len(times) and (times.min() < EARLIEST or times.max() > latest):
+        raise ProviderFailed(
+            f"Alpha Vantage answered bars dated before {EARLIEST:%Y} or in the future."
+        )
+    return frame.set_axis(times.tz_convert("UTC").as_unit("ns"))
 
 
 def refusal(

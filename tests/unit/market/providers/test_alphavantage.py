@@ -197,7 +197,7 @@ def seconds_to_utc_midnight() -> float:
         ("truncated.json", "daily", ProviderFailed, "truncated"),
         (b"Internal Server Error", "daily", ProviderFailed, "neither CSV nor JSON"),
         (b"timestamp,open,high,low,close,volume\r\n2026-10-30,1.0,x,0.5,1.5,10\r\n", "daily",
-         ProviderFailed, "malformed CSV"),
+         ProviderFailed, "prices that are not numbers"),
         (b'{"Meta Data": {}, "Time Series (Daily)": {"2026-10-30": {"1. open": "1.0"}}}',
          "daily", ProviderFailed, "missing"),
     ],
