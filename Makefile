@@ -31,9 +31,10 @@ test: install lint ## the whole suite against real parts
 test-fast: $(STAMP) ## the in-process unit tests only (seconds)
 	$(PY) -m pytest tests/unit -q
 
-lint: $(STAMP)
+lint: $(STAMP) ## ruff and mypy
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 
 format: $(STAMP)
 	$(PY) -m ruff format .

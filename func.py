@@ -11,7 +11,8 @@ from parliament import Context
 
 from functions import load_spec
 from shared.contract.config import Settings
-from shared.runtime.handler import Handler, Response, Services
+from shared.runtime.handler import Handler, Response
+from shared.runtime.services import Services
 
 logging.getLogger("parliament.server").setLevel(logging.ERROR)  # not every POST is a CloudEvent
 

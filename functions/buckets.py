@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from shared.contract import validation
-from shared.runtime.handler import FunctionSpec, Reply, Services
+from shared.runtime.handler import FunctionSpec, Reply
 from shared.runtime.invocation import Invocation
-from shared.usecases.buckets import describe_buckets
+from shared.runtime.services import Services
+from shared.store import buckets
 
 
 def run(invocation: Invocation, services: Services) -> Reply:
     if invocation.method == "POST":
         name = validation.bucket(invocation.fields, "name", default=None)
-        created = services.storage.create_bucket(name)
+        created = services.influx.create_bucket(name)
         return Reply({"name": name, "created": created}, status=201 if created else 200)
-    return Reply({"buckets": describe_buckets(services.storage)})
+    return Reply({"buckets": buckets.describe(services.influx)})
 
 
 SPEC = FunctionSpec("buckets", run)

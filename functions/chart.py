@@ -5,15 +5,16 @@ from __future__ import annotations
 from shared.charting.render import MAX_SIZE, MIN_SIZE, chart_png
 from shared.contract import validation
 from shared.contract.schema import FORECASTS_BUCKET
-from shared.runtime.handler import FunctionSpec, Reply, Services
+from shared.runtime.handler import FunctionSpec, Reply
 from shared.runtime.invocation import Invocation
+from shared.runtime.services import Services
 
 
 def run(invocation: Invocation, services: Services) -> Reply:
     fields = invocation.fields
     symbol = validation.symbol(fields)
     png = chart_png(
-        services.storage,
+        services.influx,
         symbol=symbol,
         bucket=validation.bucket(fields),
         target=validation.bucket(fields, "target", default=FORECASTS_BUCKET),

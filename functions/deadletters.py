@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from shared.contract.errors import BadInput
-from shared.runtime.handler import FunctionSpec, Reply, Services
+from shared.runtime.handler import FunctionSpec, Reply
 from shared.runtime.invocation import Invocation
+from shared.runtime.services import Services
 from shared.usecases.deadletters import record
 
 
 def run(invocation: Invocation, services: Services) -> Reply:
     if invocation.event is None:
         raise BadInput("The deadletters function takes dead-lettered CloudEvents only.")
-    record(services.storage, services.settings.meta_bucket, invocation.event)
+    record(services.influx, services.settings.meta_bucket, invocation.event)
     return Reply(points=1)
 
 

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from shared.contract import validation
 from shared.contract.events import FETCH_REQUESTED, FETCHED
-from shared.runtime.handler import FunctionSpec, Reply, Services
+from shared.contract.payloads import FetchRequest
+from shared.runtime.handler import FunctionSpec, Reply
 from shared.runtime.invocation import Invocation
-from shared.usecases.fetch import fetch_bars
+from shared.runtime.services import Services
+from shared.usecases.fetch import fetch
 
 
 def run(invocation: Invocation, services: Services) -> Reply:
-    fields = invocation.fields
-    symbol = validation.symbol(fields)
-    interval = validation.interval(fields)
-    bucket = validation.bucket(fields)
-    month = validation.month(fields, interval)
-    result = fetch_bars(services.storage, services.provider, symbol, interval, bucket, month)
-    return Reply(result, symbol=symbol, points=result["points"])
+    request = FetchRequest.from_fields(invocation.fields)
+    fetched = fetch(services.influx, services.provider, request)
+    return Reply(fetched.as_data(), symbol=fetched.symbol, points=fetched.points)
 
 
 SPEC = FunctionSpec(

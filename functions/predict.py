@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from shared.contract import validation
 from shared.contract.events import FETCHED, PREDICTED
+from shared.contract.payloads import Fetched
 from shared.contract.schema import FORECASTS_BUCKET
 from shared.forecasting import MODELS, WIDTH_RANGE
-from shared.runtime.handler import FunctionSpec, Reply, Services
+from shared.runtime.handler import FunctionSpec, Reply
 from shared.runtime.invocation import Invocation
+from shared.runtime.services import Services
 from shared.usecases.predict import PredictRequest, predict
 
 
 def run(invocation: Invocation, services: Services) -> Reply:
     fields = invocation.fields
+    if invocation.event is not None:  # fetch's reply: predict what it stored
+        fetched = Fetched.from_fields(fields)
+        fields = {"symbol": fetched.symbol, "bucket": fetched.bucket, "interval": fetched.interval}
     request = PredictRequest(
         symbol=validation.symbol(fields),
         bucket=validation.bucket(fields),
@@ -23,7 +28,7 @@ def run(invocation: Invocation, services: Services) -> Reply:
         model=validation.choice(fields, "model", MODELS, "prophet"),
         interval_width=validation.fraction(fields, "interval_width", 0.8, *WIDTH_RANGE),
     )
-    result = predict(services.storage, request)
+    result = predict(services.influx, request)
     return Reply(result, symbol=request.symbol, points=result["points"])
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from email.message import Message
 
 from cloudevents.conversion import to_binary
 from cloudevents.http import CloudEvent, from_http
 
 
-def read_event(headers: Mapping[str, str], body: bytes) -> CloudEvent:
+def read_event(headers: Mapping[str, str] | Message, body: bytes) -> CloudEvent:
     """The CloudEvent of a request or response in binary or structured mode.
 
     Its data is kept as it arrived (the bytes, or the JSON text of structured mode), so it is

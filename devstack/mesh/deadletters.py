@@ -69,7 +69,9 @@ def _readable(data: object) -> object:
         return json.loads(data)
     except (ValueError, UnicodeDecodeError):
         pass
+    if isinstance(data, str):
+        return data
     try:
-        return data.decode() if isinstance(data, bytes) else data
+        return data.decode()
     except UnicodeDecodeError:
         return base64.b64encode(data).decode()

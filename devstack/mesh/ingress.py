@@ -64,6 +64,7 @@ class Ingress:
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
+        if self._thread is not None:
             self._thread.join()
         self._server = self._thread = None
 

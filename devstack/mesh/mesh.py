@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from cloudevents.http import CloudEvent
 
@@ -90,7 +91,7 @@ class Mesh:
         subscribers: Mapping[str, str],
         *,
         use_kubectl: bool | None = None,
-        **options: object,
+        **options: Any,
     ) -> Mesh:
         """A mesh for the manifests under `path` (rendered by kubectl when it can be)."""
         topology = Topology.from_objects(load_objects(Path(path), use_kubectl))
@@ -166,6 +167,8 @@ class Mesh:
 
     def _route(self, trigger: Trigger) -> Route:
         broker = self.topology.broker(trigger.namespace, trigger.broker)
+        if broker is None:  # Topology.from_objects checked every Trigger's broker exists
+            raise KeyError(f"Trigger {trigger.name} names no known broker")
         delivery = trigger.delivery.over(broker.delivery)
         dead_letter = delivery.dead_letter_sink
         return Route(
@@ -185,6 +188,8 @@ class Mesh:
     def _resolve(self, destination: Destination, what: str) -> str:
         ref = destination.ref
         if ref is None:
+            if destination.uri is None:
+                raise KeyError(f"{what} has neither a ref nor a uri")
             return destination.uri
         if ref.kind == "Broker":
             return self.broker_url(ref.name, ref.namespace)

@@ -42,7 +42,7 @@ def ping_event(ping: PingSource, now: datetime | None = None) -> CloudEvent:
 class PingScheduler:
     """Fires each PingSource at its schedule's times until stopped, in one background thread."""
 
-    def __init__(self, pings: Sequence[PingSource], fire: Callable[[PingSource], None]) -> None:
+    def __init__(self, pings: Sequence[PingSource], fire: Callable[[PingSource], object]) -> None:
         self._pings = list(pings)
         self._fire = fire
         self._stop = threading.Event()

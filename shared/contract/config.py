@@ -10,12 +10,13 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import overload
 from urllib.parse import urlparse
 
 from shared.contract.errors import ConfigError
 from shared.contract.validation import BUCKET_PATTERN
 
-FUNCTIONS = ("fetch", "predict", "buckets", "watchlist", "chart", "deadletters")
+FUNCTIONS = ("fetch", "predict", "buckets", "watchlist", "chart", "deadletters", "ui")
 PROVIDERS = ("alphavantage", "demo")
 ALPHAVANTAGE_FREE_DAILY_LIMIT = 25
 
@@ -86,7 +87,7 @@ class Settings:
             ),
             function=env.choice("STOCKS_FUNCTION", FUNCTIONS, None),
             meta_bucket=env.bucket("STOCKS_META_BUCKET", "stocks"),
-            k_sink=env.url("K_SINK", None),
+            k_sink=env.optional_url("K_SINK"),
         )
 
 
@@ -100,6 +101,10 @@ class _Env:
         value = self.environ.get(name, "").strip()
         return value or None
 
+    @overload
+    def choice(self, name: str, options: tuple[str, ...], default: str) -> str: ...
+    @overload
+    def choice(self, name: str, options: tuple[str, ...], default: None) -> str | None: ...
     def choice(self, name: str, options: tuple[str, ...], default: str | None) -> str | None:
         value = self.text(name)
         if value is None:
@@ -108,16 +113,21 @@ class _Env:
             raise ConfigError(f"{name} must be one of {', '.join(options)}, not {value!r}.")
         return value
 
-    def url(self, name: str, default: str | None) -> str | None:
+    def url(self, name: str, default: str) -> str:
+        """An http(s) URL without a trailing slash, or `default` when unset."""
+        return (self.optional_url(name) or default).rstrip("/")
+
+    def optional_url(self, name: str) -> str | None:
+        """An http(s) URL as given, or None when unset."""
         value = self.text(name)
         if value is None:
-            return default
+            return None
         parsed = urlparse(value)
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
             raise ConfigError(
                 f"{name} must be an http(s) URL such as http://host:port, not {value!r}."
             )
-        return value.rstrip("/") if name != "K_SINK" else value
+        return value
 
     def flag(self, name: str, default: bool) -> bool:
         value = self.text(name)

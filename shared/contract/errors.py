@@ -16,11 +16,6 @@ class StocksError(Exception):
         super().__init__(message)
         self.message = message
 
-    @property
-    def retryable(self) -> bool:
-        """Whether Knative's delivery would retry this status."""
-        return self.status in (404, 408, 409, 429) or self.status >= 500
-
 
 class BadInput(StocksError):
     """The request is malformed: a missing, empty or invalid field."""
@@ -66,6 +61,18 @@ class ProviderFailed(StocksError):
 
 class StorageUnavailable(StocksError):
     """InfluxDB is unreachable, timing out or failing."""
+
+    status = 503
+
+
+class QueryRefused(StocksError):
+    """InfluxDB refused an InfluxQL statement: a defect in the statement, not in the caller."""
+
+    status = 500
+
+
+class SinkFailed(StocksError):
+    """The event sink refused or failed an event; a retry may fix it."""
 
     status = 503
 

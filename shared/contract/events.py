@@ -8,7 +8,7 @@ import requests
 from cloudevents.conversion import to_binary
 from cloudevents.http import CloudEvent
 
-from shared.contract.errors import StocksError
+from shared.contract.errors import SinkFailed
 
 SOURCE_PREFIX = "/stocks-manager/"
 FETCH_REQUESTED = "io.stocksmanager.fetch.requested"
@@ -17,12 +17,6 @@ PREDICTED = "io.stocksmanager.predicted"
 TICK_COMPLETED = "io.stocksmanager.tick.completed"
 PING = "dev.knative.sources.ping"
 _NAMESPACE = uuid.UUID("6f1c4d0e-2b7a-4c55-9f57-5d1f4a3b8e21")
-
-
-class SinkFailed(StocksError):
-    """The event sink refused or failed an event; a retry may fix it."""
-
-    status = 503
 
 
 def new_event(

@@ -9,7 +9,7 @@ Every failure becomes a typed `shared.contract.errors` exception carrying the co
 
 from __future__ import annotations
 
-import io
+import math
 from collections.abc import Iterator, Mapping
 from functools import cached_property
 from typing import Any
@@ -20,29 +20,20 @@ from influxdb_client.client.write.dataframe_serializer import DataframeSerialize
 from influxdb_client.client.write_api import PointSettings
 
 from shared.contract.config import InfluxSettings
-from shared.contract.errors import BucketNotFound, StocksError, StorageUnavailable
+from shared.contract.errors import BucketNotFound, QueryRefused, StorageUnavailable
 from shared.contract.schema import Measurement
 from shared.contract.timefmt import rfc3339_nano
 from shared.contract.validation import bucket_name
+from shared.influx.auth import credentials, error_text, raise_for_server_status
+from shared.influx.frames import csv_frame, empty_frame
 from shared.influx.influxql import ident, tags_equal
-from shared.influx.write_pipeline import (
-    WritePipeline,
-    credentials,
-    error_text,
-    raise_for_server_status,
-)
+from shared.influx.write_pipeline import WritePipeline
 
 INTERNAL_BUCKETS = frozenset({"_internal", "_monitoring", "_tasks"})
 BATCH_LINES = 5_000
 # Buckets keep prices for years: one shard group a year, not InfluxDB's default of one a week
 # for infinite retention, which gives a decade of daily bars 520 shards, each with index files.
 SHARD_GROUP_WEEKS = 52
-
-
-class QueryRefused(StocksError):
-    """InfluxDB refused an InfluxQL statement: a defect in the statement, not in the caller."""
-
-    status = 500
 
 
 class InfluxClient:
@@ -106,6 +97,22 @@ class InfluxClient:
             pipeline.wait()
         return len(frame)
 
+    def write_or_create(
+        self, bucket: str, frame: pd.DataFrame, measurement: Measurement, precision: str = "s"
+    ) -> bool:
+        """`write`, creating the bucket when it does not exist yet; True when it had to.
+
+        The one bucket policy of the store: buckets come into being with their first point, so
+        no call pays for a `SHOW DATABASES` before it writes.
+        """
+        try:
+            self.write(bucket, frame, measurement, precision)
+            return False
+        except BucketNotFound:
+            created = self.create_bucket(bucket)
+            self.write(bucket, frame, measurement, precision)
+            return created
+
     def line_batches(
         self, frame: pd.DataFrame, measurement: Measurement, precision: str
     ) -> Iterator[bytes]:
@@ -122,7 +129,7 @@ class InfluxClient:
             data_frame_measurement_name=measurement.name,
             data_frame_tag_columns=tags,
         )
-        for chunk in range(serializer.number_of_chunks):
+        for chunk in range(math.ceil(len(frame) / self.batch_lines)):
             yield "\n".join(serializer.serialize(chunk)).encode()
 
     # -- reads -------------------------------------------------------------------------------
@@ -144,12 +151,12 @@ class InfluxClient:
             headers={"Accept": "application/csv"},
         )
         if response.status_code != 200:
-            raise QueryRefused(f"InfluxDB refused a query: {_error_text(response)[:200]}")
+            raise _refused("a query", response)
         if not response.content.strip():
             if bucket not in self.list_buckets():
                 raise BucketNotFound(f"The bucket {bucket!r} does not exist.")
-            return _empty_frame(measurement)
-        return _csv_frame(response.content, measurement)
+            return empty_frame(measurement)
+        return csv_frame(response.content, measurement)
 
     def execute(self, bucket: str | None, influxql: str) -> dict[str, Any]:
         """Run one InfluxQL statement that changes state or lists metadata; its JSON result."""
@@ -164,7 +171,7 @@ class InfluxClient:
             "POST", "/query", params=params, data={"q": ";\n".join(statements)}
         )
         if response.status_code != 200:
-            raise QueryRefused(f"InfluxDB refused a statement: {_error_text(response)[:200]}")
+            raise _refused("a statement", response)
         results = response.json().get("results", [])
         for result in results:
             error = result.get("error")
@@ -211,7 +218,7 @@ class InfluxClient:
             if response.status_code == 404:
                 raise BucketNotFound(f"The bucket {bucket!r} does not exist.")
             if response.status_code != 204:
-                raise QueryRefused(f"InfluxDB refused a delete: {_error_text(response)[:200]}")
+                raise _refused("a delete", response)
         # InfluxDB 3 Core has no point deletion: there, older points stay (see README).
 
     # -- buckets -----------------------------------------------------------------------------
@@ -221,9 +228,7 @@ class InfluxClient:
         if self.generation == 3:
             response = self._request("GET", "/api/v3/configure/database", params={"format": "json"})
             if response.status_code != 200:
-                raise QueryRefused(
-                    f"InfluxDB refused to list databases: {_error_text(response)[:200]}"
-                )
+                raise _refused("to list databases", response)
             names = [row.get("iox::database", "") for row in response.json()]
         else:
             result = self.execute(None, "SHOW DATABASES")
@@ -246,9 +251,7 @@ class InfluxClient:
         else:
             response = self._request("POST", "/api/v3/configure/database", json={"db": name})
             if response.status_code not in (200, 201, 204, 409):
-                raise QueryRefused(
-                    f"InfluxDB refused to create {name!r}: {_error_text(response)[:200]}"
-                )
+                raise _refused(f"to create {name!r}", response)
         return True
 
     def _create_v2_bucket(self, name: str) -> None:
@@ -259,7 +262,7 @@ class InfluxClient:
             raise StorageUnavailable("INFLUX_ORG must be set to create buckets on InfluxDB 2.")
         with InfluxDBClient(
             url=self.settings.url,
-            token=self.settings.token,
+            token=self.settings.token or "",
             org=self.settings.org,
             timeout=int(self.settings.timeout_seconds * 1000),
         ) as client:
@@ -279,66 +282,7 @@ class InfluxClient:
                 raise StorageUnavailable("InfluxDB is unreachable; retry later.") from exc
 
 
-def _error_text(response: requests.Response) -> str:
-    return error_text(response.headers, response.content)
-
-
-def _empty_frame(measurement: Measurement | None) -> pd.DataFrame:
-    columns = list(measurement.columns) if measurement else []
-    frame = pd.DataFrame(columns=columns, index=pd.DatetimeIndex([], tz="UTC", name="time"))
-    return _typed(frame, measurement)
-
-
-def _csv_frame(content: bytes, measurement: Measurement | None) -> pd.DataFrame:
-    frame = pd.read_csv(io.BytesIO(content), keep_default_na=False, na_values=[""])
-    frame = frame.loc[:, ~frame.columns.duplicated()]  # `SHOW` results repeat `name`
-    if "tags" in frame.columns and frame["tags"].notna().any():
-        tags = frame["tags"].fillna("").map(_parse_tags).apply(pd.Series)
-        frame = pd.concat([frame, tags], axis=1)
-    frame = frame.drop(columns=[c for c in ("name", "tags") if c in frame.columns])
-    if "time" in frame.columns:
-        frame.index = pd.DatetimeIndex(
-            pd.to_datetime(frame.pop("time"), unit="ms", utc=True), name="time"
-        )
-    return _typed(frame, measurement)
-
-
-def _typed(frame: pd.DataFrame, measurement: Measurement | None) -> pd.DataFrame:
-    if measurement is None:
-        return frame
-    types = {c: t for c, t in measurement.fields.items() if c in frame.columns}
-    for column, dtype in types.items():
-        if dtype == "int64":
-            frame[column] = pd.to_numeric(frame[column]).astype("Int64")
-        elif dtype == "float64":
-            frame[column] = pd.to_numeric(frame[column]).astype("float64")
-        elif dtype == "bool":
-            frame[column] = frame[column].map(lambda v: str(v).lower() == "true").astype("bool")
-        else:
-            frame[column] = frame[column].astype("string")
-    for tag in measurement.tags:
-        if tag in frame.columns:
-            frame[tag] = frame[tag].astype("string")
-    return frame
-
-
-def _parse_tags(text: str) -> dict[str, str]:
-    """`symbol=A\\ B,interval=daily` (line-protocol escaping) into a dict."""
-    tags: dict[str, str] = {}
-    key, value, current, escaped, in_value = "", "", [], False, False
-    for char in text + ",":
-        if escaped:
-            current.append(char)
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif char == "=" and not in_value:
-            key, current, in_value = "".join(current), [], True
-        elif char == ",":
-            value = "".join(current)
-            if key:
-                tags[key] = value
-            key, current, in_value = "", [], False
-        else:
-            current.append(char)
-    return tags
+def _refused(what: str, response: requests.Response) -> QueryRefused:
+    """InfluxDB's refusal of `what`, in its own (bounded) words."""
+    detail = error_text(response.headers, response.content)[:200]
+    return QueryRefused(f"InfluxDB refused {what}: {detail}")

@@ -10,45 +10,15 @@ from __future__ import annotations
 
 import gzip
 import http.client
-import json
 import ssl
-from collections.abc import Mapping
 from types import TracebackType
 from urllib.parse import urlencode, urlsplit
 
-from requests.certs import where as ca_bundle
+import certifi
 
 from shared.contract.config import InfluxSettings
 from shared.contract.errors import BucketNotFound, StorageUnavailable, WriteRefused
-
-
-def credentials(settings: InfluxSettings) -> tuple[dict[str, str], dict[str, str]]:
-    """Headers and query parameters that authenticate: a token, else 1.x user and password."""
-    if settings.token:
-        return {"Authorization": f"Token {settings.token}"}, {}
-    if settings.username:
-        return {}, {"u": settings.username, "p": settings.password or ""}
-    return {}, {}
-
-
-def raise_for_server_status(status: int) -> None:
-    """Refused credentials and server faults are retryable unavailability (503)."""
-    if status in (401, 403):
-        raise StorageUnavailable("InfluxDB refused the configured credentials.")
-    if status >= 500:
-        raise StorageUnavailable(f"InfluxDB failed with status {status}; retry later.")
-
-
-def error_text(headers: Mapping[str, str], body: bytes) -> str:
-    """InfluxDB's own words for an error: its `X-Influxdb-Error` header or JSON `error`."""
-    header = headers.get("X-Influxdb-Error")
-    if header:
-        return header
-    text = body.decode("utf-8", "replace")
-    try:
-        return str(json.loads(text).get("error", text))
-    except (ValueError, AttributeError):
-        return text
+from shared.influx.auth import credentials, error_text, raise_for_server_status
 
 
 class WritePipeline:
@@ -66,13 +36,13 @@ class WritePipeline:
             **auth_headers,
         }
         if url.scheme == "https":
-            tls = ssl.create_default_context(cafile=ca_bundle())
+            tls = ssl.create_default_context(cafile=certifi.where())
             self.connection: http.client.HTTPConnection = http.client.HTTPSConnection(
-                url.hostname, url.port, timeout=settings.timeout_seconds, context=tls
+                url.hostname or "", url.port, timeout=settings.timeout_seconds, context=tls
             )
         else:
             self.connection = http.client.HTTPConnection(
-                url.hostname, url.port, timeout=settings.timeout_seconds
+                url.hostname or "", url.port, timeout=settings.timeout_seconds
             )
         self.in_flight = False
 

@@ -8,65 +8,27 @@ records the run in InfluxDB when asked, and never lets a traceback reach the cal
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-import requests
 from cloudevents.http import CloudEvent
 
-from shared.contract.config import Settings
-from shared.contract.errors import BadInput, BucketNotFound, RateLimited, StocksError
+from shared.contract.errors import BadInput, RateLimited, StocksError
 from shared.contract.events import binary, new_event
-from shared.contract.schema import RUNS
-from shared.influx.client import InfluxClient
 from shared.runtime.invocation import Invocation, read_invocation
 from shared.runtime.logs import log, redact
+from shared.runtime.services import Services
+from shared.store import runs
 
 if TYPE_CHECKING:
     from flask import Request
 
-    from shared.market.providers import Provider
-
 Response = tuple[bytes | str, int, dict[str, str]]
-
-
-@dataclass
-class Services:
-    """The long-lived clients a function uses: settings, storage and the market-data provider.
-
-    They hold connections, never data: every call reads its state from InfluxDB.
-    """
-
-    settings: Settings
-
-    @cached_property
-    def storage(self) -> InfluxClient:
-        return InfluxClient(self.settings.influx)
-
-    @cached_property
-    def http(self) -> requests.Session:
-        """A session for event sinks, apart from storage's (which carries InfluxDB credentials)."""
-        return requests.Session()
-
-    @cached_property
-    def provider(self) -> Provider:
-        from shared.market.providers import provider_for
-
-        return provider_for(self.settings.provider)
-
-    @property
-    def secrets(self) -> tuple[str | None, ...]:
-        return (
-            self.settings.influx.token,
-            self.settings.influx.password,
-            self.settings.provider.alphavantage_api_key,
-        )
 
 
 @dataclass
@@ -79,7 +41,6 @@ class Reply:
     points: int | None = None
     content: bytes | None = None
     content_type: str = "application/json"
-    event_type: str | None = None
 
 
 @dataclass(frozen=True)
@@ -137,12 +98,11 @@ class Handler:
     def _success(self, invocation: Invocation, reply: Reply) -> Response:
         if reply.content is not None:
             return reply.content, reply.status, {"Content-Type": reply.content_type}
-        event_type = reply.event_type or self.spec.reply_type
         if invocation.event is None:
             return _json(reply.body, reply.status)
-        if event_type is None:
+        if self.spec.reply_type is None:
             return "", 200, {}
-        event = new_event(event_type, self.spec.name, reply.body, subject=reply.symbol)
+        event = new_event(self.spec.reply_type, self.spec.name, reply.body, subject=reply.symbol)
         headers, body = binary(event)
         return body, 200, headers
 
@@ -180,26 +140,17 @@ class Handler:
         self, status: int, symbol: str | None, points: int | None, seconds: float, error: str | None
     ) -> None:
         """One `runs` point; best effort, since InfluxDB may be the very thing that failed."""
-        run = pd.DataFrame(
-            {
-                "function": [self.spec.name],
-                "status": ["ok" if status < 300 else str(status)],
-                "symbol": [symbol or ""],
-                "points": [int(points or 0)],
-                "seconds": [float(seconds)],
-                "error": [error or ""],
-            },
-            index=pd.DatetimeIndex([pd.Timestamp.now(tz="UTC")], name="time"),
-        )
-        storage, bucket = self.services.storage, self.services.settings.meta_bucket
-        try:
-            try:
-                storage.write(bucket, run, RUNS, precision="ms")
-            except BucketNotFound:  # the first run on a fresh server
-                storage.create_bucket(bucket)
-                storage.write(bucket, run, RUNS, precision="ms")
-        except StocksError:
-            pass
+        with contextlib.suppress(StocksError):
+            runs.record(
+                self.services.influx,
+                self.services.settings.meta_bucket,
+                function=self.spec.name,
+                status=status,
+                symbol=symbol,
+                points=points,
+                seconds=seconds,
+                error=error,
+            )
 
 
 def _symbol_of(invocation: Invocation | None) -> str | None:

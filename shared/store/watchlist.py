@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-import pandas as pd
-
 from shared.contract.errors import BucketNotFound, Unprocessable
-from shared.contract.schema import WATCHLIST
+from shared.contract.schema import DEFAULT_BUCKET, WATCHLIST
 from shared.influx.client import InfluxClient
+from shared.influx.frames import point
+from shared.influx.influxql import ident
 
 
 @dataclass(frozen=True)
@@ -17,7 +17,7 @@ class Entry:
 
     symbol: str
     interval: str = "daily"
-    bucket: str = "stocks"
+    bucket: str = DEFAULT_BUCKET
 
     def as_dict(self) -> dict[str, str]:
         return asdict(self)
@@ -26,16 +26,17 @@ class Entry:
 class Watchlist:
     """The watchlist in one meta bucket; every call reads InfluxDB afresh."""
 
-    def __init__(self, storage: InfluxClient, meta_bucket: str) -> None:
-        self.storage = storage
+    def __init__(self, client: InfluxClient, meta_bucket: str) -> None:
+        self.client = client
         self.meta_bucket = meta_bucket
 
     def tracked(self) -> list[Entry]:
         """Tracked entries, by symbol."""
         try:
-            latest = self.storage.query(
+            latest = self.client.query(
                 self.meta_bucket,
-                'SELECT * FROM "watchlist" GROUP BY "symbol" ORDER BY time DESC LIMIT 1',
+                f"SELECT * FROM {ident(WATCHLIST.name)} GROUP BY {ident('symbol')} "
+                "ORDER BY time DESC LIMIT 1",
                 WATCHLIST,
             )
         except BucketNotFound:
@@ -49,7 +50,6 @@ class Watchlist:
         """Track a stock; False when it was already tracked exactly so (nothing written)."""
         if entry in self.tracked():
             return False
-        self.storage.create_bucket(self.meta_bucket)
         self._write(entry, tracked=True)
         return True
 
@@ -62,13 +62,7 @@ class Watchlist:
         return current
 
     def _write(self, entry: Entry, tracked: bool) -> None:
-        point = pd.DataFrame(
-            {
-                "symbol": [entry.symbol],
-                "tracked": [tracked],
-                "interval": [entry.interval],
-                "bucket": [entry.bucket],
-            },
-            index=pd.DatetimeIndex([pd.Timestamp.now(tz="UTC")], name="time"),
+        row = point(
+            symbol=entry.symbol, tracked=tracked, interval=entry.interval, bucket=entry.bucket
         )
-        self.storage.write(self.meta_bucket, point, WATCHLIST, precision="ms")
+        self.client.write_or_create(self.meta_bucket, row, WATCHLIST, precision="ms")

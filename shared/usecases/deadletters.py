@@ -14,8 +14,9 @@ from urllib.parse import urlparse
 import pandas as pd
 from cloudevents.http import CloudEvent
 
-from shared.contract.schema import DEAD_LETTERS
 from shared.influx.client import InfluxClient
+from shared.influx.frames import point
+from shared.store import dead_letters
 
 MAX_TEXT = 2_000
 
@@ -24,24 +25,20 @@ def dead_letter_row(event: CloudEvent) -> pd.DataFrame:
     """One `dead_letters` point describing the event and why its delivery failed."""
     destination = str(event.get("knativeerrordest") or "")
     code = str(event.get("knativeerrorcode") or "0")
-    return pd.DataFrame(
-        {
-            "type": [event["type"]],
-            "trigger": [_service_of(destination)],
-            "event_id": [event["id"]],
-            "subscriber": [destination],
-            "code": [int(code) if code.isdigit() else 0],
-            "error": [_decoded(event.get("knativeerrordata"))[:MAX_TEXT]],
-            "data": [json.dumps(event.data, default=str)[:MAX_TEXT]],
-        },
-        index=pd.DatetimeIndex([pd.Timestamp.now(tz="UTC")], name="time"),
+    return point(
+        type=event["type"],
+        trigger=_service_of(destination),
+        event_id=event["id"],
+        subscriber=destination,
+        code=int(code) if code.isdigit() else 0,
+        error=_decoded(event.get("knativeerrordata"))[:MAX_TEXT],
+        data=json.dumps(event.data, default=str)[:MAX_TEXT],
     )
 
 
-def record(storage: InfluxClient, meta_bucket: str, event: CloudEvent) -> None:
+def record(client: InfluxClient, meta_bucket: str, event: CloudEvent) -> None:
     """Store the dead letter in the meta bucket."""
-    storage.create_bucket(meta_bucket)
-    storage.write(meta_bucket, dead_letter_row(event), DEAD_LETTERS, precision="ms")
+    dead_letters.record(client, meta_bucket, dead_letter_row(event))
 
 
 def _service_of(destination: str) -> str:

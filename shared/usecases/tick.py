@@ -12,13 +12,13 @@ from dataclasses import dataclass
 import pandas as pd
 import requests
 
-from shared.contract.errors import BucketNotFound
 from shared.contract.events import FETCH_REQUESTED, new_event, send, stable_id
-from shared.contract.schema import RUNS
 from shared.influx.client import InfluxClient
+from shared.store import runs
 from shared.store.watchlist import Entry
 
-REFRESH_LOOKBACK = "35d"
+REFRESH_LOOKBACK = pd.Timedelta(days=35)
+"""How far back a successful fetch still counts as the symbol's last refresh."""
 
 
 @dataclass(frozen=True)
@@ -42,18 +42,23 @@ class TickPlan:
 
 
 def plan_tick(
-    storage: InfluxClient,
+    client: InfluxClient,
     meta_bucket: str,
     entries: list[Entry],
     daily_limit: int | None,
     now: pd.Timestamp,
 ) -> TickPlan:
-    """Order entries oldest-refreshed first and keep as many as the day's budget allows."""
-    fetches = _successful_fetches(storage, meta_bucket, now)
-    refreshed = fetches.reset_index().groupby("symbol")["time"].max().to_dict()
+    """Order entries oldest-refreshed first and keep as many as the day's budget allows.
+
+    A refresh is a successful fetch; the day's spend is every fetch since midnight UTC (the
+    provider counts refused and failed requests too).
+    """
+    now = now.tz_convert("UTC")
+    refreshes = runs.fetches(client, meta_bucket, now - REFRESH_LOOKBACK, ok_only=True)
+    refreshed = refreshes.reset_index().groupby("symbol")["time"].max().to_dict()
     never = pd.Timestamp.min.tz_localize("UTC")
     ordered = sorted(entries, key=lambda e: (refreshed.get(e.symbol, never), e.symbol))
-    spent = _fetch_runs_today(storage, meta_bucket, now)
+    spent = len(runs.fetches(client, meta_bucket, now.normalize(), ok_only=False))
     if daily_limit is None:
         return TickPlan(ordered, [], None, spent)
     remaining = max(daily_limit - spent, 0)
@@ -74,28 +79,3 @@ def fan_out(session: requests.Session, sink: str, plan: TickPlan, tick_time: str
         )
         ids.append(event_id)
     return ids
-
-
-def _successful_fetches(storage: InfluxClient, meta_bucket: str, now: pd.Timestamp) -> pd.DataFrame:
-    query = (
-        'SELECT "symbol" FROM "runs" WHERE "function" = \'fetch\' AND "status" = \'ok\' '
-        f"AND time > {_ns(now)} - {REFRESH_LOOKBACK}"
-    )
-    return _runs(storage, meta_bucket, query)
-
-
-def _fetch_runs_today(storage: InfluxClient, meta_bucket: str, now: pd.Timestamp) -> int:
-    midnight = now.tz_convert("UTC").normalize()
-    query = f'SELECT "symbol" FROM "runs" WHERE "function" = \'fetch\' AND time >= {_ns(midnight)}'
-    return len(_runs(storage, meta_bucket, query))
-
-
-def _runs(storage: InfluxClient, meta_bucket: str, query: str) -> pd.DataFrame:
-    try:
-        return storage.query(meta_bucket, query, RUNS)
-    except BucketNotFound:
-        return pd.DataFrame({"symbol": []}, index=pd.DatetimeIndex([], tz="UTC", name="time"))
-
-
-def _ns(moment: pd.Timestamp) -> int:
-    return int(moment.value)

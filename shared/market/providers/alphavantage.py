@@ -117,7 +117,7 @@ class AlphaVantageProvider:
 
         Exceptions from `requests` quote the URL, key included, so none is chained or echoed.
         """
-        params = {**params, "apikey": self.settings.alphavantage_api_key}
+        params = {**params, "apikey": self.settings.alphavantage_api_key or ""}
         timeout = self.settings.timeout_seconds
         try:
             response = self.session.get(

@@ -10,26 +10,30 @@ from typing import Any
 
 import pandas as pd
 
+from shared.contract.schema import FORECAST, PRICES
+from shared.contract.timefmt import rfc3339
 from shared.influx.client import InfluxClient
 from shared.influx.influxql import ident
 
-DATA_MEASUREMENTS = {"prices": "close", "forecast": "yhat"}
+DATA_MEASUREMENTS = {PRICES.name: "close", FORECAST.name: "yhat"}
+"""Each measurement that holds a symbol's data, with a field every point of it has."""
 
 
-def describe_buckets(storage: InfluxClient) -> list[dict[str, Any]]:
+def describe(client: InfluxClient) -> list[dict[str, Any]]:
     """`[{"name", "symbols", "newest"}]` for every non-internal bucket, by name."""
-    names = storage.list_buckets()
-    if not names or storage.generation == 3:
+    names = client.list_buckets()
+    if not names or client.generation == 3:
         return [{"name": name, "symbols": [], "newest": None} for name in names]
     statements = []
     for name in names:
         for measurement, field in DATA_MEASUREMENTS.items():
             source = f"{ident(name)}..{ident(measurement)}"
             statements.append(
-                f'SHOW TAG VALUES ON {ident(name)} FROM {ident(measurement)} WITH KEY = "symbol"'
+                f"SHOW TAG VALUES ON {ident(name)} FROM {ident(measurement)} "
+                f"WITH KEY = {ident('symbol')}"
             )
             statements.append(f"SELECT last({ident(field)}) FROM {source}")
-    results = storage.execute_many(statements)
+    results = client.execute_many(statements)
     per_bucket = 2 * len(DATA_MEASUREMENTS)
     return [
         _describe(name, results[i * per_bucket : (i + 1) * per_bucket])
@@ -49,9 +53,5 @@ def _describe(name: str, results: list[dict[str, Any]]) -> dict[str, Any]:
                     symbols.add(record["value"])
                 elif "time" in record:
                     newest.append(record["time"])
-    latest = (
-        pd.Timestamp(max(newest), unit="ms", tz="UTC").isoformat().replace("+00:00", "Z")
-        if newest
-        else None
-    )
+    latest = rfc3339(pd.Timestamp(max(newest), unit="ms", tz="UTC")) if newest else None
     return {"name": name, "symbols": sorted(symbols), "newest": latest}

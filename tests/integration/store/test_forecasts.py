@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pandas as pd
 
 from shared.contract.schema import FORECAST
-from shared.usecases.predict import replace_forecast
+from shared.store import forecasts
 
 MODEL_CYCLE = ("prophet", "drift", "naive", "prophet", "naive", "drift")
 
@@ -46,14 +46,14 @@ def test_each_replacement_leaves_exactly_the_new_forecast(storage, bucket):
     """Moving windows and changing models: the sequence that lost series on the inmem index."""
     for step, model in enumerate(MODEL_CYCLE):
         frame = forecast_frame("SYN", model, start_day=step, points=15 - step)
-        replace_forecast(storage, bucket, frame)
+        forecasts.replace(storage, bucket, frame)
         assert_only(storage, bucket, frame)
 
 
 def test_other_fields_and_intervals_of_the_symbol_are_kept(storage, bucket):
     volume = forecast_frame("SYN", "drift", 0).assign(field="volume")
     storage.write(bucket, volume, FORECAST)
-    replace_forecast(storage, bucket, forecast_frame("SYN", "naive", 3))
+    forecasts.replace(storage, bucket, forecast_frame("SYN", "naive", 3))
     rows = stored(storage, bucket, "SYN")
     assert len(rows[rows["field"] == "volume"]) == len(volume)
 
@@ -64,6 +64,6 @@ def test_concurrent_replacements_of_different_symbols_lose_nothing(storage, buck
     with ThreadPoolExecutor(len(symbols)) as pool:
         for step, model in enumerate(MODEL_CYCLE * 3):
             frames = [forecast_frame(symbol, model, step % 7) for symbol in symbols]
-            list(pool.map(lambda frame: replace_forecast(storage, bucket, frame), frames))
+            list(pool.map(lambda frame: forecasts.replace(storage, bucket, frame), frames))
             for frame in frames:
                 assert_only(storage, bucket, frame)

@@ -1,0 +1,69 @@
+"""Typed data of the events between functions: what fetch asks for, and what it replies."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from shared.contract import validation
+from shared.contract.errors import BadInput
+
+
+@dataclass(frozen=True)
+class FetchRequest:
+    """`io.stocksmanager.fetch.requested`: which bars to fetch and where to keep them."""
+
+    symbol: str
+    interval: str
+    bucket: str
+    month: str | None = None
+
+    @classmethod
+    def from_fields(cls, fields: dict[str, Any]) -> FetchRequest:
+        """Parse and check the caller's fields (a `BadInput` names the first one at fault)."""
+        interval = validation.interval(fields)
+        return cls(
+            symbol=validation.symbol(fields),
+            interval=interval,
+            bucket=validation.bucket(fields),
+            month=validation.month(fields, interval),
+        )
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """`io.stocksmanager.fetched`, fetch's reply: what it stored."""
+
+    symbol: str
+    bucket: str
+    interval: str
+    points: int
+    first: str | None
+    last: str | None
+    provider: str
+    bucket_created: bool
+
+    def as_data(self) -> dict[str, Any]:
+        """The event data (and fetch's JSON answer)."""
+        return asdict(self)
+
+    @classmethod
+    def from_fields(cls, fields: dict[str, Any]) -> Fetched:
+        """Parse fetch's reply as predict receives it; a `BadInput` names the field at fault."""
+        return cls(
+            symbol=validation.symbol(fields),
+            bucket=validation.bucket(fields),
+            interval=validation.interval(fields),
+            points=validation.integer(fields, "points", 0, 0, 10**9),
+            first=_optional_text(fields, "first"),
+            last=_optional_text(fields, "last"),
+            provider=_optional_text(fields, "provider") or "",
+            bucket_created=validation.boolean(fields, "bucket_created", False),
+        )
+
+
+def _optional_text(fields: dict[str, Any], name: str) -> str | None:
+    value = fields.get(name)
+    if value is not None and not isinstance(value, str):
+        raise BadInput(f"The field '{name}' must be a string or null.")
+    return value

@@ -1,0 +1,83 @@
+"""InfluxDB's answers as typed pandas frames, and the one-point frames the store writes.
+
+A frame read from a measurement takes its column types from `shared.contract.schema`, never from
+the values: the schema says what each field is.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pandas as pd
+
+from shared.contract.schema import Measurement
+
+
+def point(**columns: Any) -> pd.DataFrame:
+    """One point stamped now (UTC): a one-row frame of `columns`, ready for `InfluxClient.write`."""
+    return pd.DataFrame(
+        {name: [value] for name, value in columns.items()},
+        index=pd.DatetimeIndex([pd.Timestamp.now(tz="UTC")], name="time"),
+    )
+
+
+def empty_frame(measurement: Measurement | None) -> pd.DataFrame:
+    columns = list(measurement.columns) if measurement else []
+    frame = pd.DataFrame(columns=columns, index=pd.DatetimeIndex([], tz="UTC", name="time"))
+    return typed(frame, measurement)
+
+
+def csv_frame(content: bytes, measurement: Measurement | None) -> pd.DataFrame:
+    frame = pd.read_csv(io.BytesIO(content), keep_default_na=False, na_values=[""])
+    frame = frame.loc[:, ~frame.columns.duplicated()]  # `SHOW` results repeat `name`
+    if "tags" in frame.columns and frame["tags"].notna().any():
+        tags = frame["tags"].fillna("").map(parse_tags).apply(pd.Series)
+        frame = pd.concat([frame, tags], axis=1)
+    frame = frame.drop(columns=[c for c in ("name", "tags") if c in frame.columns])
+    if "time" in frame.columns:
+        frame.index = pd.DatetimeIndex(
+            pd.to_datetime(frame.pop("time"), unit="ms", utc=True), name="time"
+        )
+    return typed(frame, measurement)
+
+
+def typed(frame: pd.DataFrame, measurement: Measurement | None) -> pd.DataFrame:
+    if measurement is None:
+        return frame
+    types = {c: t for c, t in measurement.fields.items() if c in frame.columns}
+    for column, dtype in types.items():
+        if dtype == "int64":
+            frame[column] = pd.to_numeric(frame[column]).astype("Int64")
+        elif dtype == "float64":
+            frame[column] = pd.to_numeric(frame[column]).astype("float64")
+        elif dtype == "bool":
+            frame[column] = frame[column].map(lambda v: str(v).lower() == "true").astype("bool")
+        else:
+            frame[column] = frame[column].astype("string")
+    for tag in measurement.tags:
+        if tag in frame.columns:
+            frame[tag] = frame[tag].astype("string")
+    return frame
+
+
+def parse_tags(text: str) -> dict[str, str]:
+    """`symbol=A\\ B,interval=daily` (line-protocol escaping) into a dict."""
+    tags: dict[str, str] = {}
+    key, value, current, escaped, in_value = "", "", [], False, False
+    for char in text + ",":
+        if escaped:
+            current.append(char)
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "=" and not in_value:
+            key, current, in_value = "".join(current), [], True
+        elif char == ",":
+            value = "".join(current)
+            if key:
+                tags[key] = value
+            key, current, in_value = "", [], False
+        else:
+            current.append(char)
+    return tags

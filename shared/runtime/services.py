@@ -1,0 +1,48 @@
+"""The long-lived clients a function uses: settings, InfluxDB, an HTTP session, the provider."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+import requests
+
+from shared.contract.config import Settings
+from shared.influx.client import InfluxClient
+
+if TYPE_CHECKING:
+    from shared.market.providers import Provider
+
+
+@dataclass
+class Services:
+    """The long-lived clients a function uses: settings, storage and the market-data provider.
+
+    They hold connections, never data: every call reads its state from InfluxDB.
+    """
+
+    settings: Settings
+
+    @cached_property
+    def influx(self) -> InfluxClient:
+        return InfluxClient(self.settings.influx)
+
+    @cached_property
+    def http(self) -> requests.Session:
+        """A session for event sinks, apart from storage's (which carries InfluxDB credentials)."""
+        return requests.Session()
+
+    @cached_property
+    def provider(self) -> Provider:
+        from shared.market.providers import provider_for
+
+        return provider_for(self.settings.provider)
+
+    @property
+    def secrets(self) -> tuple[str | None, ...]:
+        return (
+            self.settings.influx.token,
+            self.settings.influx.password,
+            self.settings.provider.alphavantage_api_key,
+        )

@@ -1,0 +1,52 @@
+"""Stored bars (`prices`): writing a provider's bars, the newest bar's time, recent series."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from shared.contract.errors import BucketNotFound
+from shared.contract.schema import PRICES
+from shared.influx.client import InfluxClient
+from shared.influx.influxql import ident, tags_equal
+
+MEASUREMENT = ident(PRICES.name)
+
+
+def write_bars(
+    client: InfluxClient, bucket: str, symbol: str, interval: str, bars: pd.DataFrame
+) -> bool:
+    """Store `bars` (a provider's OHLCV frame) under the symbol and interval; True if the bucket
+    had to be created. Writing the same bars twice leaves one point each."""
+    return client.write_or_create(bucket, bars.assign(symbol=symbol, interval=interval), PRICES)
+
+
+def last_bar_time(
+    client: InfluxClient, bucket: str, symbol: str, interval: str
+) -> pd.Timestamp | None:
+    """The time of the newest stored bar of a symbol and interval; None if there is none."""
+    query = (
+        f"SELECT last({ident('close')}) FROM {MEASUREMENT} "
+        f"WHERE {tags_equal(symbol=symbol, interval=interval)}"
+    )
+    try:
+        latest = client.query(bucket, query)
+    except BucketNotFound:
+        return None
+    return latest.index.max() if len(latest) else None
+
+
+def newest(
+    client: InfluxClient,
+    bucket: str,
+    symbol: str,
+    interval: str,
+    fields: tuple[str, ...],
+    limit: int,
+) -> pd.DataFrame:
+    """The newest `limit` bars' `fields`, oldest first (an empty frame when there are none)."""
+    columns = ", ".join(ident(field) for field in fields)
+    query = (
+        f"SELECT {columns} FROM {MEASUREMENT} "
+        f"WHERE {tags_equal(symbol=symbol, interval=interval)} ORDER BY time DESC LIMIT {limit:d}"
+    )
+    return client.query(bucket, query, PRICES).sort_index()

@@ -1,0 +1,51 @@
+"""Function runs (`runs`): one point per fetch or predict call, and the fetches they tell of."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from shared.contract.errors import BucketNotFound
+from shared.contract.schema import RUNS
+from shared.influx.client import InfluxClient
+from shared.influx.frames import empty_frame, point
+from shared.influx.influxql import ident, tags_equal
+
+MEASUREMENT = ident(RUNS.name)
+
+
+def record(
+    client: InfluxClient,
+    bucket: str,
+    *,
+    function: str,
+    status: int,
+    symbol: str | None,
+    points: int | None,
+    seconds: float,
+    error: str | None,
+) -> None:
+    """One `runs` point: status `ok` below 300, else the HTTP status."""
+    run = point(
+        function=function,
+        status="ok" if status < 300 else str(status),
+        symbol=symbol or "",
+        points=int(points or 0),
+        seconds=float(seconds),
+        error=error or "",
+    )
+    client.write_or_create(bucket, run, RUNS, precision="ms")
+
+
+def fetches(
+    client: InfluxClient, bucket: str, since: pd.Timestamp, *, ok_only: bool
+) -> pd.DataFrame:
+    """Fetch runs from `since` on (each with its `symbol`), successful ones only if `ok_only`."""
+    tags = {"function": "fetch", **({"status": "ok"} if ok_only else {})}
+    query = (
+        f"SELECT {ident('symbol')} FROM {MEASUREMENT} "
+        f"WHERE {tags_equal(**tags)} AND time >= {pd.Timestamp(since).value:d}"
+    )
+    try:
+        return client.query(bucket, query, RUNS)
+    except BucketNotFound:
+        return empty_frame(RUNS)
