@@ -15,9 +15,8 @@ from shared.usecases.predict import PredictRequest, predict
 
 def run(invocation: Invocation, services: Services) -> Reply:
     fields = invocation.fields
-    if invocation.event is not None:  # fetch's reply: predict what it stored
-        fetched = Fetched.from_fields(fields)
-        fields = {"symbol": fetched.symbol, "bucket": fetched.bucket, "interval": fetched.interval}
+    if invocation.event is not None:  # fetch's reply: a typed Fetched, plus predict's own options
+        Fetched.from_fields(fields)
     request = PredictRequest(
         symbol=validation.symbol(fields),
         bucket=validation.bucket(fields),
