@@ -1,0 +1,136 @@
+"""Corporate actions: how splits and dividends adjust raw bars, and which moves look like one."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from shared.market.actions import (
+    actions_from_rows,
+    adjusted,
+    combine,
+    dividends,
+    empty_actions,
+    splits,
+    suspected_splits,
+)
+
+UTC = "UTC"
+
+
+def walk(days: int = 250, seed: int = 7, start: float = 100.0) -> pd.DataFrame:
+    """Raw-looking daily bars: a random walk with a 1% daily spread, on business days."""
+    rng = np.random.default_rng(seed)
+    index = pd.DatetimeIndex(pd.bdate_range("2025-01-01", periods=days, tz=UTC), name="time")
+    close = start * np.exp(np.cumsum(rng.normal(0, 0.01, days)))
+    open_ = np.concatenate(([start], close[:-1])) * np.exp(rng.normal(0, 0.003, days))
+    return pd.DataFrame(
+        {
+            "open": open_,
+            "high": np.maximum(open_, close) * 1.005,
+            "low": np.minimum(open_, close) * 0.995,
+            "close": close,
+            "volume": rng.integers(1_000_000, 2_000_000, days),
+        },
+        index=index,
+    )
+
+
+def split_raw(bars: pd.DataFrame, day: pd.Timestamp, ratio: float) -> pd.DataFrame:
+    """What a provider reports when the stock splits `ratio`-for-1 on `day`: earlier bars higher."""
+    raw = bars.copy()
+    before = raw.index < day
+    for column in ("open", "high", "low", "close"):
+        raw.loc[before, column] *= ratio
+    raw.loc[before, "volume"] = (raw.loc[before, "volume"] / ratio).round().astype("int64")
+    return raw
+
+
+def test_a_split_makes_the_adjusted_series_continuous_and_leaves_the_raw_alone():
+    truth = walk()
+    day = truth.index[125]
+    raw = split_raw(truth, day, 10.0)
+    before = raw.copy()
+    result = adjusted(raw, splits([day], [10.0]))
+    pd.testing.assert_frame_equal(raw, before)  # the raw bars are not touched
+    np.testing.assert_allclose(result[["open", "high", "low", "close"]], truth.iloc[:, :4])
+    np.testing.assert_allclose(result["volume"], truth["volume"], atol=5)
+    overnight = np.abs(np.log(result["open"].to_numpy()[1:] / result["close"].to_numpy()[:-1]))
+    assert overnight.max() < 0.05  # the 90% drop is gone
+
+
+def test_volume_before_a_split_is_multiplied_by_its_ratio():
+    bars = walk(days=4)
+    result = adjusted(bars, splits([bars.index[2]], [1.5]))
+    assert result["volume"].tolist()[:2] == np.round(bars["volume"].to_numpy()[:2] * 1.5).tolist()
+    assert result["volume"].tolist()[2:] == bars["volume"].tolist()[2:]
+    assert result["volume"].dtype == "int64"
+
+
+def test_a_dividend_scales_earlier_prices_by_one_less_its_yield_and_not_the_volume():
+    bars = walk(days=5)
+    day = bars.index[3]
+    result = adjusted(bars, dividends([day], [1.0]))
+    factor = 1 - 1.0 / bars["close"].iloc[2]
+    np.testing.assert_allclose(result["close"].iloc[:3], bars["close"].iloc[:3] * factor)
+    np.testing.assert_allclose(result["close"].iloc[3:], bars["close"].iloc[3:])
+    assert result["volume"].tolist() == bars["volume"].tolist()
+
+
+def test_actions_compound_backwards():
+    bars = walk(days=6)
+    actions = combine(splits([bars.index[2]], [2.0]), splits([bars.index[4]], [3.0]))
+    result = adjusted(bars, actions)
+    ratios = (bars["close"] / result["close"]).round(9).tolist()
+    assert ratios == [6.0, 6.0, 3.0, 3.0, 1.0, 1.0]
+
+
+def test_actions_before_the_first_bar_or_after_the_last_change_nothing():
+    bars = walk(days=5)
+    actions = combine(
+        splits([bars.index[0] - pd.Timedelta(days=30)], [2.0]),
+        splits([bars.index[-1] + pd.Timedelta(days=3)], [4.0]),
+    )
+    late = adjusted(bars, actions)
+    assert (bars["close"] / late["close"]).round(9).tolist() == [4.0] * 5
+    assert adjusted(bars, empty_actions()).equals(bars)
+
+
+def test_provider_rows_become_actions_only_where_something_happened():
+    times = pd.DatetimeIndex(pd.bdate_range("2024-06-06", periods=4, tz=UTC), name="time")
+    actions = actions_from_rows(
+        times, pd.Series([1.0, 1.0, 10.0, 1.0]), pd.Series([0.0, 0.04, 0.0, 0.0])
+    )
+    assert actions["kind"].tolist() == ["dividend", "split"]
+    assert actions.index.tolist() == [times[1], times[2]]
+
+
+def test_the_same_action_given_twice_is_kept_once():
+    day = pd.Timestamp("2024-06-10", tz=UTC)
+    actions = combine(splits([day], [10.0]), splits([day], [10.0]), dividends([day], [0.01]))
+    assert sorted(actions["kind"]) == ["dividend", "split"]
+
+
+@pytest.mark.parametrize("ratio", [2.0, 3.0, 1.5, 4.0, 5.0, 10.0, 20.0, 1 / 10, 1 / 3])
+def test_an_overnight_move_near_a_usual_split_ratio_is_suspected(ratio):
+    truth = walk()
+    day = truth.index[100]
+    [suspect] = suspected_splits(split_raw(truth, day, ratio))
+    assert suspect.time == day
+    assert suspect.ratio == pytest.approx(ratio)
+
+
+def test_ordinary_moves_and_known_splits_are_not_suspected():
+    truth = walk(days=500, seed=3)
+    assert suspected_splits(truth) == []
+    day = truth.index[200]
+    raw = split_raw(truth, day, 4.0)
+    assert suspected_splits(raw, splits([day], [4.0])) == []
+    assert suspected_splits(raw.iloc[:1]) == []
+
+
+def test_a_crash_of_a_fifth_is_not_a_split():
+    bars = walk(days=10)
+    bars.loc[bars.index[5] :, ["open", "high", "low", "close"]] *= 0.8
+    assert suspected_splits(bars) == []
