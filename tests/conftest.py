@@ -13,6 +13,7 @@ from shared.contract.config import InfluxSettings, Settings
 from shared.influx.client import InfluxClient
 from shared.influx.influxql import ident
 from tests.support.fakes.alphavantage import alphavantage, av_settings  # noqa: F401  (fixtures)
+from tests.support.fakes.tiingo import tiingo, tiingo_settings  # noqa: F401  (fixtures)
 
 
 @pytest.fixture(scope="session")

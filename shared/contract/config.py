@@ -17,8 +17,11 @@ from shared.contract.errors import ConfigError
 from shared.contract.validation import BUCKET_PATTERN
 
 FUNCTIONS = ("fetch", "predict", "buckets", "watchlist", "chart", "deadletters", "ui")
-PROVIDERS = ("alphavantage", "demo")
+PROVIDERS = ("alphavantage", "tiingo", "demo")
 ALPHAVANTAGE_FREE_DAILY_LIMIT = 25
+TIINGO_FREE_DAILY_LIMIT = 1000  # Tiingo's free plan as published in 2025-26
+TIINGO_FREE_HOURLY_LIMIT = 50
+TIINGO_FREE_MONTHLY_SYMBOLS = 500
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,11 @@ class ProviderSettings:
     alphavantage_api_key: str | None = field(default=None, repr=False)
     alphavantage_url: str = "https://www.alphavantage.co/query"
     alphavantage_premium: bool = False
+    tiingo_api_key: str | None = field(default=None, repr=False)
+    tiingo_url: str = "https://api.tiingo.com"
     daily_limit: int | None = None
+    hourly_limit: int | None = None
+    monthly_symbols: int | None = None  # distinct symbols a month
     timeout_seconds: float = 20.0
 
 
@@ -59,14 +66,6 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Read and validate the contract's environment variables."""
         env = _Env(os.environ if environ is None else environ)
-        key = env.text("ALPHAVANTAGE_API_KEY")
-        provider_name = env.choice("STOCKS_PROVIDER", PROVIDERS, "alphavantage" if key else "demo")
-        if provider_name == "alphavantage" and not key:
-            raise ConfigError(
-                "STOCKS_PROVIDER is 'alphavantage' but ALPHAVANTAGE_API_KEY is not set: "
-                "set the key, or STOCKS_PROVIDER=demo."
-            )
-        default_limit = ALPHAVANTAGE_FREE_DAILY_LIMIT if provider_name == "alphavantage" else None
         return cls(
             influx=InfluxSettings(
                 url=env.url("INFLUX_URL", InfluxSettings.url),
@@ -75,20 +74,52 @@ class Settings:
                 username=env.text("INFLUX_USERNAME"),
                 password=env.text("INFLUX_PASSWORD"),
             ),
-            provider=ProviderSettings(
-                name=provider_name,
-                alphavantage_api_key=key,
-                alphavantage_url=env.url("ALPHAVANTAGE_URL", ProviderSettings.alphavantage_url),
-                alphavantage_premium=env.flag("ALPHAVANTAGE_PREMIUM", False),
-                daily_limit=env.count("ALPHAVANTAGE_DAILY_LIMIT", default_limit),
-                timeout_seconds=env.seconds(
-                    "ALPHAVANTAGE_TIMEOUT_SECONDS", ProviderSettings.timeout_seconds
-                ),
-            ),
+            provider=_provider_settings(env),
             function=env.choice("STOCKS_FUNCTION", FUNCTIONS, None),
             meta_bucket=env.bucket("STOCKS_META_BUCKET", "stocks"),
             k_sink=env.optional_url("K_SINK"),
         )
+
+
+def _provider_settings(env: _Env) -> ProviderSettings:
+    """The provider STOCKS_PROVIDER names (else the one whose key is set), its key and limits."""
+    av_key, tiingo_key = env.text("ALPHAVANTAGE_API_KEY"), env.text("TIINGO_API_KEY")
+    name = env.choice(
+        "STOCKS_PROVIDER",
+        PROVIDERS,
+        "tiingo" if tiingo_key else "alphavantage" if av_key else "demo",
+    )
+    for provider, variable, key in (
+        ("alphavantage", "ALPHAVANTAGE_API_KEY", av_key),
+        ("tiingo", "TIINGO_API_KEY", tiingo_key),
+    ):
+        if name == provider and not key:
+            raise ConfigError(
+                f"STOCKS_PROVIDER is {provider!r} but {variable} is not set: "
+                "set the key, or STOCKS_PROVIDER=demo."
+            )
+    daily = hourly = monthly = None
+    timeout = ProviderSettings.timeout_seconds
+    if name == "alphavantage":
+        daily = env.count("ALPHAVANTAGE_DAILY_LIMIT", ALPHAVANTAGE_FREE_DAILY_LIMIT)
+        timeout = env.seconds("ALPHAVANTAGE_TIMEOUT_SECONDS", timeout)
+    elif name == "tiingo":
+        daily = env.count("TIINGO_DAILY_LIMIT", TIINGO_FREE_DAILY_LIMIT)
+        hourly = env.count("TIINGO_HOURLY_LIMIT", TIINGO_FREE_HOURLY_LIMIT)
+        monthly = env.count("TIINGO_MONTHLY_SYMBOLS", TIINGO_FREE_MONTHLY_SYMBOLS)
+        timeout = env.seconds("TIINGO_TIMEOUT_SECONDS", timeout)
+    return ProviderSettings(
+        name=name,
+        alphavantage_api_key=av_key,
+        alphavantage_url=env.url("ALPHAVANTAGE_URL", ProviderSettings.alphavantage_url),
+        alphavantage_premium=env.flag("ALPHAVANTAGE_PREMIUM", False),
+        tiingo_api_key=tiingo_key,
+        tiingo_url=env.url("TIINGO_URL", ProviderSettings.tiingo_url),
+        daily_limit=daily,
+        hourly_limit=hourly,
+        monthly_symbols=monthly,
+        timeout_seconds=timeout,
+    )
 
 
 class _Env:

@@ -1,4 +1,4 @@
-"""Market-data providers: Alpha Vantage over HTTP, or the offline demo."""
+"""Market-data providers: Alpha Vantage or Tiingo over HTTP, or the offline demo."""
 
 from __future__ import annotations
 
@@ -7,14 +7,19 @@ from shared.contract.errors import ConfigError
 from shared.market.providers.alphavantage import AlphaVantageProvider
 from shared.market.providers.base import Provider
 from shared.market.providers.demo import DemoProvider
+from shared.market.providers.tiingo import TiingoProvider
 
-__all__ = ["AlphaVantageProvider", "DemoProvider", "Provider", "provider_for"]
+__all__ = ["AlphaVantageProvider", "DemoProvider", "Provider", "TiingoProvider", "provider_for"]
 
 
 def provider_for(settings: ProviderSettings) -> Provider:
     """The provider `settings.name` names."""
     if settings.name == "alphavantage":
         return AlphaVantageProvider(settings)
+    if settings.name == "tiingo":
+        return TiingoProvider(settings)
     if settings.name == "demo":
         return DemoProvider()
-    raise ConfigError(f"STOCKS_PROVIDER must be alphavantage or demo, not {settings.name!r}.")
+    raise ConfigError(
+        f"STOCKS_PROVIDER must be alphavantage, tiingo or demo, not {settings.name!r}."
+    )

@@ -1,0 +1,176 @@
+"""A local Tiingo: real HTTP on 127.0.0.1 serving documented-format bodies, optionally enforcing
+Tiingo's request limits on a clock the test controls."""
+
+from __future__ import annotations
+
+import threading
+from bisect import bisect_right, insort
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+import pandas as pd
+import pytest
+
+from shared.contract.config import ProviderSettings
+
+DATA = Path(__file__).resolve().parents[2] / "data" / "tiingo"
+API_KEY = "t1ingoS3CRETtoken0042"  # "token" inside: refusals must not be read in the key
+PREFIX = "/tiingo/daily/"
+SUFFIX = "/prices"
+HOUR = pd.Timedelta(hours=1)
+DAY = pd.Timedelta(days=1)
+KINDS = {b"[": "application/json", b"{": "application/json", b"<": "text/html"}
+
+
+def body(name: str) -> bytes:
+    """A fixture body from tests/data/tiingo."""
+    return (DATA / name).read_bytes()
+
+
+@dataclass
+class Answer:
+    """A status and body to answer."""
+
+    body: bytes
+    status: int = 200
+    delay: float = 0.0
+
+
+@dataclass
+class Request:
+    """One request as the fake saw it."""
+
+    ticker: str
+    query: dict[str, str]
+    authorization: str | None
+    time: pd.Timestamp
+    refused: bool = False
+
+
+@dataclass
+class Enforced:
+    """Tiingo's limits as the fake applies them: rolling hour and day, calendar month."""
+
+    per_hour: int
+    per_day: int
+    symbols_per_month: int
+
+
+@dataclass
+class FakeTiingo:
+    """Answers `/tiingo/daily/<ticker>/prices` by ticker; records every request.
+
+    Unrouted tickers get Tiingo's 404 for an unknown ticker, unless `any_ticker` is set.
+    A request without the right token gets Tiingo's 401.
+    """
+
+    url: str = ""
+    requests: list[Request] = field(default_factory=list)
+    routes: dict[str, Answer] = field(default_factory=dict)
+    any_ticker: bytes | None = None
+    limits: Enforced | None = None
+    clock: Callable[[], pd.Timestamp] = lambda: pd.Timestamp.now(tz="UTC")
+    served_times: list[pd.Timestamp] = field(default_factory=list)  # sorted
+    last_served: dict[str, pd.Timestamp] = field(default_factory=dict)
+    released: threading.Event = field(default_factory=threading.Event)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def refused(self) -> list[Request]:
+        """Requests refused for a limit."""
+        return [r for r in self.requests if r.refused]
+
+    def route(self, ticker: str, fixture: str | bytes, status: int = 200, delay: float = 0) -> None:
+        """Answer `fixture` (a file name, or the bytes) with `status` for `ticker`."""
+        data = body(fixture) if isinstance(fixture, str) else fixture
+        self.routes[ticker.lower()] = Answer(data, status, delay)
+
+    def answer(self, ticker: str, query: dict[str, str], authorization: str | None) -> Answer:
+        with self.lock:
+            request = Request(ticker, query, authorization, self.clock())
+            self.requests.append(request)
+            if authorization != f"Token {API_KEY}" and query.get("token") != API_KEY:
+                return Answer(body("invalid_token.json"), 401)
+            refusal = self._over_limit(request)
+            if refusal is not None:
+                request.refused = True
+                return refusal
+            if ticker in self.routes:
+                return self.routes[ticker]
+            if self.any_ticker is not None:
+                return Answer(self.any_ticker)
+            return Answer(body("unknown_ticker.json").replace(b"NOSUCH", ticker.encode()), 404)
+
+    def _over_limit(self, request: Request) -> Answer | None:
+        """Tiingo's refusal when this request goes past a limit (refused requests do not count)."""
+        if self.limits is None:
+            return None
+        now, times = request.time, self.served_times
+        if bisect_right(times, now) - bisect_right(times, now - HOUR) >= self.limits.per_hour:
+            return Answer(body("limit_hourly_429.json"), 429)
+        if bisect_right(times, now) - bisect_right(times, now - DAY) >= self.limits.per_day:
+            return Answer(body("limit_daily.txt"))
+        month_start = now.normalize().replace(day=1)
+        month = {ticker for ticker, last in self.last_served.items() if last >= month_start}
+        if request.ticker not in month and len(month) >= self.limits.symbols_per_month:
+            return Answer(body("limit_symbols.txt"))
+        insort(times, now)
+        self.last_served[request.ticker] = now
+        return None
+
+
+def _handler(fake: FakeTiingo) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            parts = urlsplit(self.path)
+            if not (parts.path.startswith(PREFIX) and parts.path.endswith(SUFFIX)):
+                self._send(Answer(b'{"detail":"Not found."}', 404))
+                return
+            ticker = unquote(parts.path[len(PREFIX) : -len(SUFFIX)])
+            query = dict(parse_qsl(parts.query))
+            self._send(fake.answer(ticker, query, self.headers.get("Authorization")))
+
+        def _send(self, answer: Answer) -> None:
+            if answer.delay:
+                fake.released.wait(answer.delay)
+            kind = KINDS.get(answer.body[:1], "text/csv" if answer.body[:5] == b"date," else "")
+            try:
+                self.send_response(answer.status)
+                self.send_header("Content-Type", kind or "text/plain")
+                self.send_header("Content-Length", str(len(answer.body)))
+                self.end_headers()
+                self.wfile.write(answer.body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client gave up (a timeout test)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    return Handler
+
+
+@pytest.fixture
+def tiingo() -> Iterator[FakeTiingo]:
+    """A fake Tiingo listening on a free loopback port."""
+    fake = FakeTiingo()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
+    server.daemon_threads = True
+    server.block_on_close = False
+    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield fake
+    fake.released.set()
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def tiingo_settings(tiingo: FakeTiingo) -> ProviderSettings:
+    """Tiingo settings pointing at the fake."""
+    return ProviderSettings(
+        name="tiingo", tiingo_api_key=API_KEY, tiingo_url=tiingo.url, timeout_seconds=5.0
+    )

@@ -1,0 +1,226 @@
+"""The Tiingo provider against a local HTTP server answering in Tiingo's documented formats."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import traceback
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from devstack.ports import free_port
+from shared.contract.config import ProviderSettings, Settings
+from shared.contract.errors import (
+    ConfigError,
+    ProviderFailed,
+    RateLimited,
+    StocksError,
+    Unprocessable,
+)
+from shared.market.actions import adjusted
+from shared.market.providers import provider_for
+from shared.market.providers.tiingo import TiingoProvider, parse_daily
+from tests.support.fakes.alphavantage import assert_bars
+from tests.support.fakes.tiingo import API_KEY, body
+
+UTC = "UTC"
+SPLIT_DAY = pd.Timestamp("2024-06-10", tz=UTC)
+DIVIDEND_DAY = pd.Timestamp("2024-06-11", tz=UTC)
+
+
+def provider(settings: ProviderSettings, **changes) -> TiingoProvider:
+    return TiingoProvider(dataclasses.replace(settings, **changes))
+
+
+def documented_rows() -> pd.DataFrame:
+    """The JSON fixture's rows as Tiingo lists them, raw and adjusted, indexed by date."""
+    rows = pd.DataFrame(json.loads(body("daily.json")))
+    return rows.set_index(pd.DatetimeIndex(pd.to_datetime(rows.pop("date")), name="time"))
+
+
+# -- data --------------------------------------------------------------------------------------
+
+
+def test_daily_bars_are_raw_and_stamped_at_utc_midnight(tiingo, tiingo_settings):
+    tiingo.route("nvda", "daily.csv")
+    bars, actions = provider(tiingo_settings).bars_and_actions("NVDA", "daily")
+    assert_bars(bars)
+    assert len(bars) == 10 and bars.index[0] == pd.Timestamp("2024-06-03", tz=UTC)
+    assert bars.loc[pd.Timestamp("2024-06-07", tz=UTC)].to_dict() == {
+        "open": 1197.7, "high": 1216.92, "low": 1180.22, "close": 1208.88, "volume": 41238600
+    }  # fmt: skip
+    assert bars.loc[SPLIT_DAY, "close"] == 121.79  # raw: the split's drop is kept
+    assert actions.index.tolist() == [SPLIT_DAY, DIVIDEND_DAY]
+    assert actions["kind"].tolist() == ["split", "dividend"]
+    assert actions.loc[SPLIT_DAY, "ratio"] == 10.0
+    assert actions.loc[DIVIDEND_DAY, "amount"] == 0.01
+
+
+def test_the_token_travels_in_the_header_and_the_whole_history_is_asked_once(
+    tiingo, tiingo_settings
+):
+    tiingo.route("nvda", "daily.csv")
+    provider(tiingo_settings).bars("NVDA", "daily")
+    [request] = tiingo.requests
+    assert request.authorization == f"Token {API_KEY}"
+    assert "token" not in request.query
+    assert request.query == {"startDate": "1950-01-01", "format": "csv"}
+
+
+def test_json_and_csv_answers_give_the_same_bars_and_actions():
+    from_csv = parse_daily(200, body("daily.csv"))
+    from_json = parse_daily(200, body("daily.json"))
+    pd.testing.assert_frame_equal(from_csv.bars, from_json.bars)
+    pd.testing.assert_frame_equal(from_csv.actions, from_json.actions)
+
+
+def test_adjusting_the_raw_bars_by_their_actions_gives_tiingos_adjusted_columns():
+    daily = parse_daily(200, body("daily.json"))
+    ours = adjusted(daily.bars, daily.actions)
+    theirs = documented_rows()
+    for column in ("open", "high", "low", "close"):
+        adjusted_column = "adj" + column.capitalize()
+        np.testing.assert_allclose(ours[column], theirs[adjusted_column], rtol=1e-9)
+    np.testing.assert_array_equal(ours["volume"], theirs["adjVolume"])
+
+
+def test_only_the_days_after_the_newest_stored_bar_are_asked_for(tiingo, tiingo_settings):
+    tiingo.route("nvda", "daily.csv")
+    since = pd.Timestamp("2024-06-10", tz=UTC)
+    bars, actions = provider(tiingo_settings).bars_and_actions("NVDA", "daily", since=since)
+    assert tiingo.requests[0].query["startDate"] == "2024-06-11"
+    assert bars.index.min() == DIVIDEND_DAY and len(bars) == 4
+    assert actions.index.tolist() == [DIVIDEND_DAY]  # the split belongs to a bar already stored
+
+
+@pytest.mark.parametrize("fixture", ["empty.json", "empty.csv"])
+def test_no_new_rows_are_no_bars_and_no_actions(tiingo, tiingo_settings, fixture):
+    tiingo.route("nvda", fixture)
+    since = pd.Timestamp("2024-06-14", tz=UTC)
+    bars, actions = provider(tiingo_settings).bars_and_actions("NVDA", "daily", since=since)
+    assert_bars(bars)
+    assert bars.empty and actions.empty
+
+
+def test_a_class_share_symbol_is_asked_for_in_tiingos_spelling(tiingo, tiingo_settings):
+    tiingo.route("brk-b", "daily.csv")
+    assert len(provider(tiingo_settings).bars("BRK.B", "daily")) == 10
+    assert tiingo.requests[0].ticker == "brk-b"
+
+
+def test_rows_without_a_price_are_dropped_not_fatal():
+    text = body("daily.csv").decode().replace("1164.37,1165.81,1145.0,1160.0", ",,,", 1)
+    assert len(parse_daily(200, text.encode()).bars) == 9
+
+
+# -- refusals ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fixture", "status", "expected", "words"),
+    [
+        ("limit_hourly.txt", 200, RateLimited, "hourly"),
+        ("limit_hourly_429.json", 429, RateLimited, "hourly"),
+        ("limit_daily.txt", 200, RateLimited, "daily"),
+        ("limit_symbols.txt", 200, RateLimited, "distinct symbols"),
+        ("unknown_ticker.json", 404, Unprocessable, "does not know the ticker NVDA"),
+        ("invalid_token.json", 401, ProviderFailed, "TIINGO_API_KEY"),
+        ("missing_token.json", 401, ProviderFailed, "TIINGO_API_KEY"),
+        ("maintenance.html", 502, ProviderFailed, "HTML"),
+        ("truncated.csv", 200, ProviderFailed, "malformed CSV"),
+        ("truncated.json", 200, ProviderFailed, "malformed JSON"),
+        (b"", 200, ProviderFailed, "without rows"),
+        (b"", 503, ProviderFailed, "HTTP 503"),
+        (b"{}", 200, ProviderFailed, "HTTP 200"),
+    ],
+)
+def test_each_refusal_is_typed_by_the_contract(
+    tiingo, tiingo_settings, fixture, status, expected, words
+):
+    tiingo.route("nvda", fixture, status=status)
+    with pytest.raises(expected) as caught:
+        provider(tiingo_settings).bars("NVDA", "daily")
+    assert words in caught.value.message
+    assert (
+        caught.value.status == {RateLimited: 429, Unprocessable: 422, ProviderFailed: 502}[expected]
+    )
+
+
+def test_limits_answered_with_http_200_are_read_from_the_body(tiingo, tiingo_settings):
+    tiingo.route("nvda", "limit_hourly.txt", status=200)
+    with pytest.raises(RateLimited) as caught:
+        provider(tiingo_settings).bars("NVDA", "daily")
+    assert 0 < caught.value.retry_after <= 3600
+
+
+def test_the_token_never_appears_in_an_error_or_its_traceback(tiingo, tiingo_settings):
+    echo = json.dumps({"detail": f"Error: request {API_KEY} could not be served"}).encode()
+    tiingo.route("nvda", echo, status=400)
+    with pytest.raises(StocksError) as caught:
+        provider(tiingo_settings).bars("NVDA", "daily")
+    assert "***" in caught.value.message
+    assert API_KEY not in "".join(traceback.format_exception(caught.value))
+
+
+def test_a_server_slower_than_the_timeout_is_a_provider_failure(tiingo, tiingo_settings):
+    tiingo.route("nvda", "daily.csv", delay=5)
+    with pytest.raises(ProviderFailed, match=r"did not answer within 0\.3 s"):
+        provider(tiingo_settings, timeout_seconds=0.3).bars("NVDA", "daily")
+
+
+def test_a_refused_connection_is_a_provider_failure(tiingo_settings):
+    url = f"http://127.0.0.1:{free_port()}"
+    with pytest.raises(ProviderFailed, match="could not be reached") as caught:
+        provider(tiingo_settings, tiingo_url=url).bars("NVDA", "daily")
+    assert API_KEY not in "".join(traceback.format_exception(caught.value))
+
+
+def test_intraday_is_refused_without_asking(tiingo, tiingo_settings):
+    with pytest.raises(Unprocessable, match="daily bars"):
+        provider(tiingo_settings).bars("NVDA", "5min")
+    assert tiingo.requests == []
+
+
+def test_the_provider_needs_its_token(tiingo_settings):
+    with pytest.raises(ConfigError, match="TIINGO_API_KEY"):
+        provider(tiingo_settings, tiingo_api_key=None)
+
+
+# -- configuration -----------------------------------------------------------------------------
+
+
+def test_a_tiingo_key_means_tiingo_at_the_configured_url_with_its_free_limits(tiingo):
+    tiingo.route("nvda", "daily.csv")
+    settings = Settings.from_env({"TIINGO_API_KEY": API_KEY, "TIINGO_URL": tiingo.url + "/"})
+    assert settings.provider.name == "tiingo"
+    assert (settings.provider.daily_limit, settings.provider.hourly_limit) == (1000, 50)
+    assert settings.provider.monthly_symbols == 500
+    assert API_KEY not in repr(settings)
+    provider = provider_for(settings.provider)
+    assert isinstance(provider, TiingoProvider) and provider.name == "tiingo"
+    assert len(provider.bars("NVDA", "daily")) == 10
+
+
+def test_tiingo_limits_and_timeout_are_configurable():
+    env = {
+        "STOCKS_PROVIDER": "tiingo",
+        "TIINGO_API_KEY": API_KEY,
+        "TIINGO_HOURLY_LIMIT": "500",
+        "TIINGO_DAILY_LIMIT": "unlimited",
+        "TIINGO_MONTHLY_SYMBOLS": "10000",
+        "TIINGO_TIMEOUT_SECONDS": "7",
+    }
+    provider = Settings.from_env(env).provider
+    assert (provider.hourly_limit, provider.daily_limit, provider.monthly_symbols) == (
+        500,
+        None,
+        10000,
+    )
+    assert provider.timeout_seconds == 7
+
+
+def test_tiingo_named_without_its_key_is_a_configuration_error():
+    with pytest.raises(ConfigError, match="TIINGO_API_KEY is not set"):
+        Settings.from_env({"STOCKS_PROVIDER": "tiingo", "ALPHAVANTAGE_API_KEY": "x"})
