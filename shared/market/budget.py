@@ -1,0 +1,193 @@
+"""Provider request budgets: each provider's published limits, what is spent, and a tick's plan.
+
+Limits are per day, per hour and per month of distinct symbols (Tiingo counts a symbol once a
+month however often it is asked for). Where a provider does not say how it counts, windows are
+read conservatively: Tiingo's hour and day as the last 60 minutes and 24 hours; Alpha Vantage's
+day runs from 00:00 UTC, when it says its limit resets. A plan places each symbol, in priority
+order, at the first moment from the tick on when every window has room (a request leaves a
+rolling window an hour or a day after it was made), no sooner than the provider's least spacing
+after the previous one, and defers what cannot start before the next tick.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+
+import pandas as pd
+
+from shared.contract.config import ProviderSettings
+
+HOUR = pd.Timedelta(hours=1)
+DAY = pd.Timedelta(days=1)
+NEVER = pd.Timestamp.max.tz_localize("UTC")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How many requests a provider allows; None is unlimited."""
+
+    per_day: int | None = None
+    per_hour: int | None = None
+    symbols_per_month: int | None = None
+    spacing_seconds: float = 0.0  # least time between two requests
+    rolling_day: bool = False  # the day is the last 24 hours, not the UTC date
+
+
+PUBLISHED = {
+    # Tiingo's free plan as published in 2025-26
+    "tiingo": Limits(
+        per_day=1000, per_hour=50, symbols_per_month=500, spacing_seconds=1.0, rolling_day=True
+    ),
+    # Alpha Vantage's free keys: 25 a day, reset at midnight UTC, about one a second at most
+    "alphavantage": Limits(per_day=25, spacing_seconds=1.2),
+    "demo": Limits(),
+}
+
+
+def limits_for(settings: ProviderSettings) -> Limits:
+    """The configured provider's limits: counts from the settings (whose defaults are the
+    published ones; None is unlimited), windows and spacing as the provider publishes them."""
+    return replace(
+        PUBLISHED.get(settings.name, Limits()),
+        per_day=settings.daily_limit,
+        per_hour=settings.hourly_limit,
+        symbols_per_month=settings.monthly_symbols,
+    )
+
+
+@dataclass(frozen=True)
+class Spent:
+    """Requests already made: their times over the last day, and this month's symbols."""
+
+    times: tuple[pd.Timestamp, ...] = ()
+    symbols_this_month: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_requests(
+        cls, requests: Iterable[tuple[pd.Timestamp, str]], now: pd.Timestamp
+    ) -> Spent:
+        """What the `requests` (time, symbol) made up to `now` spent."""
+        now = _utc(now)
+        month_start = now.normalize().replace(day=1)
+        times, symbols = [], set()
+        for time, symbol in requests:
+            time = _utc(time)
+            if time > now:
+                continue
+            if time > now - DAY:
+                times.append(time)
+            if time >= month_start:
+                symbols.add(symbol)
+        return cls(tuple(sorted(times)), frozenset(symbols))
+
+    def in_hour(self, now: pd.Timestamp) -> int:
+        """Requests within the hour before `now`."""
+        return sum(now - HOUR < t <= now for t in self.times)
+
+    def in_day(self, now: pd.Timestamp, limits: Limits) -> int:
+        """Requests within `limits`' day up to `now`."""
+        start = now - DAY if limits.rolling_day else now.normalize() - pd.Timedelta(1)
+        return sum(start < t <= now for t in self.times)
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One planned request: which symbol, how many seconds after the tick, at what cost."""
+
+    symbol: str
+    offset_seconds: float
+    cost: int = 1
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a tick asks for, when, and what waits for a later tick."""
+
+    slots: list[Slot]
+    deferred: list[str]
+
+    @property
+    def symbols(self) -> list[str]:
+        return [slot.symbol for slot in self.slots]
+
+
+def plan(
+    symbols: Sequence[str],
+    limits: Limits,
+    spent: Spent,
+    now: pd.Timestamp,
+    *,
+    horizon_seconds: float = 0.0,
+    costs: Mapping[str, int] | None = None,
+) -> Plan:
+    """Place `symbols` (priority first) at the earliest moments the limits allow.
+
+    A slot that must wait for a window to free may start up to `horizon_seconds` after `now`
+    (the time until the next tick); a symbol that cannot start by then is deferred. `costs` gives
+    the requests a symbol's refresh takes when more than one (bars plus actions from a provider
+    that lists them apart).
+    """
+    now = _utc(now)
+    made = sorted(spent.times)  # stays sorted: every slot is placed after the previous one
+    month = set(spent.symbols_this_month)
+    last = now + pd.Timedelta(seconds=horizon_seconds)
+    slots: list[Slot] = []
+    deferred: list[str] = []
+    start = now
+    for symbol in symbols:
+        cost = (costs or {}).get(symbol, 1)
+        full = limits.symbols_per_month is not None and len(month) >= limits.symbols_per_month
+        at = None if symbol not in month and full else _earliest(start, made, limits, cost)
+        if at is None or (at > start and at > last):
+            deferred.append(symbol)
+            continue
+        slots.append(Slot(symbol, (at - now).total_seconds(), cost))
+        made.extend([at] * cost)
+        month.add(symbol)
+        start = at + pd.Timedelta(seconds=limits.spacing_seconds * cost)
+    return Plan(slots, deferred)
+
+
+def _earliest(
+    start: pd.Timestamp, made: list[pd.Timestamp], limits: Limits, cost: int
+) -> pd.Timestamp | None:
+    """The first moment from `start` at which `cost` more requests fit every window."""
+    at = start
+    for _ in range(len(made) + 2):  # each step lets at least one request leave a window
+        later = _room_at(at, made, limits, cost)
+        if later is None:
+            return at
+        if later == NEVER:
+            return None
+        at = later
+    return None
+
+
+def _room_at(
+    at: pd.Timestamp, made: list[pd.Timestamp], limits: Limits, cost: int
+) -> pd.Timestamp | None:
+    """None when `cost` requests fit at `at`; else the next moment worth trying.
+
+    `made` is sorted, so each window is a slice found by bisection.
+    """
+    end = bisect_right(made, at)
+    day_start = at - DAY if limits.rolling_day else at.normalize() - pd.Timedelta(1)
+    for limit, first, span in (
+        (limits.per_hour, bisect_right(made, at - HOUR), HOUR),
+        (limits.per_day, bisect_right(made, day_start), DAY if limits.rolling_day else None),
+    ):
+        if limit is None or end - first + cost <= limit:
+            continue
+        if cost > limit:
+            return NEVER
+        if span is None:
+            return at.normalize() + DAY  # a calendar day's count resets at midnight UTC
+        return made[first + (end - first + cost - limit) - 1] + span  # enough have left by then
+    return None
+
+
+def _utc(moment: pd.Timestamp) -> pd.Timestamp:
+    moment = pd.Timestamp(moment)
+    return moment.tz_localize("UTC") if moment.tzinfo is None else moment.tz_convert("UTC")

@@ -1,0 +1,67 @@
+"""Alpha Vantage's SPLITS and DIVIDENDS from a local server, in their documented form."""
+
+from __future__ import annotations
+
+import traceback
+
+import pandas as pd
+import pytest
+
+from shared.contract.errors import ProviderFailed, RateLimited, StocksError, Unprocessable
+from shared.market.providers.alphavantage_actions import AlphaVantageActions
+from tests.support.fakes.alphavantage import API_KEY
+
+UTC = "UTC"
+
+
+def test_splits_and_dividends_are_two_requests_and_one_frame(alphavantage, av_settings):
+    alphavantage.route("splits.json", function="SPLITS", symbol="NVDA")
+    alphavantage.route("dividends.json", function="DIVIDENDS", symbol="NVDA")
+    actions = AlphaVantageActions(av_settings).actions("NVDA")
+    assert [q["function"] for q in alphavantage.queries] == ["SPLITS", "DIVIDENDS"]
+    assert all(q["apikey"] == API_KEY for q in alphavantage.queries)
+    assert actions.index.is_monotonic_increasing
+    splits = actions[actions["kind"] == "split"]
+    assert splits["ratio"].tolist() == [2.0, 2.0, 2.0, 1.5, 4.0, 10.0]
+    assert splits.index[-1] == pd.Timestamp("2024-06-10", tz=UTC)
+    dividends = actions[actions["kind"] == "dividend"]
+    assert dividends["amount"].tolist() == [0.075, 0.04, 0.01, 0.01]
+    assert dividends.index[0] == pd.Timestamp("2012-11-20", tz=UTC)  # its other dates read None
+
+
+@pytest.mark.parametrize("fixture", ["splits_none.json", "actions_empty.json"])
+def test_a_symbol_without_actions_has_none(alphavantage, av_settings, fixture):
+    alphavantage.route(fixture, function="SPLITS", symbol="ABNB")
+    assert AlphaVantageActions(av_settings).splits("ABNB").empty
+
+
+def test_no_dividends_is_an_empty_frame(alphavantage, av_settings):
+    alphavantage.route("dividends_none.json", function="DIVIDENDS", symbol="ABNB")
+    assert AlphaVantageActions(av_settings).dividends("ABNB").empty
+
+
+@pytest.mark.parametrize(
+    ("fixture", "expected", "words"),
+    [
+        ("limit_daily.json", RateLimited, "daily request limit"),
+        ("limit_burst.json", RateLimited, "per-minute"),
+        ("premium_endpoint.json", Unprocessable, "SPLITS only to premium"),
+        ("invalid_key.json", ProviderFailed, "ALPHAVANTAGE_API_KEY"),
+        ("invalid_call.json", Unprocessable, "NVDA is probably an unknown symbol"),
+        ("truncated.json", ProviderFailed, "malformed JSON"),
+        (b"[]", ProviderFailed, "not an object"),
+        (b'{"data": [{"effective_date": "soon", "split_factor": "2"}]}', ProviderFailed, "dates"),
+    ],
+)
+def test_refusals_are_typed_by_the_contract(alphavantage, av_settings, fixture, expected, words):
+    alphavantage.route(fixture, function="SPLITS", symbol="NVDA")
+    with pytest.raises(expected) as caught:
+        AlphaVantageActions(av_settings).splits("NVDA")
+    assert words in caught.value.message
+
+
+def test_the_key_never_appears_in_an_error(alphavantage, av_settings):
+    alphavantage.route("unknown_message.json", function="DIVIDENDS", symbol="NVDA")
+    with pytest.raises(StocksError) as caught:
+        AlphaVantageActions(av_settings).dividends("NVDA")
+    assert API_KEY not in "".join(traceback.format_exception(caught.value))

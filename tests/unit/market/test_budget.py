@@ -1,0 +1,150 @@
+"""Request budgets: published limits, spending windows, and a tick plan that the limits accept."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from shared.contract.config import Settings
+from shared.market.budget import PUBLISHED, Limits, Spent, limits_for, plan
+from shared.market.providers.tiingo import TiingoProvider
+from tests.support.fakes.tiingo import Enforced, body
+
+NOW = pd.Timestamp("2026-11-18 15:00", tz="UTC")
+HOUR_SECONDS = 3600
+SYMBOLS = [f"S{n:03d}" for n in range(200)]
+
+
+def spent(*minutes_ago: float, symbols: frozenset[str] = frozenset()) -> Spent:
+    times = tuple(sorted(NOW - pd.Timedelta(minutes=m) for m in minutes_ago))
+    return Spent(times, symbols)
+
+
+def test_a_plan_takes_symbols_in_order_while_every_limit_has_room():
+    limits = Limits(per_day=10, per_hour=4, spacing_seconds=1.5)
+    result = plan(["A", "B", "C", "D", "E"], limits, spent(10, 90), NOW)
+    assert result.symbols == ["A", "B", "C"]  # the hour has 3 requests left
+    assert result.deferred == ["D", "E"]
+    assert [slot.offset_seconds for slot in result.slots] == [0.0, 1.5, 3.0]
+
+
+def test_a_slot_waits_until_an_old_request_leaves_the_hour_when_the_tick_allows():
+    limits = Limits(per_hour=2)
+    result = plan(["A", "B", "C"], limits, spent(50, 40), NOW, horizon_seconds=25 * 60)
+    assert result.symbols == ["A", "B"]
+    assert [slot.offset_seconds for slot in result.slots] == [600.0, 1200.0]
+    assert result.deferred == ["C"]
+
+
+def test_a_calendar_day_that_is_used_up_waits_for_midnight_utc():
+    limits = Limits(per_day=2)
+    result = plan(["A"], limits, spent(10, 20), NOW, horizon_seconds=10 * 3600)
+    assert result.slots[0].offset_seconds == 9 * 3600  # 15:00 to 00:00 UTC
+    assert plan(["A"], limits, spent(10, 20), NOW, horizon_seconds=3600).deferred == ["A"]
+
+
+def test_symbols_counted_this_month_stay_free_when_the_month_is_used_up():
+    used = spent(symbols=frozenset({"OLD1", "OLD2"}))
+    result = plan(["NEW1", "OLD1", "NEW2", "OLD2"], Limits(symbols_per_month=3), used, NOW)
+    assert result.symbols == ["NEW1", "OLD1", "OLD2"]
+    assert result.deferred == ["NEW2"]
+
+
+def test_a_symbol_costing_several_requests_waits_for_room_for_all_of_them():
+    result = plan(["A", "B", "C"], Limits(per_day=4), Spent(), NOW, costs={"A": 3, "B": 3})
+    assert result.symbols == ["A", "C"] and result.deferred == ["B"]
+
+
+def test_unlimited_providers_take_everything_at_once():
+    result = plan(SYMBOLS, PUBLISHED["demo"], Spent(), NOW)
+    assert result.symbols == SYMBOLS
+    assert {slot.offset_seconds for slot in result.slots} == {0.0}
+
+
+def test_spending_is_counted_in_each_window():
+    requests = [
+        (NOW - pd.Timedelta(minutes=5), "A"),
+        (NOW - pd.Timedelta(minutes=59), "B"),
+        (NOW - pd.Timedelta(hours=2), "A"),
+        (NOW - pd.Timedelta(hours=20), "C"),  # yesterday (UTC), within 24 hours
+        (NOW - pd.Timedelta(days=20), "D"),  # last month
+        (NOW + pd.Timedelta(minutes=1), "E"),  # not yet made
+    ]
+    made = Spent.from_requests(requests, NOW)
+    assert made.in_hour(NOW) == 2
+    assert made.in_day(NOW, PUBLISHED["tiingo"]) == 4
+    assert made.in_day(NOW, PUBLISHED["alphavantage"]) == 3  # its day starts at 00:00 UTC
+    assert made.symbols_this_month == {"A", "B", "C"}
+
+
+def test_the_configured_counts_apply_with_the_providers_own_windows():
+    env = {"TIINGO_API_KEY": "k", "TIINGO_HOURLY_LIMIT": "20", "TIINGO_DAILY_LIMIT": "unlimited"}
+    assert limits_for(Settings.from_env(env).provider) == Limits(
+        per_day=None, per_hour=20, symbols_per_month=500, spacing_seconds=1.0, rolling_day=True
+    )
+    assert limits_for(Settings.from_env({"ALPHAVANTAGE_API_KEY": "k"}).provider) == Limits(
+        per_day=25, spacing_seconds=1.2
+    )
+    assert limits_for(Settings.from_env({}).provider) == Limits()
+
+
+def run_ticks(tiingo, settings, planner, hours: int) -> dict[str, list[pd.Timestamp]]:
+    """Hourly ticks against the fake Tiingo on a simulated clock; when each symbol was served."""
+    clock = {"now": NOW}
+    tiingo.clock = lambda: clock["now"]
+    tiingo.any_ticker = body("empty.csv")  # the schedule is under test, not the parsing
+    provider = TiingoProvider(settings)
+    made: list[tuple[pd.Timestamp, str]] = []
+    served: dict[str, list[pd.Timestamp]] = {s: [] for s in SYMBOLS}
+    for hour in range(hours):
+        tick = NOW + pd.Timedelta(hours=hour)
+        refreshed = {s: (times[-1] if times else pd.Timestamp.min.tz_localize("UTC"))
+                     for s, times in served.items()}  # fmt: skip
+        ordered = sorted(SYMBOLS, key=lambda s: (refreshed[s], s))
+        for slot in planner(ordered, made, tick).slots:
+            clock["now"] = tick + pd.Timedelta(seconds=slot.offset_seconds)
+            made.append((clock["now"], slot.symbol))
+            try:
+                provider.bars(slot.symbol, "daily")
+            except Exception:
+                continue
+            served[slot.symbol].append(clock["now"])
+    return served
+
+
+def test_200_tracked_symbols_fit_tiingos_published_limits_with_nothing_refused(
+    tiingo, tiingo_settings
+):
+    limits = PUBLISHED["tiingo"]
+    tiingo.limits = Enforced(
+        per_hour=limits.per_hour, per_day=limits.per_day, symbols_per_month=500
+    )
+
+    def budgeted(ordered, made, tick):
+        spent = Spent.from_requests(made, tick)
+        return plan(ordered, limits, spent, tick, horizon_seconds=HOUR_SECONDS - 1)
+
+    served = run_ticks(tiingo, tiingo_settings, budgeted, hours=26)
+    assert tiingo.refused == []
+    assert all(request.authorization for request in tiingo.requests)
+    # 50 an hour for the first 20 hours fill the rolling day's 1,000; the day's first hour frees
+    # again at hour 24: 1,000 + 2 x 50 requests in 26 hours, every one served
+    assert len(tiingo.requests) == 1100
+    first_round = NOW + pd.Timedelta(hours=4)
+    assert all(times and times[0] < first_round for times in served.values())
+    assert all(len(times) >= 5 for times in served.values())  # 1,100 requests, 200 symbols
+
+
+def test_the_same_watchlist_asked_for_at_once_is_refused_by_the_fake(tiingo, tiingo_settings):
+    tiingo.limits = Enforced(per_hour=50, per_day=1000, symbols_per_month=500)
+
+    def everything(ordered, made, tick):
+        return plan(ordered, Limits(), Spent(), tick)
+
+    run_ticks(tiingo, tiingo_settings, everything, hours=1)
+    assert len(tiingo.refused) == 150  # the control: the fake does enforce the hour
+
+
+@pytest.mark.parametrize("provider", ["tiingo", "alphavantage", "demo"])
+def test_every_provider_has_published_limits(provider):
+    assert provider in PUBLISHED
