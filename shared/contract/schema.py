@@ -62,6 +62,11 @@ RUNS = Measurement(
     ("function", "status"),
     {"symbol": "str", "points": "int64", "seconds": "float64", "error": "str"},
 )
+CORPORATE_ACTIONS = Measurement(
+    "corporate_actions", ("symbol", "kind"), {"ratio": "float64", "amount": "float64"}
+)
+"""Splits (`kind` split, `ratio`: new shares per old) and dividends (`kind` dividend, `amount`:
+cash per share), each at its ex-date (00:00 UTC), in the bucket of the symbol's prices."""
 DEAD_LETTERS = Measurement(
     "dead_letters",
     ("type", "trigger"),

@@ -63,13 +63,14 @@ def actions_from_rows(
 
 
 def combine(*frames: pd.DataFrame) -> pd.DataFrame:
-    """Actions from several frames, ascending by ex-date; one per (date, kind), the last given."""
+    """Actions from several frames by ex-date, then kind; one per (date, kind), the last given."""
     frames = tuple(f for f in frames if len(f))
     if not frames:
         return empty_actions()
     frame = pd.concat(frames)
     frame = frame[~pd.MultiIndex.from_arrays([frame.index, frame["kind"]]).duplicated(keep="last")]
-    return frame.sort_index(kind="stable").astype(ACTION_DTYPES)
+    order = np.lexsort((frame["kind"].to_numpy(dtype=str), frame.index.asi8))
+    return frame.iloc[order].astype(ACTION_DTYPES)
 
 
 def adjusted(bars: pd.DataFrame, actions: pd.DataFrame) -> pd.DataFrame:
