@@ -1,0 +1,110 @@
+"""The tick's plan on a real influxd: what counts as a refresh, and what counts as today's spend.
+
+`runs` points are written with chosen times, and the plan is made for a chosen `now`, so the
+day's boundary and the order of refreshes are set by the test, not by the clock.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from shared.contract.schema import RUNS
+from shared.store.watchlist import Entry
+from shared.usecases.tick import plan_tick
+
+
+def fetch_runs(storage, bucket: str, *runs: tuple[str, str, str]) -> None:
+    """`runs` of fetch as (UTC time, symbol, status) triples."""
+    times = pd.DatetimeIndex([pd.Timestamp(t, tz="UTC") for t, _, _ in runs], name="time")
+    frame = pd.DataFrame(
+        {
+            "function": "fetch",
+            "status": [status for _, _, status in runs],
+            "symbol": [symbol for _, symbol, _ in runs],
+            "points": 1,
+            "seconds": 0.1,
+            "error": "",
+        },
+        index=times,
+    )
+    storage.write(bucket, frame, RUNS, precision="ms")
+
+
+def symbols(entries: list[Entry]) -> list[str]:
+    return [entry.symbol for entry in entries]
+
+
+def test_a_failed_fetch_is_spent_but_not_a_refresh(storage, bucket):
+    fetch_runs(
+        storage,
+        bucket,
+        ("2026-11-26T15:00:00", "AAA", "ok"),  # refreshed yesterday
+        ("2026-11-27T14:00:00", "BBB", "429"),  # tried today and refused: never refreshed
+    )
+    plan = plan_tick(
+        storage,
+        bucket,
+        [Entry("AAA"), Entry("BBB")],
+        daily_limit=2,
+        now=pd.Timestamp("2026-11-27T15:00:00", tz="UTC"),
+    )
+    assert plan.spent_today == 1  # the provider counted the refused request
+    assert symbols(plan.requested) == ["BBB"] and symbols(plan.deferred) == ["AAA"]
+
+
+def test_the_oldest_refresh_goes_first(storage, bucket):
+    fetch_runs(
+        storage,
+        bucket,
+        ("2026-11-20T15:00:00", "OLD", "ok"),
+        ("2026-11-25T15:00:00", "NEW", "ok"),
+        ("2026-11-18T15:00:00", "NEW", "ok"),  # an older refresh of NEW does not make it old
+    )
+    entries = [Entry("NEW"), Entry("OLD"), Entry("NEVER")]
+    plan = plan_tick(storage, bucket, entries, None, pd.Timestamp("2026-11-27T15:00:00", tz="UTC"))
+    assert symbols(plan.requested) == ["NEVER", "OLD", "NEW"] and plan.deferred == []
+    assert plan.daily_limit is None and plan.spent_today == 0
+
+
+def test_spent_today_counts_from_midnight_utc_not_the_last_24_hours(storage, bucket):
+    fetch_runs(
+        storage,
+        bucket,
+        ("2026-11-26T23:30:00", "AAA", "ok"),  # within 24 hours, but yesterday
+        ("2026-11-26T23:59:59.999", "BBB", "503"),
+        ("2026-11-27T00:00:00", "CCC", "ok"),  # midnight itself is today
+        ("2026-11-27T00:30:00", "DDD", "502"),
+    )
+    entries = [Entry(s) for s in ("AAA", "BBB", "CCC", "DDD", "EEE")]
+    plan = plan_tick(storage, bucket, entries, 5, pd.Timestamp("2026-11-27T01:00:00", tz="UTC"))
+    assert plan.spent_today == 2
+    assert len(plan.requested) == 3 and len(plan.deferred) == 2
+
+
+def test_the_day_is_the_utc_day_whatever_zone_now_is_given_in(storage, bucket):
+    fetch_runs(storage, bucket, ("2026-11-26T06:00:00", "AAA", "ok"))
+    # 21:00 in New York on the 26th is 02:00 UTC on the 27th: the 06:00 UTC run was yesterday
+    now = pd.Timestamp("2026-11-26T21:00:00", tz="America/New_York")
+    plan = plan_tick(storage, bucket, [Entry("AAA")], 1, now)
+    assert plan.spent_today == 0 and symbols(plan.requested) == ["AAA"]
+
+
+def test_no_budget_left_defers_everything(storage, bucket):
+    fetch_runs(storage, bucket, *[(f"2026-11-27T0{i}:00:00", f"S{i}", "ok") for i in range(3)])
+    entries = [Entry("S0"), Entry("S1")]
+    plan = plan_tick(storage, bucket, entries, 2, pd.Timestamp("2026-11-27T12:00:00", tz="UTC"))
+    assert plan.spent_today == 3 and plan.requested == []
+    assert symbols(plan.deferred) == ["S0", "S1"]
+
+
+def test_a_watchlist_without_runs_spends_nothing(settings, bucket):
+    from shared.influx.client import InfluxClient
+
+    plan = plan_tick(
+        InfluxClient(settings.influx),
+        bucket,  # never created: no runs yet
+        [Entry("AAA")],
+        25,
+        pd.Timestamp("2026-11-27T12:00:00", tz="UTC"),
+    )
+    assert plan.spent_today == 0 and symbols(plan.requested) == ["AAA"]
