@@ -6,6 +6,11 @@ only on the symbol and its date, never on the day it is asked for, so asking lat
 Intraday bars of a day are 1-minute Brownian bridges from that day's daily open to its close,
 kept inside its daily high and low and sharing out its daily volume, seeded by (symbol, day);
 coarser intervals aggregate them.
+
+A few symbols have corporate actions, fixed here: NVDA and AAPL split on their real ex-dates, so
+their raw bars drop overnight as the real ones did (the walk is the split-adjusted series), and
+AAPL, MSFT, NVDA and KO pay quarterly dividends (ex-dates: the first trading day from the 15th of
+February, May, August and November).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from shared.contract.schema import INTRADAY_INTERVALS
+from shared.market.actions import combine, dividends, splits
 from shared.market.providers.base import as_utc, check_request, empty_bars, finish
 from shared.market.session import MARKET_TZ, SESSION_MINUTES, SESSION_OPEN, bar_minutes
 from shared.market.trading_days import trading_day
@@ -24,6 +30,12 @@ from shared.market.trading_days import trading_day
 ORIGIN = pd.Timestamp("2016-01-04")
 RECENT_DAYS = 30
 TRADING_DAYS = 252
+SPLITS = {
+    "NVDA": ((pd.Timestamp("2021-07-20"), 4.0), (pd.Timestamp("2024-06-10"), 10.0)),
+    "AAPL": ((pd.Timestamp("2020-08-31"), 4.0),),
+}
+QUARTERLY_YIELD = {"AAPL": 0.0012, "MSFT": 0.002, "NVDA": 0.0003, "KO": 0.0075}
+DIVIDEND_MONTHS = (2, 5, 8, 11)
 
 
 class DemoProvider:
@@ -62,6 +74,22 @@ class DemoProvider:
         frame = _intraday(symbol, _daily(symbol, days[-1]).loc[days], bar_minutes(interval))
         return finish(frame[frame.index <= now], since)
 
+    def bars_and_actions(
+        self,
+        symbol: str,
+        interval: str,
+        *,
+        since: pd.Timestamp | None = None,
+        month: str | None = None,
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """`bars(...)` and the actions with ex-dates after `since` (all of them without it)."""
+        return self.bars(symbol, interval, since=since, month=month), self.actions(symbol, since)
+
+    def actions(self, symbol: str, since: pd.Timestamp | None = None) -> pd.DataFrame:
+        """The symbol's splits and dividends up to today, after `since` when given."""
+        found = _actions(symbol, as_utc(self.now()).tz_localize(None).normalize())
+        return found[found.index > as_utc(since)] if since is not None else found
+
 
 def _seed(symbol: str) -> int:
     return zlib.crc32(symbol.encode())
@@ -83,9 +111,36 @@ def _daily(symbol: str, last: pd.Timestamp) -> pd.DataFrame:
     high = np.maximum(open_, close) * np.exp(0.5 * sigma * np.abs(z[:, 2]))
     low = np.minimum(open_, close) * np.exp(-0.5 * sigma * np.abs(z[:, 3]))
     volume = base_volume * np.exp(0.35 * z[:, 4])
-    prices = np.round([open_, high, low, close], 4)
+    later = _later_split_ratios(symbol, dates)  # raw bars before a split trade at its ratio
+    prices = np.round([open_ * later, high * later, low * later, close * later], 4)
     columns = {name: prices[i] for i, name in enumerate(("open", "high", "low", "close"))}
-    return pd.DataFrame({**columns, "volume": volume.round().astype("int64")}, index=dates)
+    return pd.DataFrame(
+        {**columns, "volume": (volume / later).round().astype("int64")}, index=dates
+    )
+
+
+def _later_split_ratios(symbol: str, dates: pd.DatetimeIndex) -> np.ndarray:
+    """Per date, the product of the ratios of the symbol's splits after it."""
+    ratios = np.ones(len(dates))
+    for ex_date, ratio in SPLITS.get(symbol, ()):
+        ratios[dates < ex_date] *= ratio
+    return ratios
+
+
+def _actions(symbol: str, today: pd.Timestamp) -> pd.DataFrame:
+    """Splits and dividends of `symbol` with ex-dates up to `today` (a naive date)."""
+    events = [(day, ratio) for day, ratio in SPLITS.get(symbol, ()) if day <= today]
+    found = [splits([day for day, _ in events], [ratio for _, ratio in events])]
+    if symbol in QUARTERLY_YIELD and today > ORIGIN:
+        daily = _daily(symbol, today)
+        months = pd.date_range(ORIGIN, today, freq="MS")
+        fifteenths = months[months.month.isin(DIVIDEND_MONTHS)] + pd.Timedelta(days=14)
+        positions = daily.index.searchsorted(fifteenths)
+        positions = positions[(positions > 0) & (positions < len(daily))]
+        previous = daily["close"].to_numpy()[positions - 1]
+        amounts = np.maximum(np.round(previous * QUARTERLY_YIELD[symbol], 2), 0.01)
+        found.append(dividends(daily.index[positions], amounts))
+    return combine(*found)
 
 
 def _intraday(symbol: str, daily: pd.DataFrame, minutes: int) -> pd.DataFrame:
