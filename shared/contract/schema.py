@@ -42,7 +42,7 @@ FORECAST = Measurement(
 )
 FORECAST_RUNS = Measurement(
     "forecast_runs",
-    ("symbol", "interval", "model"),
+    ("symbol", "interval", "field", "model"),
     {
         "horizon": "int64",
         "train_points": "int64",

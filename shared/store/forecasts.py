@@ -2,72 +2,123 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
 from shared.contract.errors import BucketNotFound
 from shared.contract.schema import FORECAST, FORECAST_RUNS
 from shared.influx.client import InfluxClient
-from shared.influx.frames import empty_frame, point
+from shared.influx.frames import empty_frame
 from shared.influx.influxql import ident, tags_equal
 
 MEASUREMENT = ident(FORECAST.name)
+RUNS_MEASUREMENT = ident(FORECAST_RUNS.name)
 ONE_TICK = pd.Timedelta(1, "ns")
+NEVER = pd.Timestamp.min.tz_localize("UTC")
+"""The run time of a model with no run recorded: older than any."""
 
 
-def replace(client: InfluxClient, target: str, frame: pd.DataFrame) -> None:
-    """Make `frame` (one model's forecast rows with their tags) the only stored forecast of its
-    symbol, interval and field.
+@dataclass(frozen=True)
+class Run:
+    """What a prediction run fitted and how well it did (a `forecast_runs` point's fields)."""
 
-    The new points go in first and only what they leave of older forecasts is deleted after:
-    readers never find the forecast missing, and the series being written is never deleted
-    (delete-then-write lost points on InfluxDB 1.6 when predictions ran concurrently).
+    horizon: int
+    train_points: int
+    fit_seconds: float
+    metrics: dict[str, float]
+
+
+def replace(client: InfluxClient, target: str, frame: pd.DataFrame, run: Run) -> None:
+    """Make `frame` (one model's forecast rows with their tags) the forecast `latest` reads for
+    its symbol, interval and field, whatever other predictions run at the same time.
+
+    The rule: the run is recorded first, stamped with its issue time; then its points are
+    written; only then is deleted what runs strictly older than this one left (other models'
+    series, and this model's points outside the new range when this is its newest run).
+    Nothing is deleted before a newer forecast is readable, and no run deletes a newer run's
+    points; readers take, of the models stored, the one whose run is newest.
     """
-    client.write_or_create(target, frame, FORECAST)
     row = frame.iloc[0]
-    tags = {"symbol": row["symbol"], "interval": row["interval"], "field": row["field"]}
-    client.delete(target, FORECAST.name, tags, until=frame.index.min() - ONE_TICK)
-    client.delete(target, FORECAST.name, tags, since=frame.index.max() + ONE_TICK)
-    for model in _stored_models(client, target, tags) - {row["model"]}:
-        client.delete(target, FORECAST.name, {**tags, "model": model})
+    series = {"symbol": row["symbol"], "interval": row["interval"], "field": row["field"]}
+    model = str(row["model"])
+    issued = _record_run(client, target, series, model, run)
+    client.write_or_create(target, frame, FORECAST)
+    newest = _newest_runs(client, target, series)
+    for other in _stored_models(client, target, series) - {model}:
+        if newest.get(other, NEVER) < issued:
+            client.delete(target, FORECAST.name, {**series, "model": other})
+    if newest.get(model, issued) <= issued:
+        own = {**series, "model": model}
+        client.delete(target, FORECAST.name, own, until=frame.index.min() - ONE_TICK)
+        client.delete(target, FORECAST.name, own, since=frame.index.max() + ONE_TICK)
 
 
 def latest(
     client: InfluxClient, target: str, symbol: str, interval: str, field: str = "close"
 ) -> pd.DataFrame:
-    """The stored forecast rows of a series (empty when there are none, or no such bucket)."""
-    query = (
-        f"SELECT * FROM {MEASUREMENT} "
-        f"WHERE {tags_equal(symbol=symbol, interval=interval, field=field)}"
-    )
+    """The current forecast of a series: the rows of the stored model whose run is newest
+    (empty when there are none, or no such bucket)."""
+    series = {"symbol": symbol, "interval": interval, "field": field}
+    query = f"SELECT * FROM {MEASUREMENT} WHERE {tags_equal(**series)}"
     try:
-        return client.query(target, query, FORECAST)
+        rows = client.query(target, query, FORECAST)
     except BucketNotFound:
         return empty_frame(FORECAST)
+    models = set(rows["model"].dropna())
+    if len(models) <= 1:
+        return rows
+    newest = _newest_runs(client, target, series)
+    current = max(models, key=lambda model: (newest.get(model, NEVER), model))
+    return rows[rows["model"] == current]
 
 
-def record_run(
-    client: InfluxClient,
-    target: str,
-    *,
-    symbol: str,
-    interval: str,
-    model: str,
-    horizon: int,
-    train_points: int,
-    fit_seconds: float,
-    metrics: dict[str, float],
-) -> None:
-    """One `forecast_runs` point: what was fitted and how well it did."""
-    run = point(
-        symbol=symbol,
-        interval=interval,
-        model=model,
-        horizon=horizon,
-        train_points=train_points,
-        fit_seconds=fit_seconds,
-        **{name: float(value) for name, value in metrics.items()},
+def run_of(
+    client: InfluxClient, target: str, symbol: str, interval: str, field: str, model: str
+) -> pd.Series | None:
+    """The newest `forecast_runs` point of one model's forecast of a series, or None."""
+    tags = tags_equal(symbol=symbol, interval=interval, field=field, model=model)
+    query = f"SELECT * FROM {RUNS_MEASUREMENT} WHERE {tags} ORDER BY time DESC LIMIT 1"
+    try:
+        runs = client.query(target, query, FORECAST_RUNS)
+    except BucketNotFound:
+        return None
+    return runs.iloc[0] if len(runs) else None
+
+
+def _record_run(
+    client: InfluxClient, target: str, series: dict[str, str], model: str, run: Run
+) -> pd.Timestamp:
+    """Write the run's `forecast_runs` point; its issue time (whole milliseconds, as stored)."""
+    issued = pd.Timestamp.now(tz="UTC").floor("ms")
+    point = pd.DataFrame(
+        {
+            **{tag: [value] for tag, value in series.items()},
+            "model": [model],
+            "horizon": [run.horizon],
+            "train_points": [run.train_points],
+            "fit_seconds": [run.fit_seconds],
+            **{name: [float(value)] for name, value in run.metrics.items()},
+        },
+        index=pd.DatetimeIndex([issued], name="time"),
     )
-    client.write_or_create(target, run, FORECAST_RUNS, precision="ms")
+    client.write_or_create(target, point, FORECAST_RUNS, precision="ms")
+    return issued
+
+
+def _newest_runs(
+    client: InfluxClient, target: str, series: dict[str, str]
+) -> dict[str, pd.Timestamp]:
+    """Each model's newest run time for the series (runs recorded without `field` are ignored)."""
+    query = (
+        f"SELECT last({ident('horizon')}) FROM {RUNS_MEASUREMENT} "
+        f"WHERE {tags_equal(**series)} GROUP BY {ident('model')}"
+    )
+    try:
+        runs = client.query(target, query)
+    except BucketNotFound:
+        return {}
+    return {str(model): time for time, model in zip(runs.index, runs["model"], strict=True)}
 
 
 def _stored_models(client: InfluxClient, target: str, tags: dict[str, str]) -> set[str]:
@@ -80,3 +131,4 @@ def _stored_models(client: InfluxClient, target: str, tags: dict[str, str]) -> s
         f"WHERE {tags_equal(**tags)}",
     )
     return {row[1] for series in result.get("series", []) for row in series.get("values", [])}
+

@@ -51,17 +51,16 @@ def predict(client: InfluxClient, request: PredictRequest) -> dict[str, Any]:
         request.interval_width,
     )
     tags = {"symbol": request.symbol, "interval": request.interval, "field": request.field}
-    forecasts.replace(client, request.target, result.frame.assign(**tags, model=result.model))
-    forecasts.record_run(
+    forecasts.replace(
         client,
         request.target,
-        symbol=request.symbol,
-        interval=request.interval,
-        model=result.model,
-        horizon=request.horizon,
-        train_points=result.train_points,
-        fit_seconds=result.fit_seconds,
-        metrics=result.metrics,
+        result.frame.assign(**tags, model=result.model),
+        forecasts.Run(
+            horizon=request.horizon,
+            train_points=result.train_points,
+            fit_seconds=result.fit_seconds,
+            metrics=result.metrics,
+        ),
     )
     return {
         "symbol": request.symbol,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
@@ -10,6 +11,7 @@ from shared.contract.schema import FORECAST
 from shared.store import forecasts
 
 MODEL_CYCLE = ("prophet", "drift", "naive", "prophet", "naive", "drift")
+RUN = forecasts.Run(horizon=15, train_points=100, fit_seconds=0.1, metrics={"rel_naive": 0.9})
 
 
 def forecast_frame(symbol: str, model: str, start_day: int, points: int = 15) -> pd.DataFrame:
@@ -46,14 +48,14 @@ def test_each_replacement_leaves_exactly_the_new_forecast(storage, bucket):
     """Moving windows and changing models: the sequence that lost series on the inmem index."""
     for step, model in enumerate(MODEL_CYCLE):
         frame = forecast_frame("SYN", model, start_day=step, points=15 - step)
-        forecasts.replace(storage, bucket, frame)
+        forecasts.replace(storage, bucket, frame, RUN)
         assert_only(storage, bucket, frame)
 
 
 def test_other_fields_and_intervals_of_the_symbol_are_kept(storage, bucket):
     volume = forecast_frame("SYN", "drift", 0).assign(field="volume")
     storage.write(bucket, volume, FORECAST)
-    forecasts.replace(storage, bucket, forecast_frame("SYN", "naive", 3))
+    forecasts.replace(storage, bucket, forecast_frame("SYN", "naive", 3), RUN)
     rows = stored(storage, bucket, "SYN")
     assert len(rows[rows["field"] == "volume"]) == len(volume)
 
@@ -64,6 +66,91 @@ def test_concurrent_replacements_of_different_symbols_lose_nothing(storage, buck
     with ThreadPoolExecutor(len(symbols)) as pool:
         for step, model in enumerate(MODEL_CYCLE * 3):
             frames = [forecast_frame(symbol, model, step % 7) for symbol in symbols]
-            list(pool.map(lambda frame: forecasts.replace(storage, bucket, frame), frames))
+            list(pool.map(lambda frame: forecasts.replace(storage, bucket, frame, RUN), frames))
             for frame in frames:
                 assert_only(storage, bucket, frame)
+
+
+class PausedAfterWriting:
+    """The store's client, except that writing one model's forecast points pauses, once written,
+    until `release` is set: an older prediction caught between its write and its deletes."""
+
+    def __init__(self, client, model: str) -> None:
+        self.client = client
+        self.model = model
+        self.written = threading.Event()
+        self.release = threading.Event()
+
+    def __getattr__(self, name: str):
+        return getattr(self.client, name)
+
+    def write_or_create(self, bucket, frame, measurement, precision="s"):
+        created = self.client.write_or_create(bucket, frame, measurement, precision)
+        if measurement is FORECAST and frame["model"].iloc[0] == self.model:
+            self.written.set()
+            assert self.release.wait(30)
+        return created
+
+
+def test_an_older_run_never_deletes_a_newer_runs_forecast(storage, bucket):
+    """naive starts first and pauses after writing; drift runs whole; then naive finishes.
+
+    Each deleting every other model's series left nothing (issue 13, item 1).
+    """
+    older = PausedAfterWriting(storage, "naive")
+    naive, drift = forecast_frame("SYN", "naive", 0), forecast_frame("SYN", "drift", 1)
+    with ThreadPoolExecutor(1) as pool:
+        pending = pool.submit(forecasts.replace, older, bucket, naive, RUN)
+        assert older.written.wait(30)
+        forecasts.replace(storage, bucket, drift, RUN)
+        older.release.set()
+        pending.result()
+
+    current = forecasts.latest(storage, bucket, "SYN", "daily")
+    assert set(current["model"]) == {"drift"}
+    assert list(current.index) == list(drift.index)
+    assert set(stored(storage, bucket, "SYN")["model"]) <= {"naive", "drift"}
+
+
+def test_mixed_models_and_redeliveries_at_once_never_leave_the_forecast_missing(storage, bucket):
+    """Rounds of four predictions of one series at once (three models, one delivered twice)
+    while a reader polls: the reader never finds it missing, and after each round the current
+    forecast is whole and is the newest run's model."""
+    forecasts.replace(storage, bucket, forecast_frame("SYN", "prophet", 0), RUN)
+    missing: list[int] = []
+    done = threading.Event()
+
+    def read() -> None:
+        while not done.is_set():
+            if forecasts.latest(storage, bucket, "SYN", "daily").empty:
+                missing.append(1)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            for step in range(12):
+                models = ("naive", "drift", "prophet", MODEL_CYCLE[step % len(MODEL_CYCLE)])
+                frames = {m: forecast_frame("SYN", m, step % 5) for m in models}
+                batch = [frames[m] for m in models]
+                list(pool.map(lambda frame: forecasts.replace(storage, bucket, frame, RUN), batch))
+                current = forecasts.latest(storage, bucket, "SYN", "daily")
+                (model,) = set(current["model"])
+                assert list(current.index) == list(frames[model].index), step
+                assert model == newest_run_model(
+                    storage, bucket, set(stored(storage, bucket, "SYN")["model"])
+                )
+    finally:
+        done.set()
+        reader.join()
+    assert missing == []
+
+
+def newest_run_model(storage, bucket: str, models: set[str]) -> str:
+    """Of `models`, the one whose newest `forecast_runs` point is newest (ties: the last name)."""
+    runs = storage.query(
+        bucket,
+        'SELECT last("horizon") FROM "forecast_runs" WHERE "symbol" = \'SYN\' GROUP BY "model"',
+    )
+    times = {m: t for t, m in zip(runs.index, runs["model"], strict=True) if m in models}
+    return max(times, key=lambda m: (times[m], m))
