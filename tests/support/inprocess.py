@@ -14,6 +14,7 @@ from typing import Any
 from cloudevents.conversion import to_binary, to_structured
 from cloudevents.http import CloudEvent, from_http
 from flask import Flask, request
+from werkzeug.datastructures import Headers
 
 from shared.runtime.handler import FunctionSpec, Handler
 from shared.runtime.services import Services
@@ -23,10 +24,10 @@ APP = Flask("stocks-manager-tests")
 
 @dataclass(frozen=True)
 class Answer:
-    """What the handler answered."""
+    """What the handler answered; its headers read case-insensitively, as an HTTP client would."""
 
     status: int
-    headers: dict[str, str]
+    headers: Headers
     body: bytes
 
     def json(self) -> Any:
@@ -38,7 +39,7 @@ class Answer:
 
     def event(self) -> CloudEvent:
         """The reply as a CloudEvent (binary mode)."""
-        return from_http(self.headers, self.body)
+        return from_http(dict(self.headers), self.body)
 
 
 def call(
@@ -69,4 +70,4 @@ def call(
             except Exception:
                 parsed = None
         body, status, reply_headers = Handler(spec, services)(request, parsed)
-    return Answer(status, dict(reply_headers), body.encode() if isinstance(body, str) else body)
+    return Answer(status, Headers(reply_headers), body.encode() if isinstance(body, str) else body)

@@ -1,0 +1,80 @@
+"""Typed event data: fetch's request and its reply, as fields in and as event data out."""
+
+from __future__ import annotations
+
+import pytest
+
+from shared.contract.errors import BadInput
+from shared.contract.payloads import Fetched, FetchRequest
+
+REPLY = {
+    "symbol": "IBM",
+    "bucket": "stocks",
+    "interval": "5min",
+    "points": 12,
+    "first": "2026-11-25T14:30:00Z",
+    "last": "2026-11-25T15:25:00Z",
+    "provider": "demo",
+    "bucket_created": True,
+}
+
+
+def test_a_fetch_request_with_defaults():
+    assert FetchRequest.from_fields({"symbol": "ibm"}) == FetchRequest("IBM", "daily", "stocks")
+
+
+def test_a_fetch_request_with_every_field():
+    request = FetchRequest.from_fields(
+        {"symbol": "aapl", "interval": "5min", "bucket": "mine", "month": "2024-02"}
+    )
+    assert request == FetchRequest("AAPL", "5min", "mine", "2024-02")
+
+
+@pytest.mark.parametrize(
+    ("fields", "named"),
+    [
+        ({}, "'symbol'"),
+        ({"symbol": "IBM", "interval": "2min"}, "interval"),
+        ({"symbol": "IBM", "bucket": "_x"}, "bucket"),
+        ({"symbol": "IBM", "month": "2024-02"}, "month"),  # daily bars have no month
+    ],
+)
+def test_a_bad_fetch_request_names_its_field(fields, named):
+    with pytest.raises(BadInput) as error:
+        FetchRequest.from_fields(fields)
+    assert named in error.value.message
+
+
+def test_fetched_round_trips_as_event_data():
+    fetched = Fetched.from_fields(dict(REPLY))
+    assert fetched.as_data() == REPLY
+    assert Fetched.from_fields(fetched.as_data()) == fetched
+
+
+def test_fetched_defaults_for_what_an_older_fetch_left_out():
+    fetched = Fetched.from_fields({"symbol": "ibm"})
+    assert fetched == Fetched("IBM", "stocks", "daily", 0, None, None, "", False)
+
+
+def test_fetched_with_nothing_new():
+    fetched = Fetched.from_fields({**REPLY, "points": 0, "first": None})
+    assert fetched.points == 0 and fetched.first is None and fetched.last == REPLY["last"]
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        ({"points": -1}, "'points'"),
+        ({"points": "many"}, "'points'"),
+        ({"first": 5}, "'first'"),
+        ({"last": ["x"]}, "'last'"),
+        ({"provider": 1}, "'provider'"),
+        ({"bucket_created": "maybe"}, "'bucket_created'"),
+        ({"symbol": None}, "'symbol'"),
+        ({"interval": "weekly"}, "interval"),
+    ],
+)
+def test_a_bad_reply_names_its_field(change, named):
+    with pytest.raises(BadInput) as error:
+        Fetched.from_fields({**REPLY, **change})
+    assert named in error.value.message
