@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from shared.charting.render import MAX_SIZE, MIN_SIZE, chart_png
+from shared.charting.render import MAX_SIZE, MIN_SIZE
 from shared.contract import validation
 from shared.contract.schema import FORECASTS_BUCKET
 from shared.runtime.handler import FunctionSpec, Reply
 from shared.runtime.invocation import Invocation
 from shared.runtime.services import Services
+from shared.usecases.chart import chart_png
 
 
 def run(invocation: Invocation, services: Services) -> Reply:
@@ -26,4 +27,8 @@ def run(invocation: Invocation, services: Services) -> Reply:
     return Reply(symbol=symbol, content=png, content_type="image/png")
 
 
-SPEC = FunctionSpec("chart", run)
+SPEC = FunctionSpec(
+    "chart",
+    run,
+    fields=frozenset({"symbol", "bucket", "target", "interval", "points", "width", "height"}),
+)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from shared.contract.events import FETCH_REQUESTED, FETCHED
 from shared.contract.payloads import FetchRequest
 from shared.runtime.handler import FunctionSpec, Reply
@@ -17,5 +19,10 @@ def run(invocation: Invocation, services: Services) -> Reply:
 
 
 SPEC = FunctionSpec(
-    "fetch", run, accepts=frozenset({FETCH_REQUESTED}), reply_type=FETCHED, records_runs=True
+    "fetch",
+    run,
+    accepts=frozenset({FETCH_REQUESTED}),
+    reply_type=FETCHED,
+    records_runs=True,
+    fields=frozenset(field.name for field in dataclasses.fields(FetchRequest)),
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from shared.contract import validation
 from shared.contract.events import FETCHED, PREDICTED
 from shared.contract.payloads import Fetched
@@ -32,5 +34,10 @@ def run(invocation: Invocation, services: Services) -> Reply:
 
 
 SPEC = FunctionSpec(
-    "predict", run, accepts=frozenset({FETCHED}), reply_type=PREDICTED, records_runs=True
+    "predict",
+    run,
+    accepts=frozenset({FETCHED}),
+    reply_type=PREDICTED,
+    records_runs=True,
+    fields=frozenset(field.name for field in dataclasses.fields(PredictRequest)),
 )

@@ -53,6 +53,8 @@ class FunctionSpec:
     reply_type: str | None = None
     methods: frozenset[str] = frozenset({"GET", "POST"})
     records_runs: bool = False
+    fields: frozenset[str] = frozenset()
+    """The fields a direct call (GET or JSON) may send; events may carry more (replies do)."""
 
 
 class Handler:
@@ -94,6 +96,23 @@ class Handler:
                 )
         elif invocation.method not in self.spec.methods:
             raise BadInput(f"The {self.spec.name} function does not answer {invocation.method}.")
+        else:
+            self._check_fields(invocation)
+
+    def _check_fields(self, invocation: Invocation) -> None:
+        """A misspelled field is refused, not ignored: the call would run with a default.
+
+        Functions that take no fields (deadletters) take events only and say so when run.
+        """
+        if not self.spec.fields:
+            return
+        unknown = sorted(set(invocation.fields) - self.spec.fields)
+        if unknown:
+            valid = ", ".join(sorted(self.spec.fields)) or "none"
+            raise BadInput(
+                f"The field {unknown[0][:40]!r} is not one the {self.spec.name} function takes "
+                f"(it takes: {valid})."
+            )
 
     def _success(self, invocation: Invocation, reply: Reply) -> Response:
         if reply.content is not None:

@@ -103,6 +103,19 @@ def test_auto_reports_the_model_that_produced_the_points(predict, storage, bucke
     assert set(forecast_rows(storage, bucket)["model"]) == {body["model"]}
 
 
+def test_a_misspelled_field_is_400_naming_it_and_the_valid_ones(predict, storage, bucket):
+    seed_trend(storage, bucket, "SYN", days=60)
+    response = requests.post(
+        predict.url,
+        json={"symbol": "SYN", "bucket": bucket, "target": bucket, "modle": "naive"},
+        timeout=60,
+    )
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert "'modle'" in error and "model" in error and "interval_width" in error
+    assert forecast_rows(storage, bucket, "SYN").empty
+
+
 def test_no_data_is_422_and_writes_nothing(predict, storage, bucket):
     seed_trend(storage, bucket, "SYN", days=5)
     response = requests.post(

@@ -23,6 +23,7 @@ from cloudevents.http import CloudEvent
 
 from devstack.functions import FunctionProcess
 from devstack.influxd import InfluxServer
+from functions import load_spec
 from shared.contract.config import InfluxSettings
 from shared.contract.events import FETCH_REQUESTED, FETCHED, PREDICTED
 from shared.contract.schema import PRICES
@@ -595,12 +596,15 @@ def test_hostile_fields_are_refused_with_400_and_write_nothing(functions, db, ca
     [c for c in CASES if c.function in ("buckets", "watchlist")],
     ids=lambda case: f"{case.function}-{case.name}",
 )
-def test_listing_gets_ignore_hostile_query_strings_and_write_nothing(functions, db, case):
-    """buckets and watchlist take no fields by GET: they list, whatever the query says."""
+def test_listing_gets_list_or_name_the_unknown_field_and_write_nothing(functions, db, case):
+    """buckets and watchlist list by GET; a field they do not take is refused by name."""
+    process = functions[case.function]
     with writes_nothing(db):
-        response = requests.get(
-            functions[case.function].url, params=as_query(case.fields), timeout=60
-        )
+        response = requests.get(process.url, params=as_query(case.fields), timeout=60)
+    unknown = sorted(set(case.fields) - load_spec(case.function).fields)
+    if unknown:
+        assert_refused(process, response, 400, repr(unknown[0][:40]))
+        return
     assert response.status_code == 200, response.text[:500]
     assert response.headers["Content-Type"] == "application/json"
     assert set(response.json()) == {"buckets" if case.function == "buckets" else "watchlist"}
