@@ -11,6 +11,8 @@ DEFAULT_BUCKET = "stocks"
 """Where fetch stores prices and where `watchlist`, `runs` and `dead_letters` live by default."""
 FORECASTS_BUCKET = "forecasts"
 """Where predict writes forecasts by default."""
+MODELS = ("prophet", "naive", "drift", "auto")
+"""The forecasting models a caller (a watchlist entry, predict) may name; auto: best backtest."""
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,9 @@ FORECAST_RUNS = Measurement(
     },
 )
 WATCHLIST = Measurement(
-    "watchlist", ("symbol",), {"tracked": "bool", "interval": "str", "bucket": "str"}
+    "watchlist",
+    ("symbol", "interval"),
+    {"tracked": "bool", "bucket": "str", "model": "str"},
 )
 RUNS = Measurement(
     "runs",

@@ -1,25 +1,35 @@
-"""The watchlist: stocks users track, in InfluxDB (`watchlist`, latest point per symbol wins)."""
+"""The watchlist: tracked stocks in InfluxDB (`watchlist`, latest point per symbol and interval)."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from shared.contract.errors import BucketNotFound, Unprocessable
+from shared.contract.errors import BucketNotFound
 from shared.contract.schema import DEFAULT_BUCKET, WATCHLIST
 from shared.influx.client import InfluxClient
 from shared.influx.frames import point
 from shared.influx.influxql import ident
 
+DEFAULT_MODEL = "auto"
+"""The model predict uses for an entry that names none: whichever backtests best."""
+
 
 @dataclass(frozen=True)
 class Entry:
-    """One tracked stock: which bars to fetch and where to keep them."""
+    """One tracked stock at one interval: where its bars go and which model forecasts them."""
 
     symbol: str
     interval: str = "daily"
     bucket: str = DEFAULT_BUCKET
+    model: str = DEFAULT_MODEL
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """What identifies an entry: IBM daily and IBM 5min are two entries."""
+        return self.symbol, self.interval
 
     def as_dict(self) -> dict[str, str]:
+        """The entry as JSON, and as the data of the fetch requests sent for it."""
         return asdict(self)
 
 
@@ -31,38 +41,34 @@ class Watchlist:
         self.meta_bucket = meta_bucket
 
     def tracked(self) -> list[Entry]:
-        """Tracked entries, by symbol."""
+        """Tracked entries, by symbol then interval."""
+        query = (
+            f"SELECT * FROM {ident(WATCHLIST.name)} GROUP BY {ident('symbol')}, "
+            f"{ident('interval')} ORDER BY time DESC LIMIT 1"
+        )
         try:
-            latest = self.client.query(
-                self.meta_bucket,
-                f"SELECT * FROM {ident(WATCHLIST.name)} GROUP BY {ident('symbol')} "
-                "ORDER BY time DESC LIMIT 1",
-                WATCHLIST,
-            )
+            latest = self.client.query(self.meta_bucket, query, WATCHLIST)
         except BucketNotFound:
             return []
-        if latest.empty:
-            return []
-        rows = latest[latest["tracked"]].sort_values("symbol")
-        return [Entry(r.symbol, r.interval, r.bucket) for r in rows.itertuples()]
+        rows = latest[latest["tracked"]].sort_values(["symbol", "interval"])
+        return [Entry(r.symbol, r.interval, r.bucket, _model(r.model)) for r in rows.itertuples()]
 
-    def track(self, entry: Entry) -> bool:
-        """Track a stock; False when it was already tracked exactly so (nothing written)."""
-        if entry in self.tracked():
-            return False
-        self._write(entry, tracked=True)
-        return True
+    def find(self, symbol: str, interval: str) -> Entry | None:
+        """The tracked entry of a symbol at an interval, or None."""
+        return next((e for e in self.tracked() if e.key == (symbol, interval)), None)
 
-    def untrack(self, symbol: str) -> Entry:
-        """Stop tracking a stock; Unprocessable when it is not tracked."""
-        current = next((e for e in self.tracked() if e.symbol == symbol), None)
-        if current is None:
-            raise Unprocessable(f"The symbol {symbol} is not on the watchlist.")
-        self._write(current, tracked=False)
-        return current
-
-    def _write(self, entry: Entry, tracked: bool) -> None:
+    def save(self, entry: Entry, tracked: bool) -> None:
+        """Record that the entry is tracked (or no longer is) from now on."""
         row = point(
-            symbol=entry.symbol, tracked=tracked, interval=entry.interval, bucket=entry.bucket
+            symbol=entry.symbol,
+            interval=entry.interval,
+            tracked=tracked,
+            bucket=entry.bucket,
+            model=entry.model,
         )
         self.client.write_or_create(self.meta_bucket, row, WATCHLIST, precision="ms")
+
+
+def _model(stored: object) -> str:
+    """The stored model; the default for points written before entries named one."""
+    return stored if isinstance(stored, str) and stored else DEFAULT_MODEL

@@ -31,6 +31,15 @@ def post_event(url: str, event: CloudEvent, structured: bool = False) -> request
     return requests.post(url, data=body, headers=headers, timeout=30)
 
 
+def alphavantage_budget(requests_a_day: int) -> dict[str, str]:
+    """Alpha Vantage's settings with a daily budget (the budget is all these tests use of it)."""
+    return {
+        "STOCKS_PROVIDER": "alphavantage",
+        "ALPHAVANTAGE_API_KEY": "test-key",
+        "ALPHAVANTAGE_DAILY_LIMIT": str(requests_a_day),
+    }
+
+
 def track(url: str, symbol: str, **fields) -> requests.Response:
     return requests.post(url, json={"symbol": symbol, **fields}, timeout=30)
 
@@ -40,24 +49,105 @@ def test_track_list_and_untrack_idempotently(serve, storage, bucket):
     assert requests.get(watchlist.url, timeout=30).json() == {"watchlist": []}
     first = track(watchlist.url, "msft", interval="5min", bucket="intraday")
     assert first.status_code == 200
+    assert first.json()["changed"] is True
     assert first.json()["watchlist"] == [
-        {"symbol": "MSFT", "interval": "5min", "bucket": "intraday"}
+        {"symbol": "MSFT", "interval": "5min", "bucket": "intraday", "model": "auto"}
     ]
     track(watchlist.url, "AAPL")
     points_before = len(storage.query(bucket, 'SELECT * FROM "watchlist"'))
     again = track(watchlist.url, "AAPL")
     assert again.status_code == 200
+    assert again.json()["changed"] is False
+    assert again.json()["message"] == "AAPL (daily) is already tracked so; nothing changed."
     assert len(storage.query(bucket, 'SELECT * FROM "watchlist"')) == points_before
     listed = requests.get(watchlist.url, timeout=30).json()["watchlist"]
     assert [e["symbol"] for e in listed] == ["AAPL", "MSFT"]
-    assert listed[0] == {"symbol": "AAPL", "interval": "daily", "bucket": "stocks"}
+    assert listed[0] == {"symbol": "AAPL", "interval": "daily", "bucket": "stocks", "model": "auto"}
 
-    untracked = track(watchlist.url, "MSFT", tracked=False)
+    untracked = track(watchlist.url, "MSFT", interval="5min", tracked=False)
     assert untracked.status_code == 200
+    assert untracked.json()["changed"] is True
     assert [e["symbol"] for e in untracked.json()["watchlist"]] == ["AAPL"]
-    unknown = track(watchlist.url, "MSFT", tracked=False)
+    unknown = track(watchlist.url, "MSFT", interval="5min", tracked=False)
     assert unknown.status_code == 422
     assert "not on the watchlist" in unknown.json()["error"]
+
+
+def test_entries_are_keyed_by_symbol_and_interval(serve):
+    watchlist = serve("watchlist")
+    track(watchlist.url, "IBM", interval="5min")
+    daily = track(watchlist.url, "IBM", model="naive")
+    assert daily.json()["changed"] is True
+    assert [(e["interval"], e["model"]) for e in daily.json()["watchlist"]] == [
+        ("5min", "auto"),
+        ("daily", "naive"),
+    ]
+    remodelled = track(watchlist.url, "IBM", model="drift")  # same key, new model: a change
+    assert remodelled.json()["changed"] is True
+    assert remodelled.json()["message"].startswith("Updated IBM (daily)")
+    assert len(remodelled.json()["watchlist"]) == 2
+
+    wrong_interval = track(watchlist.url, "IBM", interval="60min", tracked=False)
+    assert wrong_interval.status_code == 422
+    assert wrong_interval.json()["error"] == (
+        "IBM (60min) is not on the watchlist (tracked: IBM (5min), IBM (daily))."
+    )
+    track(watchlist.url, "IBM", tracked=False)  # daily, the default interval
+    listed = requests.get(watchlist.url, timeout=30).json()["watchlist"]
+    assert [(e["symbol"], e["interval"]) for e in listed] == [("IBM", "5min")]
+
+
+def test_tracking_asks_fetch_at_once_with_the_entrys_model(serve):
+    with EventReceiver() as sink:
+        watchlist = serve("watchlist", K_SINK=sink.url)
+        answer = track(watchlist.url, "IBM", interval="5min", model="naive").json()
+        (event,) = sink.wait_for(1)
+        assert event["type"] == FETCH_REQUESTED
+        assert event["source"] == "/stocks-manager/watchlist"
+        assert event.data == {
+            "symbol": "IBM",
+            "interval": "5min",
+            "bucket": "stocks",
+            "model": "naive",
+        }
+        assert answer["fetch"] == {"requested": True, "event_id": event["id"]}
+        assert answer["message"] == "Now tracking IBM (5min); fetching it now."
+        track(watchlist.url, "IBM", interval="5min", model="naive")  # no change: no request
+        track(watchlist.url, "IBM", interval="5min", tracked=False)  # untracking: none either
+        assert len(sink.wait_for(1)) == len(sink.events) == 1
+
+
+def test_tracking_without_a_sink_or_budget_defers_the_fetch_to_the_next_tick(
+    serve, storage, bucket
+):
+    import pandas as pd
+
+    no_sink = track(serve("watchlist").url, "IBM").json()
+    assert no_sink["changed"] is True
+    assert no_sink["fetch"]["requested"] is False
+    assert "K_SINK" in no_sink["fetch"]["reason"]
+
+    spent = pd.DataFrame(
+        {
+            "function": "fetch",
+            "status": "ok",
+            "symbol": "IBM",
+            "points": 1,
+            "seconds": 0.1,
+            "error": "",
+        },
+        index=pd.DatetimeIndex([pd.Timestamp.now(tz="UTC")], name="time"),
+    )
+    storage.write(bucket, spent, RUNS, precision="ms")
+    with EventReceiver() as sink:
+        watchlist = serve("watchlist", K_SINK=sink.url, **alphavantage_budget(1))
+        answer = track(watchlist.url, "AAPL").json()
+        assert answer["changed"] is True
+        assert answer["fetch"] == {
+            "requested": False,
+            "reason": "today's provider budget of 1 requests is spent; the next tick fetches it.",
+        }
+        assert sink.events == []
 
 
 def test_bad_input_is_400_and_writes_nothing(serve, storage, bucket):
@@ -68,6 +158,7 @@ def test_bad_input_is_400_and_writes_nothing(serve, storage, bucket):
         {"symbol": "AAPL", "interval": "2min"},
         {"symbol": "AAPL", "bucket": "x y"},
         {"symbol": "AAPL", "tracked": "maybe"},
+        {"symbol": "AAPL", "model": "arima"},
     ):
         response = requests.post(watchlist.url, json=body, timeout=30)
         assert response.status_code == 400, body
@@ -77,10 +168,11 @@ def test_bad_input_is_400_and_writes_nothing(serve, storage, bucket):
 
 
 def test_tick_fans_out_one_event_per_tracked_symbol_with_stable_ids(serve):
+    tracking = serve("watchlist")  # no sink: tracking asks for no fetch, so the sink sees the tick
+    for symbol in ("IBM", "AAPL", "MSFT"):
+        track(tracking.url, symbol)
     with EventReceiver() as sink:
         watchlist = serve("watchlist", K_SINK=sink.url)
-        for symbol in ("IBM", "AAPL", "MSFT"):
-            track(watchlist.url, symbol)
         reply = post_event(watchlist.url, ping())
         assert reply.status_code == 200
         assert reply.headers["ce-type"] == TICK_COMPLETED
@@ -121,10 +213,11 @@ def test_budget_defers_the_oldest_refreshed_last(serve, storage, bucket):
         index=pd.DatetimeIndex([now - pd.Timedelta("3D"), now - pd.Timedelta("2h")], name="time"),
     )
     storage.write(bucket, runs, RUNS, precision="ms")
+    tracking = serve("watchlist")  # no sink: tracking asks for no fetch, so the sink sees the tick
+    for symbol in ("AAPL", "IBM", "MSFT", "TSLA"):
+        track(tracking.url, symbol)
     with EventReceiver() as sink:
-        watchlist = serve("watchlist", K_SINK=sink.url, ALPHAVANTAGE_DAILY_LIMIT="3")
-        for symbol in ("AAPL", "IBM", "MSFT", "TSLA"):
-            track(watchlist.url, symbol)
+        watchlist = serve("watchlist", K_SINK=sink.url, **alphavantage_budget(3))
         summary = json.loads(post_event(watchlist.url, ping()).content)
         # one fetch ran today (MSFT, 2 h ago): 2 of 3 left; never-refreshed first, then oldest
         assert summary["spent_today"] == (
