@@ -82,7 +82,9 @@ def adjusted(bars: pd.DataFrame, actions: pd.DataFrame) -> pd.DataFrame:
         if column in out:
             out[column] = out[column].to_numpy() * price
     if "volume" in out:
-        out["volume"] = np.round(out["volume"].to_numpy() * volume).astype("int64")
+        raw = out["volume"].to_numpy(dtype="float64", na_value=np.nan)
+        shares = pd.Series(np.round(raw * volume), index=out.index)
+        out["volume"] = shares.astype(out["volume"].dtype)  # int64 or InfluxDB's nullable Int64
     return out
 
 

@@ -8,6 +8,8 @@ from shared.contract.errors import BucketNotFound
 from shared.contract.schema import PRICES
 from shared.influx.client import InfluxClient
 from shared.influx.influxql import ident, tags_equal
+from shared.market.actions import adjusted as adjust
+from shared.store import actions
 
 MEASUREMENT = ident(PRICES.name)
 
@@ -42,11 +44,21 @@ def newest(
     interval: str,
     fields: tuple[str, ...],
     limit: int,
+    *,
+    adjusted: bool = True,
 ) -> pd.DataFrame:
-    """The newest `limit` bars' `fields`, oldest first (an empty frame when there are none)."""
-    columns = ", ".join(ident(field) for field in fields)
+    """The newest `limit` bars' `fields`, oldest first (an empty frame when there are none).
+
+    Split- and dividend-adjusted by the symbol's stored corporate actions, whenever they arrived
+    (volume adjusts for splits only); `adjusted=False` gives the bars as the provider gave them.
+    """
+    wanted = tuple(dict.fromkeys((*fields, "close"))) if adjusted else fields  # dividends need it
+    columns = ", ".join(ident(field) for field in wanted)
     query = (
         f"SELECT {columns} FROM {MEASUREMENT} "
         f"WHERE {tags_equal(symbol=symbol, interval=interval)} ORDER BY time DESC LIMIT {limit:d}"
     )
-    return client.query(bucket, query, PRICES).sort_index()
+    bars = client.query(bucket, query, PRICES).sort_index()
+    if not adjusted or bars.empty:
+        return bars
+    return adjust(bars, actions.read_actions(client, bucket, symbol))[list(fields)]
