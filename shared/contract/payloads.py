@@ -7,6 +7,7 @@ from typing import Any
 
 from shared.contract import validation
 from shared.contract.errors import BadInput
+from shared.contract.schema import MODELS
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,8 @@ class FetchRequest:
     interval: str
     bucket: str
     month: str | None = None
+    model: str | None = None
+    """The model the watchlist entry names, which fetch's reply carries on to predict."""
 
     @classmethod
     def from_fields(cls, fields: dict[str, Any]) -> FetchRequest:
@@ -27,6 +30,7 @@ class FetchRequest:
             interval=interval,
             bucket=validation.bucket(fields),
             month=validation.month(fields, interval),
+            model=_optional_model(fields),
         )
 
 
@@ -42,10 +46,15 @@ class Fetched:
     last: str | None
     provider: str
     bucket_created: bool
+    model: str | None = None
+    """The model predict is to use (the request's), when the request named one."""
 
     def as_data(self) -> dict[str, Any]:
-        """The event data (and fetch's JSON answer)."""
-        return asdict(self)
+        """The event data (and fetch's JSON answer); `model` only when the request named one."""
+        data = asdict(self)
+        if self.model is None:
+            del data["model"]
+        return data
 
     @classmethod
     def from_fields(cls, fields: dict[str, Any]) -> Fetched:
@@ -59,7 +68,12 @@ class Fetched:
             last=_optional_text(fields, "last"),
             provider=_optional_text(fields, "provider") or "",
             bucket_created=validation.boolean(fields, "bucket_created", False),
+            model=_optional_model(fields),
         )
+
+
+def _optional_model(fields: dict[str, Any]) -> str | None:
+    return validation.choice(fields, "model", MODELS, "auto") if "model" in fields else None
 
 
 def _optional_text(fields: dict[str, Any], name: str) -> str | None:

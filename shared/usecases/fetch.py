@@ -30,4 +30,5 @@ def fetch(client: InfluxClient, provider: Provider, request: FetchRequest) -> Fe
         last=rfc3339(bars.index.max() if len(bars) else since),
         provider=provider.name,
         bucket_created=created,
+        model=request.model,
     )

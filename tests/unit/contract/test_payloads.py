@@ -78,3 +78,13 @@ def test_a_bad_reply_names_its_field(change, named):
     with pytest.raises(BadInput) as error:
         Fetched.from_fields({**REPLY, **change})
     assert named in error.value.message
+
+
+def test_the_watchlist_entrys_model_rides_from_the_request_to_the_reply():
+    request = FetchRequest.from_fields({"symbol": "IBM", "model": "naive"})
+    assert request.model == "naive"
+    fetched = Fetched.from_fields({**REPLY, "model": request.model})
+    assert fetched.as_data() == {**REPLY, "model": "naive"}  # predict reads `model` from it
+    assert "model" not in Fetched.from_fields(dict(REPLY)).as_data()
+    with pytest.raises(BadInput, match="model"):
+        FetchRequest.from_fields({"symbol": "IBM", "model": "arima"})
