@@ -93,7 +93,8 @@ def adjustment_factors(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per bar, the factor its prices and its volume are multiplied by.
 
-    Each action at ex-date d scales every bar strictly before d; factors compound backwards.
+    Each action at ex-date d scales every bar strictly before d, once a bar on or after d is
+    there (an action announced ahead is not applied early); factors compound backwards.
     """
     n = len(times)
     price_steps = np.ones(n + 1)
@@ -108,8 +109,8 @@ def adjustment_factors(
         p: r for p, k, r in zip(positions, kinds, ratios, strict=True) if k == SPLIT and r > 0
     }
     for position, kind, ratio, amount in zip(positions, kinds, ratios, amounts, strict=True):
-        if position == 0:
-            continue  # no stored bar precedes it
+        if position == 0 or position == n:
+            continue  # no bar precedes it, or none follows it yet (an announced future action)
         if kind == SPLIT and ratio > 0:
             price_steps[position] /= ratio
             volume_steps[position] *= ratio

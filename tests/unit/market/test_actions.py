@@ -92,9 +92,11 @@ def test_actions_before_the_first_bar_or_after_the_last_change_nothing():
         splits([bars.index[0] - pd.Timedelta(days=30)], [2.0]),
         splits([bars.index[-1] + pd.Timedelta(days=3)], [4.0]),
     )
-    late = adjusted(bars, actions)
-    assert (bars["close"] / late["close"]).round(9).tolist() == [4.0] * 5
-    assert adjusted(bars, empty_actions()).equals(bars)
+    pd.testing.assert_frame_equal(adjusted(bars, actions), bars)
+    pd.testing.assert_frame_equal(adjusted(bars, empty_actions()), bars)
+    with_next_bar = walk(days=6)
+    later = adjusted(with_next_bar, splits([with_next_bar.index[-1]], [4.0]))
+    assert (with_next_bar["close"] / later["close"]).round(9).tolist() == [4.0] * 5 + [1.0]
 
 
 def test_provider_rows_become_actions_only_where_something_happened():
