@@ -30,6 +30,7 @@ from devstack.ports import port_or_free, terminate
 
 DATA = ROOT / ".stocks"
 PORTS = {
+    "ui": 8080,
     "fetch": 8081,
     "predict": 8082,
     "buckets": 8083,
@@ -158,7 +159,9 @@ def banner(stack: LocalStack, symbols: list[str]) -> str:
     """What is running where, and what to try next."""
     lines = [
         "",
-        "Stocks Manager is running (demo provider unless ALPHAVANTAGE_API_KEY is set).",
+        f"Stocks Manager: open {stack.functions['ui'].url} in a browser.",
+        "",
+        "Running (demo provider unless ALPHAVANTAGE_API_KEY is set):",
         f"  InfluxDB     {stack.influx.url}   (data in {stack.data})",
     ]
     lines += [f"  {name:<12} {process.url}" for name, process in stack.functions.items()]
@@ -179,7 +182,7 @@ def banner(stack: LocalStack, symbols: list[str]) -> str:
         f"  curl -s '{stack.functions['watchlist'].url}' -d '{{\"symbol\": \"IBM\"}}'",
         f"  curl -s '{fetch}?symbol=IBM'",
         f'  curl -s \'{predict}\' -d \'{{"symbol": "IBM", "model": "auto", "bucket": "stocks"}}\'',
-        f"  curl -s -o ibm.png '{chart}?symbol=IBM'",
+        f"  curl -s '{chart}?symbol=IBM&width=640&height=320' > /tmp/ibm.png",
         f"  make tick    # fire the PingSource now (mesh at {stack.mesh.url})",
         f"Function logs: {stack.data / 'logs'}. Ctrl-C stops everything.",
     ]

@@ -4,10 +4,22 @@ from __future__ import annotations
 
 import pandas as pd
 
+from shared.contract.errors import BucketNotFound
 from shared.contract.schema import DEAD_LETTERS
 from shared.influx.client import InfluxClient
+from shared.influx.frames import empty_frame
+from shared.influx.influxql import ident
 
 
 def record(client: InfluxClient, bucket: str, letter: pd.DataFrame) -> None:
     """Store one dead letter (a `dead_letters` point) in the meta bucket."""
     client.write_or_create(bucket, letter, DEAD_LETTERS, precision="ms")
+
+
+def recent(client: InfluxClient, bucket: str, limit: int) -> pd.DataFrame:
+    """The newest `limit` dead letters, newest first."""
+    query = f"SELECT * FROM {ident(DEAD_LETTERS.name)} ORDER BY time DESC LIMIT {limit:d}"
+    try:
+        return client.query(bucket, query, DEAD_LETTERS)
+    except BucketNotFound:
+        return empty_frame(DEAD_LETTERS)

@@ -132,3 +132,31 @@ def _stored_models(client: InfluxClient, target: str, tags: dict[str, str]) -> s
     )
     return {row[1] for series in result.get("series", []) for row in series.get("values", [])}
 
+
+def forecast_ends(client: InfluxClient, target: str) -> dict[tuple[str, str], float]:
+    """The last forecast value of `close` (at the horizon) of every symbol and interval."""
+    query = (
+        f"SELECT last({ident('yhat')}) AS {ident('yhat')} FROM {MEASUREMENT} "
+        f"WHERE {tags_equal(field='close')} GROUP BY {ident('symbol')}, {ident('interval')}"
+    )
+    try:
+        frame = client.query(target, query, FORECAST)
+    except BucketNotFound:
+        return {}
+    return {(r.symbol, r.interval): float(r.yhat) for r in frame.itertuples()}
+
+
+def latest_runs(
+    client: InfluxClient, target: str, symbol: str | None = None, interval: str | None = None
+) -> pd.DataFrame:
+    """The latest `forecast_runs` point of every symbol and interval (or of one given), each
+    with the `model` that drew the forecast."""
+    where = f"WHERE {tags_equal(symbol=symbol, interval=interval)} " if symbol and interval else ""
+    query = (
+        f"SELECT * FROM {ident(FORECAST_RUNS.name)} {where}"
+        f"GROUP BY {ident('symbol')}, {ident('interval')} ORDER BY time DESC LIMIT 1"
+    )
+    try:
+        return client.query(target, query, FORECAST_RUNS)
+    except BucketNotFound:
+        return empty_frame(FORECAST_RUNS)

@@ -62,3 +62,21 @@ def newest(
     if not adjusted or bars.empty:
         return bars
     return adjust(bars, actions.read_actions(client, bucket, symbol))[list(fields)]
+
+
+def daily_closes(client: InfluxClient, bucket: str, days: int) -> dict[tuple[str, str], pd.Series]:
+    """Every symbol and interval's last close of each UTC day in the last `days` days, by
+    (symbol, interval); empty when the bucket does not exist."""
+    query = (
+        f"SELECT last({ident('close')}) AS {ident('close')} FROM {MEASUREMENT} "
+        f"WHERE time > now() - {days:d}d "
+        f"GROUP BY time(1d), {ident('symbol')}, {ident('interval')} fill(none)"
+    )
+    try:
+        frame = client.query(bucket, query, PRICES)
+    except BucketNotFound:
+        return {}
+    return {
+        (str(symbol), str(interval)): group["close"].astype("float64").sort_index()
+        for (symbol, interval), group in frame.groupby(["symbol", "interval"])
+    }

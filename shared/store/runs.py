@@ -8,7 +8,7 @@ from shared.contract.errors import BucketNotFound
 from shared.contract.schema import RUNS
 from shared.influx.client import InfluxClient
 from shared.influx.frames import empty_frame, point
-from shared.influx.influxql import ident, tags_equal
+from shared.influx.influxql import ident, literal, tags_equal
 
 MEASUREMENT = ident(RUNS.name)
 
@@ -49,3 +49,28 @@ def fetches(
         return client.query(bucket, query, RUNS)
     except BucketNotFound:
         return empty_frame(RUNS)
+
+
+def recent(
+    client: InfluxClient, bucket: str, limit: int, *, failed_only: bool = False
+) -> pd.DataFrame:
+    """The newest `limit` runs of every function, newest first; only failed ones if asked."""
+    where = f"WHERE {ident('status')} != {literal('ok')} " if failed_only else ""
+    query = f"SELECT * FROM {MEASUREMENT} {where}ORDER BY time DESC LIMIT {limit:d}"
+    try:
+        return client.query(bucket, query, RUNS)
+    except BucketNotFound:
+        return empty_frame(RUNS)
+
+
+def latest_fetches(client: InfluxClient, bucket: str, since: pd.Timestamp) -> pd.DataFrame:
+    """Each symbol's latest fetch run from `since` on (its status and error), one row a symbol."""
+    query = (
+        f"SELECT * FROM {MEASUREMENT} "
+        f"WHERE {tags_equal(function='fetch')} AND time >= {pd.Timestamp(since).value:d}"
+    )
+    try:
+        frame = client.query(bucket, query, RUNS)
+    except BucketNotFound:
+        return empty_frame(RUNS)
+    return frame.sort_index().groupby("symbol").tail(1)

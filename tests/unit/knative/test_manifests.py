@@ -24,7 +24,7 @@ from tests.support.mesh import Answer
 ROOT = Path(__file__).resolve().parents[3]
 KNATIVE = ROOT / "knative"
 VALIDATE = ROOT.parent / "shared" / "knative-schemas" / "validate.py"
-FUNCTIONS = {"fetch", "predict", "buckets", "watchlist", "chart", "deadletters"}
+FUNCTIONS = {"fetch", "predict", "buckets", "watchlist", "chart", "deadletters", "ui"}
 CLUSTER_LOCAL = {"fetch", "predict", "watchlist", "deadletters"}
 VISIBILITY = "networking.knative.dev/visibility"
 SECRET_REFERENCE = re.compile(r"\{\{ secret:(?P<name>[-a-z0-9.]+):(?P<key>[-._a-zA-Z0-9]+) \}\}")
@@ -262,17 +262,17 @@ def test_cron_time_zone_and_durations_are_valid(raw):
         assert parse_duration(delay) > 0
 
 
-def test_the_pingsource_and_sinkbinding_send_to_the_broker(raw):
+def test_the_pingsource_and_sinkbindings_send_to_the_broker(raw):
     (ping,) = of_kind(raw, "PingSource")
-    (binding,) = of_kind(raw, "SinkBinding")
+    bindings = of_kind(raw, "SinkBinding")
 
     assert ping["spec"]["sink"]["ref"]["kind"] == "Broker"
-    assert binding["spec"]["sink"]["ref"] == ping["spec"]["sink"]["ref"]
-    assert binding["spec"]["subject"] == {
-        "apiVersion": "serving.knative.dev/v1",
-        "kind": "Service",
-        "name": "watchlist",
-    }
+    for binding in bindings:
+        assert binding["spec"]["sink"]["ref"] == ping["spec"]["sink"]["ref"]
+    assert sorted(b["spec"]["subject"]["name"] for b in bindings) == ["ui", "watchlist"]
+    for binding in bindings:
+        assert binding["spec"]["subject"]["kind"] == "Service"
+        assert binding["spec"]["subject"]["apiVersion"] == "serving.knative.dev/v1"
 
 
 def test_influxdb_grafana_and_functions_agree_on_url_organisation_and_token(raw):

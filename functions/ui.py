@@ -1,0 +1,31 @@
+"""ui: the web page for people who run no Grafana, its files, and the JSON views and changes."""
+
+from __future__ import annotations
+
+from shared.contract import validation
+from shared.runtime.handler import FunctionSpec, Reply
+from shared.runtime.invocation import Invocation
+from shared.runtime.services import Services
+from shared.ui.assets import ASSETS, PAGE, asset
+from shared.usecases import ui
+
+
+def run(invocation: Invocation, services: Services) -> Reply:
+    fields = invocation.fields
+    if invocation.method == "POST":  # track, untrack, refresh: state changes
+        body = ui.change(services, fields)
+        return Reply(body, symbol=body["entry"]["symbol"])
+    if not fields:
+        return _file(PAGE)
+    if "asset" in fields:
+        ui.only(fields, {"asset"}, "a request for a page file")
+        return _file(validation.choice(fields, "asset", ASSETS, ASSETS[0]))
+    return Reply(ui.read(services, fields))
+
+
+def _file(name: str) -> Reply:
+    content, content_type = asset(name)
+    return Reply(content=content, content_type=content_type)
+
+
+SPEC = FunctionSpec("ui", run, fields=ui.FIELDS)

@@ -1,0 +1,29 @@
+"""The page's files (this directory), read once and served by name from a fixed list."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+PAGE = "index.html"
+ASSETS = (
+    "app.js",
+    "style.css",
+    "vendor/uplot/uPlot.iife.min.js",
+    "vendor/uplot/uPlot.min.css",
+)
+TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+}
+
+
+@cache
+def asset(name: str) -> tuple[bytes, str]:
+    """The content and content type of the page (`PAGE`) or one of `ASSETS`."""
+    if name != PAGE and name not in ASSETS:
+        raise ValueError(f"{name!r} is not a page file")  # callers validate names first
+    path = HERE / name
+    return path.read_bytes(), TYPES[path.suffix]

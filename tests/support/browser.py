@@ -1,0 +1,61 @@
+"""Headless Chromium (Debian's `chromium` and `chromium-driver`) driven by Selenium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+
+# Chromium as root needs --no-sandbox; the rest keeps it off the network and quiet.
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+)
+DESKTOP = (1280, 1000)
+PHONE = (390, 844)
+
+
+def binaries() -> tuple[str, str] | None:
+    """Chromium and its driver, or None when either is missing."""
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver = shutil.which("chromedriver")
+    return (browser, driver) if browser and driver else None
+
+
+@contextmanager
+def chromium(size: tuple[int, int] = DESKTOP) -> Iterator[webdriver.Chrome]:
+    """A fresh headless Chromium with its own profile, quit afterwards."""
+    found = binaries()
+    if found is None:
+        raise RuntimeError("chromium and chromium-driver are missing: run `make install`.")
+    browser, driver = found
+    with tempfile.TemporaryDirectory(prefix="chromium-") as profile:
+        options = webdriver.ChromeOptions()
+        options.binary_location = browser
+        for flag in (*FLAGS, f"--user-data-dir={profile}", f"--window-size={size[0]},{size[1]}"):
+            options.add_argument(flag)
+        session = webdriver.Chrome(options=options, service=Service(driver))
+        try:
+            yield session
+        finally:
+            session.quit()
+
+
+def screenshot_dir(default: Path) -> Path:
+    """Where tests save screenshots: STOCKS_SCREENSHOTS (e.g. docs/) or the test's own dir."""
+    directory = Path(os.environ.get("STOCKS_SCREENSHOTS") or default)
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
