@@ -1,0 +1,33 @@
+"""The page's files: every one the page names is served, with its type; nothing else is."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from shared.ui.assets import ASSETS, HERE, PAGE, asset
+
+
+def test_the_page_names_exactly_the_served_files():
+    page = asset(PAGE)[0].decode()
+    named = set(re.findall(r'\?asset=([\w./-]+)"', page))
+    assert named == set(ASSETS)
+
+
+@pytest.mark.parametrize("name", [PAGE, *ASSETS])
+def test_each_file_is_served_with_its_type(name):
+    content, content_type = asset(name)
+    assert content == (HERE / name).read_bytes() and content
+    assert content_type.split(";")[0] in {"text/html", "text/javascript", "text/css"}
+
+
+def test_uplot_comes_with_its_licence():
+    licence = (HERE / "vendor" / "uplot" / "LICENSE").read_text()
+    assert "MIT License" in licence and "Leon Sorokin" in licence
+
+
+@pytest.mark.parametrize("name", ["../assets.py", "vendor/uplot/LICENSE", "/etc/passwd", ""])
+def test_no_other_file_is_served(name):
+    with pytest.raises(ValueError):
+        asset(name)

@@ -1,0 +1,93 @@
+"""The watchlist's figures: last close and change, the 50/200-day averages, the forecast's end."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from shared.usecases.ui import forecast_figures, price_figures, records
+
+DAYS = pd.date_range("2026-01-01", periods=300, freq="D", tz="UTC")
+
+
+def closes(values: list[float]) -> pd.Series:
+    return pd.Series(values, index=DAYS[: len(values)], dtype="float64")
+
+
+def test_no_history_has_no_figures():
+    figures = price_figures(closes([]))
+    assert figures == {
+        "close": None,
+        "change_pct": None,
+        "day": None,
+        "sma50": None,
+        "sma200": None,
+        "trend50": None,
+        "trend200": None,
+    }
+
+
+def test_change_is_against_the_day_before():
+    figures = price_figures(closes([100.0, 102.0]))
+    assert figures["close"] == 102.0
+    assert figures["change_pct"] == 2.0
+    assert figures["day"] == "2026-01-02T00:00:00Z"
+    assert figures["trend50"] is None  # fewer than 50 days: no 50-day trend
+
+
+def test_trends_compare_the_last_close_with_each_average():
+    rising_then_falling = [float(i) for i in range(200)] + [150.0] * 50  # 250 days
+    figures = price_figures(closes(rising_then_falling))
+    assert figures["sma50"] == 150.0 and figures["trend50"] == "above"  # equal counts as above
+    assert figures["sma200"] == (sum(range(50, 200)) + 150 * 50) / 200
+    assert figures["trend200"] == "above"
+    figures = price_figures(closes([*rising_then_falling, 100.0]))
+    assert figures["trend50"] == "below" and figures["trend200"] == "below"
+
+
+def test_the_forecasts_direction_skill_and_model():
+    run = {"model": "drift", "rel_naive": 0.8, "time": "2026-11-27T21:00:00Z"}
+    up = forecast_figures(100.0, 103.0, run)
+    assert up == {
+        "direction": "up",
+        "change_pct": 3.0,
+        "end": 103.0,
+        "model": "drift",
+        "rel_naive": 0.8,
+        "time": "2026-11-27T21:00:00Z",
+    }
+    assert forecast_figures(100.0, 99.0, run)["direction"] == "down"
+    assert forecast_figures(100.0, 100.01, run)["direction"] == "flat"  # within 0.05 %
+    assert forecast_figures(100.0, None, run) is None
+    assert forecast_figures(None, 100.0, run) is None
+    assert forecast_figures(100.0, 101.0, None) is None
+
+
+def test_records_are_json_values():
+    frame = pd.DataFrame(
+        {
+            "symbol": pd.array(["IBM", None], dtype="string"),
+            "points": pd.array([3, None], dtype="Int64"),
+            "seconds": [0.25, float("nan")],
+            "ok": [True, False],
+            "big": [float("inf"), 1.0],
+        },
+        index=pd.DatetimeIndex(["2026-11-27T21:00:00Z", "2026-11-27T21:01:00Z"], name="time"),
+    )
+    assert records(frame) == [
+        {
+            "time": "2026-11-27T21:00:00Z",
+            "symbol": "IBM",
+            "points": 3,
+            "seconds": 0.25,
+            "ok": True,
+            "big": None,
+        },
+        {
+            "time": "2026-11-27T21:01:00Z",
+            "symbol": None,
+            "points": None,
+            "seconds": None,
+            "ok": False,
+            "big": 1.0,
+        },
+    ]
