@@ -29,7 +29,9 @@ def empty_frame(measurement: Measurement | None) -> pd.DataFrame:
 
 
 def csv_frame(content: bytes, measurement: Measurement | None) -> pd.DataFrame:
-    frame = pd.read_csv(io.BytesIO(content), keep_default_na=False, na_values=[""])
+    # Text columns are read as text: inferred, an event id "007" or a symbol "0700" lost its zeros.
+    text = dict.fromkeys(_text_columns(measurement), str)
+    frame = pd.read_csv(io.BytesIO(content), keep_default_na=False, na_values=[""], dtype=text)
     frame = frame.loc[:, ~frame.columns.duplicated()]  # `SHOW` results repeat `name`
     if "tags" in frame.columns and frame["tags"].notna().any():
         tags = frame["tags"].fillna("").map(parse_tags).apply(pd.Series)
@@ -59,6 +61,13 @@ def typed(frame: pd.DataFrame, measurement: Measurement | None) -> pd.DataFrame:
         if tag in frame.columns:
             frame[tag] = frame[tag].astype("string")
     return frame
+
+
+def _text_columns(measurement: Measurement | None) -> list[str]:
+    """The measurement's tags and string fields."""
+    if measurement is None:
+        return []
+    return [*measurement.tags, *(c for c, t in measurement.fields.items() if t == "str")]
 
 
 def parse_tags(text: str) -> dict[str, str]:

@@ -108,3 +108,16 @@ def test_a_watchlist_without_runs_spends_nothing(settings, bucket):
         pd.Timestamp("2026-11-27T12:00:00", tz="UTC"),
     )
     assert plan.spent_today == 0 and symbols(plan.requested) == ["AAA"]
+
+
+def test_a_symbol_of_digits_keeps_its_refresh(storage, bucket):
+    """`runs` keeps the symbol as a string field: read back, "0700" must not become 700."""
+    fetch_runs(
+        storage,
+        bucket,
+        ("2026-11-20T15:00:00", "0005", "ok"),
+        ("2026-11-26T15:00:00", "0700", "ok"),
+    )
+    entries = [Entry("0700"), Entry("0005"), Entry("1")]
+    plan = plan_tick(storage, bucket, entries, None, pd.Timestamp("2026-11-27T15:00:00", tz="UTC"))
+    assert symbols(plan.requested) == ["1", "0005", "0700"]

@@ -1,0 +1,109 @@
+"""InfluxDB's CSV answers as typed frames, and the one-point frames the store writes."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from shared.contract.schema import DEAD_LETTERS, PRICES, RUNS, WATCHLIST
+from shared.influx.frames import csv_frame, empty_frame, parse_tags, point, typed
+
+
+def test_a_point_is_one_row_stamped_now_in_utc():
+    before = pd.Timestamp.now(tz="UTC")
+    frame = point(symbol="IBM", points=3)
+    after = pd.Timestamp.now(tz="UTC")
+    assert list(frame.columns) == ["symbol", "points"] and len(frame) == 1
+    assert frame.index.name == "time" and str(frame.index.tz) == "UTC"
+    assert before <= frame.index[0] <= after
+    assert frame["symbol"].iloc[0] == "IBM" and frame["points"].iloc[0] == 3
+
+
+def test_an_empty_frame_has_the_measurements_columns_and_types():
+    frame = empty_frame(PRICES)
+    assert list(frame.columns) == ["symbol", "interval", "open", "high", "low", "close", "volume"]
+    assert frame.empty and str(frame.index.tz) == "UTC" and frame.index.name == "time"
+    assert frame["close"].dtype == "float64" and frame["volume"].dtype == "Int64"
+    assert frame["symbol"].dtype == "string"
+
+
+def test_an_empty_frame_of_no_measurement():
+    frame = empty_frame(None)
+    assert frame.empty and list(frame.columns) == [] and str(frame.index.tz) == "UTC"
+
+
+PRICES_CSV = (
+    b"name,tags,time,close,volume\n"
+    b"prices,,1764081000000,101.5,1200\n"
+    b"prices,,1764167400000,102,1300\n"
+)
+
+
+def test_csv_answers_become_typed_frames_indexed_by_utc_time():
+    frame = csv_frame(PRICES_CSV, PRICES)
+    assert list(frame.columns) == ["close", "volume"]
+    assert list(frame.index) == [
+        pd.Timestamp("2025-11-25T14:30:00Z"),
+        pd.Timestamp("2025-11-26T14:30:00Z"),
+    ]
+    assert frame.index.name == "time"
+    assert frame["close"].dtype == "float64" and frame["volume"].dtype == "Int64"
+    assert frame["close"].tolist() == [101.5, 102.0] and frame["volume"].tolist() == [1200, 1300]
+
+
+def test_group_by_tags_become_string_columns():
+    content = (
+        b"name,tags,time,close\n"
+        b'prices,"symbol=BRK\\ B,interval=daily",1764081000000,1.5\n'
+        b'prices,"symbol=IBM,interval=daily",1764081000000,2.5\n'
+    )
+    frame = csv_frame(content, PRICES)
+    assert frame["symbol"].tolist() == ["BRK B", "IBM"]
+    assert frame["interval"].tolist() == ["daily", "daily"]
+    assert frame["symbol"].dtype == "string" and "tags" not in frame.columns
+
+
+def test_show_results_without_time_keep_their_columns():
+    frame = csv_frame(b"name,tags,name\ndatabases,,stocks\ndatabases,,other\n", None)
+    assert "time" not in frame.columns and "tags" not in frame.columns and len(frame) == 2
+
+
+def test_empty_strings_and_booleans_follow_the_schema():
+    content = (
+        b"name,tags,time,tracked,bucket,model\n"
+        b"watchlist,,1764081000000,true,stocks,auto\n"
+        b"watchlist,,1764081000001,false,,naive\n"
+    )
+    frame = csv_frame(content, WATCHLIST)
+    assert frame["tracked"].tolist() == [True, False] and frame["tracked"].dtype == "bool"
+    assert frame["bucket"].dtype == "string" and pd.isna(frame["bucket"].iloc[1])
+
+
+def test_numbers_in_string_fields_stay_text():
+    content = b"name,tags,time,event_id,code,data\ndead_letters,,1764081000000,007,502,{}\n"
+    frame = csv_frame(content, DEAD_LETTERS)
+    assert frame["event_id"].iloc[0] == "007" and frame["code"].iloc[0] == 502
+
+
+def test_typed_leaves_unknown_measurements_alone():
+    frame = pd.DataFrame({"x": ["1"]})
+    assert typed(frame, None) is frame
+    assert typed(pd.DataFrame({"seconds": ["0.5"], "points": ["3"]}), RUNS).dtypes.to_dict() == {
+        "seconds": "float64",
+        "points": "Int64",
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("symbol=IBM,interval=daily", {"symbol": "IBM", "interval": "daily"}),
+        ("symbol=BRK\\ B", {"symbol": "BRK B"}),
+        ("k=a\\,b,j=c\\=d", {"k": "a,b", "j": "c=d"}),
+        ("k=", {"k": ""}),
+        ("", {}),
+        ("k=a=b", {"k": "a=b"}),
+    ],
+)
+def test_parse_tags(text, expected):
+    assert parse_tags(text) == expected
