@@ -1,0 +1,71 @@
+"""Line protocol from typed frames: escaping, missing values, refused values, timestamps."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from shared.contract.errors import WriteRefused
+from shared.contract.schema import Measurement
+from shared.influx.line_protocol import batches, lines
+
+M = Measurement("m x", ("tag",), {"f": "float64", "i": "int64", "b": "bool", "s": "str"})
+T0 = pd.Timestamp("2026-11-27T14:30:00Z")
+
+
+def frame(**columns: list) -> pd.DataFrame:
+    size = len(next(iter(columns.values())))
+    index = pd.DatetimeIndex([T0 + pd.Timedelta(seconds=i) for i in range(size)], name="time")
+    return pd.DataFrame(columns, index=index)
+
+
+def test_types_come_from_the_schema_not_the_values():
+    (line,) = lines(frame(tag=["a"], f=[1.0], i=[2], b=[True], s=["0123"]), M, "s")
+    assert line == f'm\\ x,tag=a f=1.0,i=2i,b=true,s="0123" {T0.value // 10**9}'
+
+
+def test_special_characters_are_escaped():
+    (line,) = lines(frame(tag=["a,b=c d"], s=['say "hi" \\ bye']), M, "ms")
+    assert line.startswith('m\\ x,tag=a\\,b\\=c\\ d s="say \\"hi\\" \\\\ bye" ')
+
+
+def test_a_tag_ending_in_a_backslash_is_refused():
+    # InfluxDB 1.x refuses it escaped or not (tests/integration/influx/test_client.py)
+    with pytest.raises(WriteRefused, match="'tag' ends in a backslash"):
+        lines(frame(tag=["ok", "io.x\\"], f=[1.0, 2.0]), M, "s")
+
+
+def test_missing_values_leave_out_the_field_or_the_row_or_the_tag():
+    out = lines(frame(tag=["", "b"], f=[math.nan, 2.0], i=[pd.NA, pd.NA]), M, "s")
+    assert out == [f"m\\ x,tag=b f=2.0 {T0.value // 10**9 + 1}"]
+
+
+@pytest.mark.parametrize("value", [math.inf, -math.inf])
+def test_non_finite_floats_are_refused_before_anything_is_sent(value):
+    with pytest.raises(WriteRefused, match="'f'"):
+        lines(frame(f=[1.0, value]), M, "s")
+
+
+@pytest.mark.parametrize("value", [2**63, -(2**63) - 1])
+def test_integers_beyond_64_bits_are_refused(value):
+    with pytest.raises(WriteRefused, match="64-bit"):
+        lines(frame(i=np.array([value], dtype=object)), M, "s")
+
+
+def test_fractional_integers_are_refused():
+    with pytest.raises(WriteRefused, match="whole number"):
+        lines(frame(i=[1.5]), M, "s")
+
+
+@pytest.mark.parametrize(("precision", "divisor"), [("s", 10**9), ("ms", 10**6), ("ns", 1)])
+def test_timestamps_follow_the_precision(precision, divisor):
+    (line,) = lines(frame(f=[1.0]), M, precision)
+    assert line.endswith(f" {T0.value // divisor}")
+
+
+def test_batches_split_rows_and_skip_empty_ones():
+    rows = frame(f=[float(i) for i in range(5)])
+    assert [b.count(b"\n") + 1 for b in batches(rows, M, "s", 2)] == [2, 2, 1]
