@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from shared.contract.config import InfluxSettings
-from shared.contract.errors import BadInput, BucketNotFound, StorageUnavailable
+from shared.contract.errors import BadInput, BucketNotFound, StorageUnavailable, WriteRefused
 from shared.contract.schema import PRICES, RUNS
 from shared.influx.client import InfluxClient
 from shared.influx.influxql import ident, literal
@@ -40,7 +40,8 @@ def test_batches_split_large_frames_and_keep_every_row(settings, bucket):
 
 
 @pytest.mark.parametrize(
-    "odd", ["BRK.B", "A B", "X,Y", "K=V", 'Q"T', "back\\slash", "O'Neil", "ünï"]
+    "odd",
+    ["BRK.B", "A B", "X,Y", "K=V", 'Q"T', "back\\slash", "O'Neil", "ünï", "\\lead"],
 )
 def test_odd_but_legal_tag_values_round_trip(storage, bucket, odd):
     storage.write(bucket, bars(symbol=odd, n=2), PRICES)
@@ -172,3 +173,10 @@ def test_token_auth_header_and_v1_credentials(storage):
     user = InfluxClient(InfluxSettings(username="u", password="p"))
     assert user.session.params == {"u": "u", "p": "p"}
     assert "secret-token" not in repr(token.settings)
+
+
+def test_a_tag_ending_in_a_backslash_is_refused_before_any_point_is_sent(storage, bucket):
+    frame = pd.concat([bars(symbol="GOOD", n=2), bars(symbol="BAD\\", n=1)])
+    with pytest.raises(WriteRefused, match="backslash"):
+        storage.write(bucket, frame, PRICES)
+    assert select_prices(storage, bucket, "GOOD").empty

@@ -10,7 +10,7 @@ import pytest
 
 from shared.contract.errors import WriteRefused
 from shared.contract.schema import Measurement
-from shared.influx.line_protocol import batches, lines
+from shared.influx.line_protocol import batches, check, lines
 
 M = Measurement("m x", ("tag",), {"f": "float64", "i": "int64", "b": "bool", "s": "str"})
 T0 = pd.Timestamp("2026-11-27T14:30:00Z")
@@ -35,7 +35,7 @@ def test_special_characters_are_escaped():
 def test_a_tag_ending_in_a_backslash_is_refused():
     # InfluxDB 1.x refuses it escaped or not (tests/integration/influx/test_client.py)
     with pytest.raises(WriteRefused, match="'tag' ends in a backslash"):
-        lines(frame(tag=["ok", "io.x\\"], f=[1.0, 2.0]), M, "s")
+        check(frame(tag=["ok", "io.x\\"], f=[1.0, 2.0]), M)
 
 
 def test_missing_values_leave_out_the_field_or_the_row_or_the_tag():
@@ -46,18 +46,18 @@ def test_missing_values_leave_out_the_field_or_the_row_or_the_tag():
 @pytest.mark.parametrize("value", [math.inf, -math.inf])
 def test_non_finite_floats_are_refused_before_anything_is_sent(value):
     with pytest.raises(WriteRefused, match="'f'"):
-        lines(frame(f=[1.0, value]), M, "s")
+        list(batches(frame(f=[1.0, 2.0, value]), M, "s", size=1))
 
 
 @pytest.mark.parametrize("value", [2**63, -(2**63) - 1])
 def test_integers_beyond_64_bits_are_refused(value):
     with pytest.raises(WriteRefused, match="64-bit"):
-        lines(frame(i=np.array([value], dtype=object)), M, "s")
+        check(frame(i=np.array([value], dtype=object)), M)
 
 
 def test_fractional_integers_are_refused():
-    with pytest.raises(WriteRefused, match="whole number"):
-        lines(frame(i=[1.5]), M, "s")
+    with pytest.raises(WriteRefused, match="whole numbers"):
+        check(frame(i=[1.5]), M)
 
 
 @pytest.mark.parametrize(("precision", "divisor"), [("s", 10**9), ("ms", 10**6), ("ns", 1)])
