@@ -1,0 +1,83 @@
+"""Sourcing actions for a fetch: from the provider's rows, or from Alpha Vantage only when due."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from shared.market.providers import AlphaVantageProvider, DemoProvider, TiingoProvider
+from shared.market.providers.alphavantage_actions import AlphaVantageActions
+from shared.market.sourcing import bars_and_actions
+
+NOW = pd.Timestamp("2026-11-04 17:05", tz="UTC")
+UTC = "UTC"
+
+
+def test_providers_with_actions_in_their_rows_take_one_request(tiingo, tiingo_settings):
+    tiingo.route("nvda", "daily.csv")
+    sourced = bars_and_actions(TiingoProvider(tiingo_settings), "NVDA", "daily")
+    assert len(sourced.bars) == 10 and len(sourced.actions) == 2 and sourced.requests == 1
+    demo = bars_and_actions(DemoProvider(now=lambda: NOW), "NVDA", "daily")
+    assert demo.actions["kind"].value_counts().to_dict()["split"] == 2
+
+
+def av_with_actions(alphavantage, bars_fixture: bytes | str = "daily.csv") -> None:
+    alphavantage.route(bars_fixture, function="TIME_SERIES_DAILY", symbol="IBM")
+    alphavantage.route("splits.json", function="SPLITS", symbol="IBM")
+    alphavantage.route("dividends.json", function="DIVIDENDS", symbol="IBM")
+
+
+def functions(alphavantage) -> list[str]:
+    return [q["function"] for q in alphavantage.queries]
+
+
+def test_alpha_vantage_lists_actions_when_a_history_is_first_fetched(alphavantage, av_settings):
+    av_with_actions(alphavantage)
+    sourced = bars_and_actions(
+        AlphaVantageProvider(av_settings), "IBM", "daily", lister=AlphaVantageActions(av_settings)
+    )
+    assert functions(alphavantage) == ["TIME_SERIES_DAILY", "SPLITS", "DIVIDENDS"]
+    assert sourced.requests == 3 and len(sourced.actions) == 10
+
+
+def test_alpha_vantage_is_not_asked_again_for_ordinary_new_bars(alphavantage, av_settings):
+    av_with_actions(alphavantage)
+    provider = AlphaVantageProvider(av_settings)
+    newest = provider.bars("IBM", "daily").iloc[:1]
+    since = pd.Timestamp("2026-10-27", tz=UTC)
+    sourced = bars_and_actions(
+        provider,
+        "IBM",
+        "daily",
+        since=since,
+        newest_stored=newest,
+        lister=AlphaVantageActions(av_settings),
+    )
+    assert functions(alphavantage) == ["TIME_SERIES_DAILY", "TIME_SERIES_DAILY"]
+    assert sourced.requests == 1 and sourced.actions.empty and len(sourced.bars) == 4
+
+
+def test_a_move_like_a_split_since_the_newest_stored_bar_asks_for_actions(
+    alphavantage, av_settings
+):
+    av_with_actions(alphavantage)
+    provider = AlphaVantageProvider(av_settings)
+    newest = provider.bars("IBM", "daily").iloc[:1] * 4  # stored before a 4-for-1 split
+    sourced = bars_and_actions(
+        provider,
+        "IBM",
+        "daily",
+        since=pd.Timestamp("2026-10-27", tz=UTC),
+        newest_stored=newest,
+        lister=AlphaVantageActions(av_settings),
+    )
+    assert functions(alphavantage)[-2:] == ["SPLITS", "DIVIDENDS"] and sourced.requests == 3
+
+
+def test_without_a_lister_or_for_intraday_no_actions_are_asked(alphavantage, av_settings):
+    av_with_actions(alphavantage)
+    alphavantage.route("intraday_5min.csv", function="TIME_SERIES_INTRADAY", symbol="IBM")
+    provider = AlphaVantageProvider(av_settings)
+    assert bars_and_actions(provider, "IBM", "daily").actions.empty
+    lister = AlphaVantageActions(av_settings)
+    assert bars_and_actions(provider, "IBM", "5min", lister=lister).actions.empty
+    assert "SPLITS" not in functions(alphavantage)
