@@ -1,0 +1,223 @@
+"""The ui function's JSON views and changes, as a real process on a real influxd.
+
+Each view reads what the other functions store; changes go through the same watchlist use case as
+the watchlist function; every failure is the contract's JSON error with a 4xx, and writes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+import requests
+
+from shared.contract.events import FETCH_REQUESTED
+from shared.contract.schema import DEAD_LETTERS, FORECAST, FORECAST_RUNS, PRICES, RUNS
+from shared.influx.client import InfluxClient
+from tests.support.receiver import EventReceiver
+
+NOW = pd.Timestamp.now(tz="UTC").floor("s")
+DAYS = pd.date_range(end=NOW.normalize(), periods=260, freq="D")
+
+
+def frame(times, **columns) -> pd.DataFrame:
+    return pd.DataFrame(columns, index=pd.DatetimeIndex(times, name="time"))
+
+
+@pytest.fixture
+def seeded(storage: InfluxClient, bucket: str) -> str:
+    """ACME daily (260 days rising by 1 a day) with a forecast and its run, fetch runs, a failed
+    run and a dead letter; the forecasts go to a bucket of their own, dropped afterwards."""
+    storage.execute(None, 'DROP DATABASE "forecasts"')  # the ui reads the default target only
+    storage.create_bucket("forecasts")
+    close = [100.0 + i for i in range(len(DAYS))]
+    bars = frame(DAYS, symbol="ACME", interval="daily", close=close, volume=1_000)
+    bars = bars.assign(open=bars["close"], high=bars["close"] + 1, low=bars["close"] - 1)
+    storage.write(bucket, bars, PRICES)
+    ahead = pd.date_range(NOW.normalize() + pd.Timedelta(days=1), periods=5, freq="D")
+    band = frame(ahead, symbol="ACME", interval="daily", field="close", model="drift")
+    band = band.assign(yhat=[360.0, 361.0, 362.0, 363.0, 364.0], yhat_lower=350.0, yhat_upper=370.0)
+    storage.write("forecasts", band, FORECAST)
+    run = frame([NOW], symbol="ACME", interval="daily", model="drift", horizon=5, train_points=260)
+    metrics = {"fit_seconds": 0.01, "mape": 0.01, "mase": 0.5, "rel_naive": 0.75}
+    storage.write("forecasts", run.assign(**metrics, rel_drift=1.0, coverage=0.8), FORECAST_RUNS)
+    runs = frame(
+        [NOW - pd.Timedelta(hours=2), NOW - pd.Timedelta(hours=1), NOW - pd.Timedelta(minutes=5)],
+        function=["fetch", "fetch", "predict"],
+        status=["ok", "429", "422"],
+        symbol=["ACME", "ACME", "ZZZ"],
+        points=[260, 0, 0],
+        seconds=[0.2, 0.1, 0.1],
+        error=["", "Rate limited; retry later.", "No prices for ZZZ."],
+    )
+    storage.write(bucket, runs, RUNS, precision="ms")
+    letter = frame(
+        [NOW - pd.Timedelta(minutes=1)],
+        type=FETCH_REQUESTED,
+        trigger="fetch",
+        event_id="e-1",
+        subscriber="http://fetch",
+        code=400,
+        error="The symbol 'X!' is not valid.",
+        data=json.dumps({"symbol": "X!"}),
+    )
+    storage.write(bucket, letter, DEAD_LETTERS, precision="ms")
+    yield bucket
+    storage.execute(None, 'DROP DATABASE "forecasts"')
+
+
+def view(url: str, **params: str) -> requests.Response:
+    return requests.get(url, params=params, timeout=30)
+
+
+def change(url: str, **fields: object) -> requests.Response:
+    return requests.post(url, json=fields, timeout=30)
+
+
+def test_the_page_and_its_files_are_served(serve):
+    ui = serve("ui")
+    page = requests.get(ui.url, timeout=30)
+    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+    assert "<h1>Stocks Manager</h1>" in page.text
+    script = view(ui.url, asset="vendor/uplot/uPlot.iife.min.js")
+    assert script.headers["Content-Type"].startswith("text/javascript")
+    assert b"uPlot" in script.content
+
+
+def test_the_watchlist_view_has_every_figure(serve, seeded):
+    ui = serve("ui")
+    tracked = change(ui.url, action="track", symbol="ACME", bucket=seeded, model="drift")
+    assert tracked.status_code == 200
+    (row,) = view(ui.url, view="watchlist").json()["watchlist"]
+    last = 100.0 + len(DAYS) - 1
+    assert row["symbol"] == "ACME" and row["interval"] == "daily" and row["model"] == "drift"
+    assert row["close"] == last
+    assert row["change_pct"] == round((last / (last - 1) - 1) * 100, 6)
+    assert row["sma50"] == last - 24.5 and row["trend50"] == "above"
+    assert row["sma200"] == last - 99.5 and row["trend200"] == "above"
+    assert row["forecast"]["direction"] == "up"
+    assert row["forecast"]["end"] == 364.0
+    assert (row["forecast"]["model"], row["forecast"]["rel_naive"]) == ("drift", 0.75)
+    assert row["fetch"]["status"] == "429"  # the latest fetch of ACME
+    assert row["fetch"]["error"] == "Rate limited; retry later."
+
+
+def test_the_symbol_view_has_bars_forecast_and_run(serve, seeded):
+    ui = serve("ui")
+    data = view(ui.url, view="symbol", symbol="acme", bucket=seeded, points="30").json()
+    assert (data["symbol"], data["interval"], data["bucket"]) == ("ACME", "daily", seeded)
+    assert data["tracked"] is False
+    prices = data["prices"]
+    assert len(prices["time"]) == 30 and prices["time"] == sorted(prices["time"])
+    assert prices["close"][-1] == 100.0 + len(DAYS) - 1
+    assert prices["time"][-1] == int(DAYS[-1].timestamp())
+    assert data["forecast"]["model"] == "drift"
+    assert data["forecast"]["yhat"] == [360.0, 361.0, 362.0, 363.0, 364.0]
+    assert min(data["forecast"]["time"]) > max(prices["time"])
+    assert data["run"]["model"] == "drift" and data["run"]["rel_naive"] == 0.75
+
+
+def test_the_pipeline_view_lists_runs_errors_and_dead_letters(serve, seeded):
+    pipeline = view(serve("ui").url, view="pipeline").json()
+    assert [(r["function"], r["status"]) for r in pipeline["runs"]] == [
+        ("predict", "422"),
+        ("fetch", "429"),
+        ("fetch", "ok"),
+    ]
+    assert [r["status"] for r in pipeline["errors"]] == ["422", "429"]
+    (letter,) = pipeline["dead_letters"]
+    assert (letter["type"], letter["code"], letter["event_id"]) == (FETCH_REQUESTED, 400, "e-1")
+
+
+def test_views_of_an_empty_database_are_empty(serve):
+    ui = serve("ui")
+    assert view(ui.url, view="watchlist").json() == {"watchlist": []}
+    assert view(ui.url, view="pipeline").json() == {"runs": [], "errors": [], "dead_letters": []}
+
+
+def test_tracking_from_the_page_asks_fetch_and_says_what_changed(serve):
+    with EventReceiver() as sink:
+        ui = serve("ui", K_SINK=sink.url)
+        first = change(ui.url, action="track", symbol="ibm", interval="5min").json()
+        (event,) = sink.wait_for(1)
+        assert event["type"] == FETCH_REQUESTED and event["source"] == "/stocks-manager/ui"
+        assert event.data == {
+            "symbol": "IBM",
+            "interval": "5min",
+            "bucket": "stocks",
+            "model": "auto",
+        }
+        assert first["changed"] is True and first["fetch"]["event_id"] == event["id"]
+        again = change(ui.url, action="track", symbol="IBM", interval="5min").json()
+        assert again["changed"] is False and again["fetch"] == {}
+
+        refreshed = change(ui.url, action="refresh", symbol="IBM", interval="5min").json()
+        assert refreshed["changed"] is False and refreshed["fetch"]["requested"] is True
+        assert len(sink.wait_for(2)) == 2
+
+        gone = change(ui.url, action="untrack", symbol="IBM", interval="5min")
+        assert gone.status_code == 200 and gone.json()["changed"] is True
+        assert view(ui.url, view="watchlist").json() == {"watchlist": []}
+
+
+def test_refresh_when_the_days_budget_is_spent_is_a_429_with_retry_after(serve, storage, bucket):
+    spent = frame(
+        [NOW], function="fetch", status="ok", symbol="IBM", points=1, seconds=0.1, error=""
+    )
+    storage.write(bucket, spent, RUNS, precision="ms")
+    with EventReceiver() as sink:
+        ui = serve(
+            "ui",
+            K_SINK=sink.url,
+            STOCKS_PROVIDER="alphavantage",
+            ALPHAVANTAGE_API_KEY="test-key",
+            ALPHAVANTAGE_DAILY_LIMIT="1",
+        )
+        tracked = change(ui.url, action="track", symbol="IBM").json()
+        assert tracked["fetch"]["requested"] is False and "budget" in tracked["fetch"]["reason"]
+        refused = change(ui.url, action="refresh", symbol="IBM")
+        assert refused.status_code == 429
+        assert "budget of 1 requests is spent" in refused.json()["error"]
+        assert 0 < int(refused.headers["Retry-After"]) <= 86_400
+        assert sink.events == []
+
+
+@pytest.mark.parametrize(
+    ("params", "status", "words"),
+    [
+        ({"view": "charts"}, 400, "use one of watchlist, pipeline, symbol"),
+        ({"view": "watchlist", "symbol": "IBM"}, 400, "'symbol' is not one the watchlist view"),
+        ({"view": "symbol"}, 400, "'symbol' is required"),
+        ({"view": "symbol", "symbol": "IBM", "points": "9"}, 400, "'points'"),
+        ({"view": "symbol", "symbol": "NOPE"}, 422, "There is no daily data for NOPE"),
+        ({"asset": "../func.py"}, 400, "is not valid"),
+        ({"asset": "app.js", "view": "watchlist"}, 400, "'view' is not one a request for a page"),
+        ({"modle": "naive"}, 400, "'modle'"),
+    ],
+)
+def test_bad_views_are_json_errors(serve, params, status, words):
+    answer = view(serve("ui").url, **params)
+    assert answer.status_code == status
+    assert answer.headers["Content-Type"] == "application/json"
+    assert words in answer.json()["error"]
+
+
+@pytest.mark.parametrize(
+    ("fields", "status", "words"),
+    [
+        ({"action": "buy", "symbol": "IBM"}, 400, "use one of track, untrack, refresh"),
+        ({"action": "track", "symbol": "BAD!"}, 400, "is not valid"),
+        ({"action": "track", "symbol": "IBM", "model": "arima"}, 400, "model"),
+        ({"action": "untrack", "symbol": "IBM", "model": "naive"}, 400, "'model' is not one"),
+        ({"action": "untrack", "symbol": "IBM"}, 422, "IBM (daily) is not on the watchlist"),
+        ({"action": "refresh", "symbol": "IBM"}, 422, "track it first"),
+    ],
+)
+def test_bad_changes_are_json_errors_and_write_nothing(
+    serve, storage, bucket, fields, status, words
+):
+    answer = change(serve("ui").url, **fields)
+    assert answer.status_code == status
+    assert words in answer.json()["error"]
+    assert storage.query(bucket, 'SELECT * FROM "watchlist"').empty
