@@ -45,4 +45,5 @@ class Services:
             self.settings.influx.token,
             self.settings.influx.password,
             self.settings.provider.alphavantage_api_key,
+            self.settings.provider.tiingo_api_key,
         )

@@ -22,6 +22,7 @@ from shared.contract.errors import (
 from shared.market.actions import adjusted
 from shared.market.providers import provider_for
 from shared.market.providers.tiingo import TiingoProvider, parse_daily
+from shared.runtime.services import Services
 from tests.support.fakes.alphavantage import assert_bars
 from tests.support.fakes.tiingo import API_KEY, body
 
@@ -224,3 +225,8 @@ def test_tiingo_limits_and_timeout_are_configurable():
 def test_tiingo_named_without_its_key_is_a_configuration_error():
     with pytest.raises(ConfigError, match="TIINGO_API_KEY is not set"):
         Settings.from_env({"STOCKS_PROVIDER": "tiingo", "ALPHAVANTAGE_API_KEY": "x"})
+
+
+def test_the_tiingo_token_is_among_the_secrets_every_log_line_masks():
+    settings = Settings.from_env({"TIINGO_API_KEY": API_KEY})
+    assert API_KEY in Services(settings).secrets
