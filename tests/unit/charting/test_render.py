@@ -1,9 +1,11 @@
-"""The PNG renderer: a real PNG of exactly the size asked, with or without a forecast."""
+"""The PNG renderer: exact sizes, a bounded canvas released at once, a trading-time axis."""
 
 from __future__ import annotations
 
+import gc
 import io
 import struct
+import threading
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 
@@ -11,7 +13,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from shared.charting.render import MAX_SIZE, MIN_SIZE, render_chart
+from shared.charting.render import (
+    MAX_SIZE,
+    MIN_SIZE,
+    PixelBudget,
+    render_chart,
+    session_ticks,
+)
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -117,3 +125,68 @@ def test_refuses_what_it_cannot_draw(
 ) -> None:
     with pytest.raises(ValueError):
         render_chart(history, forecast, "ACME", *size)
+
+
+def test_the_largest_chart_renders() -> None:
+    assert png_size(render_chart(history_frame(50), None, "ACME", *MAX_SIZE)) == MAX_SIZE
+
+
+def test_the_canvas_is_released_when_the_png_is_returned() -> None:
+    """No renderer (its width x height x 4-byte buffer) outlives the call, even with the
+    garbage collector off: the buffer goes back at once, not at the next full collection."""
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    history = history_frame(300)
+    gc.collect()
+    gc.disable()
+    try:
+        render_chart(history, forecast_frame(history, 30), "ACME", 1200, 900)
+        alive = [o for o in gc.get_objects() if isinstance(o, RendererAgg)]
+    finally:
+        gc.enable()
+    assert alive == []
+
+
+def test_the_pixel_budget_never_lets_more_than_it_holds_draw_at_once() -> None:
+    budget = PixelBudget(10)
+    inside: list[int] = []
+    start = threading.Barrier(4)
+
+    def draw(pixels: int) -> None:
+        start.wait()
+        for _ in range(50):
+            with budget.taken(pixels):
+                inside.append(budget.in_use)
+
+    threads = [threading.Thread(target=draw, args=(p,)) for p in (6, 6, 4, 4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(inside) == 200
+    assert max(inside) <= 10 and budget.in_use == 0
+
+
+def test_sessions_are_labelled_where_they_start_and_thinned_to_fit() -> None:
+    """Three sessions of 5-minute bars (13:30 to 19:55 UTC in July): a tick at each first bar."""
+    days = pd.bdate_range("2026-07-06", periods=3)
+    times = pd.DatetimeIndex(
+        [
+            t
+            for day in days
+            for t in pd.date_range(day + pd.Timedelta("13:30:00"), periods=78, freq="5min")
+        ]
+    )
+    positions, labels = session_ticks(times, 800)
+    assert positions.tolist() == [0, 78, 156]
+    assert labels == ["Jul 06", "Jul 07", "Jul 08"]
+    positions, labels = session_ticks(times, 200)  # room for two labels: every second session
+    assert positions.tolist() == [0, 156]
+
+
+def test_an_intraday_chart_on_trading_time_renders() -> None:
+    history = history_frame(390 * 3, freq="1min")
+    png = render_chart(
+        history, forecast_frame(history, 60), "ACME 1min", 640, 320, trading_time=True
+    )
+    assert png_size(png) == (640, 320)
