@@ -33,7 +33,7 @@ from shared.market.providers import DemoProvider
 from shared.runtime.invocation import MAX_BODY_BYTES
 from shared.runtime.server import HARD_BODY_LIMIT
 
-FUNCTIONS = ("fetch", "predict", "buckets", "watchlist", "chart", "deadletters")
+FUNCTIONS = ("fetch", "predict", "buckets", "watchlist", "chart", "deadletters", "ui")
 META = "meta"
 # The CloudEvent type each function is sent: the one it takes, or (buckets, chart and watchlist,
 # which take no event with fields) one it does not take, which it must refuse as unknown.
@@ -47,6 +47,7 @@ MODES = {
     "buckets": ("JSON", "CE"),
     "watchlist": ("JSON", "CE"),
     "deadletters": ("GET", "JSON"),
+    "ui": ("GET", "CE"),  # its views; its changes (JSON) have their own table, UI_CHANGES
 }
 LEAKS = re.compile(r"Traceback|File \"|\b[A-Z]\w*(?:Error|Exception|Warning)\b")
 
@@ -272,6 +273,28 @@ def _cases() -> list[Case]:
         for n in FEW_BUCKETS
     ]
 
+    view = {"view": "symbol"}
+    cases.append(Case("ui", "view-symbol-missing", dict(view), "symbol"))
+    cases += [
+        Case("ui", f"view-symbol-{n}", {**view, "symbol": SYMBOLS[n]}, "symbol")
+        for n in FEW_SYMBOLS
+    ]
+    cases += [
+        Case("ui", f"view-interval-{n}", {**view, "symbol": "AAPL", "interval": v}, "interval")
+        for n, v in intervals.items()
+    ]
+    cases += [
+        Case("ui", f"view-bucket-{n}", {**view, "symbol": "AAPL", "bucket": BUCKETS[n]}, "bucket")
+        for n in FEW_BUCKETS
+    ]
+    views = {"unknown": "charts", "empty": "", "list": ["symbol"], "injection": "symbol' OR 1=1"}
+    cases += [Case("ui", f"view-{n}", {"view": v}, "view") for n, v in views.items()]
+    cases += [
+        Case("ui", "asset-traversal", {"asset": "../func.py"}, "asset"),
+        Case("ui", "asset-licence", {"asset": "vendor/uplot/LICENSE"}, "asset"),
+        Case("ui", "points-word", {**view, "symbol": "AAPL", "points": "all"}, "points"),
+    ]
+
     cases += [
         Case("deadletters", "empty", {}, "deadletters"),
         Case(
@@ -286,6 +309,31 @@ def _cases() -> list[Case]:
 
 
 CASES = _cases()
+# The ui's changes (POST JSON): each with the field its refusal names.
+UI_CHANGES: dict[str, tuple[dict[str, Any], str]] = {
+    **{
+        f"track-symbol-{n}": ({"action": "track", "symbol": SYMBOLS[n]}, "symbol")
+        for n in FEW_SYMBOLS
+    },
+    **{
+        f"track-bucket-{n}": ({"action": "track", "symbol": "MSFT", "bucket": BUCKETS[n]}, "bucket")
+        for n in FEW_BUCKETS
+    },
+    **{
+        f"track-model-{n}": ({"action": "track", "symbol": "MSFT", "model": v}, "model")
+        for n, v in {"unknown": "arima", "null": None, "list": ["naive"], "upper": "NAIVE"}.items()
+    },
+    **{
+        f"action-{n}": ({"action": v, "symbol": "MSFT"}, "action")
+        for n, v in {"unknown": "buy", "null": None, "number": 1, "upper": "TRACK"}.items()
+    },
+    "untrack-interval-injection": (
+        {"action": "untrack", "symbol": "MSFT", "interval": "daily' OR 1=1"},
+        "interval",
+    ),
+    "refresh-with-a-view-field": ({"action": "refresh", "symbol": "MSFT", "view": "x"}, "'view'"),
+    "misspelled-field": ({"action": "track", "symbol": "MSFT", "modle": "naive"}, "'modle'"),
+}
 
 
 @dataclass(frozen=True)
@@ -608,6 +656,16 @@ def test_listing_gets_list_or_name_the_unknown_field_and_write_nothing(functions
     assert response.status_code == 200, response.text[:500]
     assert response.headers["Content-Type"] == "application/json"
     assert set(response.json()) == {"buckets" if case.function == "buckets" else "watchlist"}
+
+
+@pytest.mark.parametrize(("fields", "blame"), UI_CHANGES.values(), ids=UI_CHANGES.keys())
+def test_hostile_changes_from_the_page_are_refused_with_400_and_write_nothing(
+    functions, db, fields, blame
+):
+    process = functions["ui"]
+    with writes_nothing(db):
+        response = send(process, "JSON", fields)
+    assert_refused(process, response, 400, blame)
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)
