@@ -3,7 +3,9 @@
 Tiingo's rows and the demo carry their splits and dividends, so actions cost no extra request.
 Alpha Vantage's bars carry none: its SPLITS and DIVIDENDS (two requests) are asked only when a
 symbol's history is first fetched, and when the new bars (with the newest stored one before them)
-show an overnight move near a usual split ratio that no stored split explains.
+show an overnight move near a usual split ratio that no stored split explains. Bars matter more
+than actions: when that listing is refused (a limit, a premium-only answer) the bars are still
+returned, with no actions, and the requests spent are still counted.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Protocol, runtime_checkable
 
 import pandas as pd
 
+from shared.contract.errors import StocksError
 from shared.contract.schema import DAILY
 from shared.market.actions import empty_actions, suspected_splits
 from shared.market.providers.base import Provider
@@ -71,7 +74,11 @@ def bars_and_actions(
     if lister is None or interval != DAILY or bars.empty:
         return Sourced(bars, empty_actions(), 1)
     if since is None or _looks_split(bars, newest_stored):
-        return Sourced(bars, lister.actions(symbol), 1 + lister.requests_per_symbol)
+        try:
+            listed = lister.actions(symbol)
+        except StocksError:
+            listed = empty_actions()
+        return Sourced(bars, listed, 1 + lister.requests_per_symbol)
     return Sourced(bars, empty_actions(), 1)
 
 

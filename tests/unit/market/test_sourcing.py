@@ -81,3 +81,12 @@ def test_without_a_lister_or_for_intraday_no_actions_are_asked(alphavantage, av_
     lister = AlphaVantageActions(av_settings)
     assert bars_and_actions(provider, "IBM", "5min", lister=lister).actions.empty
     assert "SPLITS" not in functions(alphavantage)
+
+
+def test_a_refused_listing_still_gives_the_bars(alphavantage, av_settings):
+    alphavantage.route("daily.csv", function="TIME_SERIES_DAILY", symbol="IBM")
+    alphavantage.route("limit_daily.json", function="SPLITS", symbol="IBM")
+    sourced = bars_and_actions(
+        AlphaVantageProvider(av_settings), "IBM", "daily", lister=AlphaVantageActions(av_settings)
+    )
+    assert len(sourced.bars) == 5 and sourced.actions.empty and sourced.requests == 3
