@@ -1,18 +1,23 @@
-"""RFC 3339 UTC timestamps as the contract writes them."""
+"""RFC 3339 UTC timestamps as the contract writes them.
+
+Plain `datetime` code (a pandas Timestamp is a datetime), so functions that never touch a frame
+need not import pandas to answer.
+"""
 
 from __future__ import annotations
 
-import pandas as pd
+from datetime import UTC, datetime
 
 
-def rfc3339(moment: pd.Timestamp | None) -> str | None:
-    """`2026-11-25T14:30:00Z`, or None."""
-    if moment is None or pd.isna(moment):
+def rfc3339(moment: datetime | None) -> str | None:
+    """`2026-11-25T14:30:00Z`, or None (also for pandas' NaT, which equals nothing)."""
+    if moment is None or moment != moment:
         return None
-    return pd.Timestamp(moment).tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def rfc3339_nano(moment: pd.Timestamp) -> str:
+def rfc3339_nano(moment: datetime) -> str:
     """`2026-11-25T14:30:00.000000001Z`: every nanosecond kept, for time-range bounds."""
-    moment = pd.Timestamp(moment).tz_convert("UTC")
-    return f"{moment.strftime('%Y-%m-%dT%H:%M:%S')}.{moment.value % 1_000_000_000:09d}Z"
+    utc = moment.astimezone(UTC)
+    nanoseconds = utc.microsecond * 1_000 + getattr(utc, "nanosecond", 0)
+    return f"{utc.strftime('%Y-%m-%dT%H:%M:%S')}.{nanoseconds:09d}Z"

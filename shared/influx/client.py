@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import requests
 
 from shared.contract.config import InfluxSettings
@@ -21,11 +20,12 @@ from shared.contract.errors import BucketNotFound, QueryRefused, StorageUnavaila
 from shared.contract.schema import Measurement
 from shared.contract.timefmt import rfc3339_nano
 from shared.contract.validation import bucket_name
-from shared.influx import line_protocol
 from shared.influx.auth import credentials, error_text, raise_for_server_status
-from shared.influx.frames import csv_frame, empty_frame
 from shared.influx.influxql import ident, tags_equal
 from shared.influx.write_pipeline import WritePipeline
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 INTERNAL_BUCKETS = frozenset({"_internal", "_monitoring", "_tasks"})
 BATCH_LINES = 5_000
@@ -115,6 +115,8 @@ class InfluxClient:
         self, frame: pd.DataFrame, measurement: Measurement, precision: str
     ) -> Iterator[bytes]:
         """The frame as line protocol, `batch_lines` lines a batch."""
+        from shared.influx import line_protocol  # pandas: only functions that write pay for it
+
         return line_protocol.batches(frame, measurement, precision, self.batch_lines)
 
     # -- reads -------------------------------------------------------------------------------
@@ -127,6 +129,8 @@ class InfluxClient:
         Columns of `measurement` get its types; `GROUP BY` tags become columns. An empty result
         from a bucket that does not exist raises `BucketNotFound`.
         """
+        from shared.influx.frames import csv_frame, empty_frame  # pandas, for readers only
+
         bucket_name(bucket)
         response = self._request(
             "POST",

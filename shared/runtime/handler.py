@@ -9,6 +9,7 @@ records the run in InfluxDB when asked, and never lets a traceback reach the cal
 from __future__ import annotations
 
 import contextlib
+import hmac
 import json
 import time
 import traceback
@@ -18,12 +19,11 @@ from typing import TYPE_CHECKING, Any
 
 from cloudevents.http import CloudEvent
 
-from shared.contract.errors import BadInput, RateLimited, StocksError
+from shared.contract.errors import BadInput, RateLimited, StocksError, Unauthorized
 from shared.contract.events import binary, new_event
 from shared.runtime.invocation import Invocation, read_invocation
 from shared.runtime.logs import log, redact
 from shared.runtime.services import Services
-from shared.store import runs
 
 if TYPE_CHECKING:
     from flask import Request
@@ -55,6 +55,9 @@ class FunctionSpec:
     records_runs: bool = False
     fields: frozenset[str] = frozenset()
     """The fields a direct call (GET or JSON) may send; events may carry more (replies do)."""
+    writes: frozenset[str] = frozenset()
+    """The methods of a direct call that change state: they need the API token (CloudEvents,
+    which only the broker inside the cluster sends, do not)."""
 
 
 class Handler:
@@ -71,6 +74,7 @@ class Handler:
         try:
             invocation = read_invocation(request, parsed_event)
             self._check_allowed(invocation)
+            self._check_token(invocation, request)
             reply = self.spec.run(invocation, self.services)
             symbol = reply.symbol or _symbol_of(invocation)
             response = self._success(invocation, reply)
@@ -98,6 +102,27 @@ class Handler:
             raise BadInput(f"The {self.spec.name} function does not answer {invocation.method}.")
         else:
             self._check_fields(invocation)
+
+    def _check_token(self, invocation: Invocation, request: Request) -> None:
+        """A state change needs `Authorization: Bearer <STOCKS_API_TOKEN>` when a token is set.
+
+        Compared in constant time; the header is never logged or echoed.
+        """
+        token = self.services.settings.api_token
+        if (
+            token is None
+            or invocation.event is not None
+            or invocation.method not in self.spec.writes
+        ):
+            return
+        scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(
+            presented.strip().encode(), token.encode()
+        ):
+            raise Unauthorized(
+                f"{invocation.method} to the {self.spec.name} function changes state and needs "
+                "the API token: send Authorization: Bearer <STOCKS_API_TOKEN>."
+            )
 
     def _check_fields(self, invocation: Invocation) -> None:
         """A misspelled field is refused, not ignored: the call would run with a default.
@@ -130,6 +155,8 @@ class Handler:
         body, status, headers = _json({"error": message}, error.status)
         if isinstance(error, RateLimited):
             headers["Retry-After"] = str(error.retry_after)
+        if isinstance(error, Unauthorized):
+            headers["WWW-Authenticate"] = 'Bearer realm="stocks-manager"'
         return body, status, headers
 
     def _finish(
@@ -159,6 +186,8 @@ class Handler:
         self, status: int, symbol: str | None, points: int | None, seconds: float, error: str | None
     ) -> None:
         """One `runs` point; best effort, since InfluxDB may be the very thing that failed."""
+        from shared.store import runs  # pandas: only the functions that record runs pay for it
+
         with contextlib.suppress(StocksError):
             runs.record(
                 self.services.influx,

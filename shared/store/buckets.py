@@ -6,9 +6,8 @@ request, so it stays fast however many points the buckets hold.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
-
-import pandas as pd
 
 from shared.contract.schema import FORECAST, PRICES
 from shared.contract.timefmt import rfc3339
@@ -53,5 +52,5 @@ def _describe(name: str, results: list[dict[str, Any]]) -> dict[str, Any]:
                     symbols.add(record["value"])
                 elif "time" in record:
                     newest.append(record["time"])
-    latest = rfc3339(pd.Timestamp(max(newest), unit="ms", tz="UTC")) if newest else None
+    latest = rfc3339(datetime.fromtimestamp(max(newest) / 1000, UTC)) if newest else None
     return {"name": name, "symbols": sorted(symbols), "newest": latest}

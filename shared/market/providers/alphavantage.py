@@ -274,6 +274,8 @@ def _stamped(frame: pd.DataFrame, stamps: Any, interval: str, zone: str) -> pd.D
             times = times.tz_localize(zone, ambiguous="infer", nonexistent="shift_forward")
     except (ValueError, TypeError, KeyError, OverflowError):
         raise ProviderFailed("Alpha Vantage answered times it does not state clearly.") from None
+    if times.isna().any():  # an empty timestamp cell reads as NaT
+        raise ProviderFailed("Alpha Vantage answered a bar without a time.")
     latest = pd.Timestamp.now(tz="UTC") + LATEST_AHEAD
     if len(times) and (times.min() < EARLIEST or times.max() > latest):
         raise ProviderFailed(

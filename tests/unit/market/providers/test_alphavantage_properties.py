@@ -93,6 +93,7 @@ def test_any_bytes_give_bars_or_a_typed_error(body: bytes, interval: str) -> Non
     rows=st.lists(st.tuples(stamp_texts, *[number_texts] * 5), max_size=6),
     interval=INTERVALS,
 )
+@example(rows=[("", "0.0", "0.0", "0.0", "0.0", "0")], interval="daily")  # a bar without a time
 def test_any_csv_cells_give_bars_or_a_typed_error(rows: list[tuple[str, ...]], interval: str):
     body = "\n".join([HEADER, *(",".join(row) for row in rows)]).encode()
     parsed_or_typed_error(body, interval)
