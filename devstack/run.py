@@ -114,7 +114,9 @@ class LocalStack:
         if tracked:
             return [entry["symbol"] for entry in tracked]
         for symbol in DEMO_WATCHLIST:
-            requests.post(url, json={"symbol": symbol}, timeout=30).raise_for_status()
+            requests.post(
+                url, json={"symbol": symbol}, headers=api_token_header(), timeout=30
+            ).raise_for_status()
         return list(DEMO_WATCHLIST)
 
     def tick(self) -> None:
@@ -185,8 +187,19 @@ def banner(stack: LocalStack, symbols: list[str]) -> str:
         f"  curl -s '{chart}?symbol=IBM&width=640&height=320' > /tmp/ibm.png",
         f"  make tick    # fire the PingSource now (mesh at {stack.mesh.url})",
         f"Function logs: {stack.data / 'logs'}. Ctrl-C stops everything.",
+        "State changes (POST to buckets, watchlist, ui) need Authorization: Bearer "
+        "$STOCKS_API_TOKEN."
+        if api_token_header()
+        else "STOCKS_API_TOKEN is not set: state changes (POST to buckets, watchlist, ui) are "
+        "open to anyone who reaches these ports. Local use only: the cluster requires it.",
     ]
     return "\n".join(lines)
+
+
+def api_token_header() -> dict[str, str]:
+    """The Authorization header state changes need, when STOCKS_API_TOKEN is set."""
+    token = os.environ.get("STOCKS_API_TOKEN", "").strip()
+    return {"Authorization": f"Bearer {token}"} if token else {}
 
 
 def main() -> None:

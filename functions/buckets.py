@@ -17,4 +17,4 @@ def run(invocation: Invocation, services: Services) -> Reply:
     return Reply({"buckets": buckets.describe(services.influx)})
 
 
-SPEC = FunctionSpec("buckets", run, fields=frozenset({"name"}))
+SPEC = FunctionSpec("buckets", run, fields=frozenset({"name"}), writes=frozenset({"POST"}))

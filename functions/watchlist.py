@@ -62,4 +62,5 @@ SPEC = FunctionSpec(
     accepts=frozenset({PING}),
     reply_type=TICK_COMPLETED,
     fields=frozenset({"symbol", "interval", "bucket", "model", "tracked"}),
+    writes=frozenset({"POST"}),
 )

@@ -61,6 +61,9 @@ class Settings:
     function: str | None = None
     meta_bucket: str = "stocks"
     k_sink: str | None = None
+    api_token: str | None = field(default=None, repr=False)
+    """STOCKS_API_TOKEN: what state changes from outside the cluster must present; None leaves
+    them open (the local stack only)."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -78,6 +81,7 @@ class Settings:
             function=env.choice("STOCKS_FUNCTION", FUNCTIONS, None),
             meta_bucket=env.bucket("STOCKS_META_BUCKET", "stocks"),
             k_sink=env.optional_url("K_SINK"),
+            api_token=env.text("STOCKS_API_TOKEN"),
         )
 
 

@@ -23,6 +23,12 @@ class BadInput(StocksError):
     status = 400
 
 
+class Unauthorized(StocksError):
+    """A state change without the API token (`Authorization: Bearer <STOCKS_API_TOKEN>`)."""
+
+    status = 401
+
+
 class PayloadTooLarge(StocksError):
     """The request body is larger than the function accepts."""
 

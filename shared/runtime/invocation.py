@@ -32,7 +32,7 @@ class Invocation:
 
 def read_invocation(request: Request, parsed_event: CloudEvent | None) -> Invocation:
     """Parse a request into an Invocation, refusing anything malformed with a `BadInput`."""
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):  # HEAD: GET's answer, whose body Werkzeug drops
         return Invocation("GET", _query_fields(request))
     too_large = PayloadTooLarge(f"The request body is larger than {MAX_BODY_BYTES} bytes.")
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:

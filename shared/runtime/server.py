@@ -12,7 +12,7 @@ import signal
 import sys
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from shared.contract.errors import ConfigError
@@ -28,6 +28,16 @@ def create_app() -> Flask:
 
     app = server.create(server.load(str(ROOT)))
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+
+    @app.before_request
+    def options() -> Response | None:
+        """OPTIONS: 204 with the methods the path answers (Flask's default is an empty HTML 200)."""
+        if request.method != "OPTIONS" or request.url_rule is None:
+            return None
+        path = request.url_rule.rule  # parliament routes GET and POST as two rules
+        rules = [rule for rule in app.url_map.iter_rules() if rule.rule == path]
+        methods = ", ".join(sorted({m for rule in rules for m in rule.methods or ()}))
+        return Response(status=204, headers={"Allow": methods})
 
     @app.errorhandler(HTTPException)
     def json_http_error(error: HTTPException) -> tuple[dict[str, str], int]:

@@ -46,4 +46,5 @@ class Services:
             self.settings.influx.password,
             self.settings.provider.alphavantage_api_key,
             self.settings.provider.tiingo_api_key,
+            self.settings.api_token,
         )
