@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 import re
 import shutil
 import subprocess
@@ -118,8 +119,12 @@ def test_kustomize_renders_the_manifests():
 
 
 @needs_kubectl
-@pytest.mark.skipif(not VALIDATE.is_file(), reason=f"Knative's CRD schemas are not at {VALIDATE}")
 def test_the_manifests_validate_against_knatives_crd_schemas():
+    if not VALIDATE.is_file():
+        missing = f"Knative's CRD schemas are not at {VALIDATE}"
+        if os.environ.get("CI") == "true":  # CI lays shared/ beside the clone: missing is a fault
+            pytest.fail(missing)
+        pytest.skip(missing)
     done = subprocess.run(
         [sys.executable, str(VALIDATE), str(KNATIVE)], capture_output=True, text=True, check=False
     )
@@ -382,3 +387,152 @@ def test_the_real_wiring_carries_a_tick_through_fetch_to_predict(stand_in, tmp_p
     assert finals == {"io.stocksmanager.tick.completed", "io.stocksmanager.predicted"}
     assert all(r.triggers == 1 for r in mesh.received() if not r.final)
     assert others["deadletters"].requests == []
+
+
+# -- who may reach what (NetworkPolicy) and who must show the API token -------------------------
+
+KNATIVE_SERVICE_LABEL = "serving.knative.dev/service"
+POLICY_KEYS = {
+    "spec": {"podSelector", "policyTypes", "ingress", "egress"},
+    "rule": {"from", "ports"},
+    "peer": {"podSelector", "namespaceSelector", "ipBlock"},
+    "port": {"protocol", "port", "endPort"},
+    "selector": {"matchLabels", "matchExpressions"},
+    "expression": {"key", "operator", "values"},
+}
+
+
+def selects(selector: dict, labels: dict[str, str]) -> bool:
+    """Whether a Kubernetes label selector matches `labels` (an empty selector matches all)."""
+    for key, value in selector.get("matchLabels", {}).items():
+        if labels.get(key) != value:
+            return False
+    for expression in selector.get("matchExpressions", []):
+        key, operator = expression["key"], expression["operator"]
+        values = expression.get("values", [])
+        matched = {
+            "In": key in labels and labels[key] in values,
+            "NotIn": key not in labels or labels[key] not in values,
+            "Exists": key in labels,
+            "DoesNotExist": key not in labels,
+        }[operator]
+        if not matched:
+            return False
+    return True
+
+
+def admitted(policies: list[dict], pod: dict[str, str], source: dict[str, str], namespace: str):
+    """Whether a connection from a pod labelled `source` in `namespace` (the project's is
+    stocks-manager) to a pod labelled `pod` on any port is let in by the policies."""
+    governing = [p for p in policies if selects(p["spec"]["podSelector"], pod)]
+    if not governing:
+        return True
+    namespace_labels = {"kubernetes.io/metadata.name": namespace}
+    for policy in governing:
+        for rule in policy["spec"].get("ingress", []):
+            for peer in rule.get("from", []):
+                in_namespace = (
+                    selects(peer.get("namespaceSelector", {}), namespace_labels)
+                    if ("namespaceSelector" in peer)
+                    else namespace == "stocks-manager"
+                )
+                if in_namespace and selects(peer.get("podSelector", {}), source):
+                    return True
+    return False
+
+
+def function_pod(name: str) -> dict[str, str]:
+    return {KNATIVE_SERVICE_LABEL: name, "app.kubernetes.io/part-of": "stocks-manager"}
+
+
+def test_network_policies_use_only_the_kubernetes_api_fields(raw):
+    policies = of_kind(raw, "NetworkPolicy", "networking.k8s.io/v1")
+    assert len(policies) == 2
+
+    def selector_ok(selector: dict) -> None:
+        assert set(selector) <= POLICY_KEYS["selector"]
+        for expression in selector.get("matchExpressions", []):
+            assert set(expression) <= POLICY_KEYS["expression"]
+            assert expression["operator"] in ("In", "NotIn", "Exists", "DoesNotExist")
+
+    for policy in policies:
+        spec = policy["spec"]
+        assert set(spec) <= POLICY_KEYS["spec"], policy["metadata"]["name"]
+        assert spec["policyTypes"] == ["Ingress"]
+        selector_ok(spec["podSelector"])
+        for rule in spec["ingress"]:
+            assert set(rule) <= POLICY_KEYS["rule"]
+            for peer in rule["from"]:
+                assert set(peer) <= POLICY_KEYS["peer"]
+                for key in ("podSelector", "namespaceSelector"):
+                    if key in peer:
+                        selector_ok(peer[key])
+            for port in rule.get("ports", []):
+                assert set(port) <= POLICY_KEYS["port"] and port["protocol"] == "TCP"
+
+
+def test_only_the_functions_and_grafana_reach_influxdb(raw):
+    policies = of_kind(raw, "NetworkPolicy")
+    (influx,) = of_kind(raw, "StatefulSet")
+    influx_pod = influx["spec"]["template"]["metadata"]["labels"]
+    (grafana,) = of_kind(raw, "Deployment")
+    grafana_pod = grafana["spec"]["template"]["metadata"]["labels"]
+    (service,) = [o for o in of_kind(raw, "Service", "v1") if o["metadata"]["name"] == "influxdb"]
+    (rule,) = [
+        r
+        for p in policies
+        if selects(p["spec"]["podSelector"], influx_pod)
+        for r in p["spec"]["ingress"]
+    ]
+
+    assert [p["port"] for p in rule["ports"]] == [service["spec"]["ports"][0]["port"]]
+    for name in knative_services(raw):
+        assert admitted(policies, influx_pod, function_pod(name), "stocks-manager"), name
+    assert admitted(policies, influx_pod, grafana_pod, "stocks-manager")
+    for stranger, namespace in [
+        ({"app": "debug"}, "stocks-manager"),
+        ({}, "stocks-manager"),
+        (function_pod("fetch"), "default"),  # a look-alike in another namespace
+        ({"app": "activator"}, "knative-serving"),
+    ]:
+        assert not admitted(policies, influx_pod, stranger, namespace), (stranger, namespace)
+
+
+def test_only_knative_and_the_page_reach_the_cluster_local_functions(raw):
+    policies = of_kind(raw, "NetworkPolicy")
+    services = knative_services(raw)
+    cluster_local = {
+        n for n, s in services.items() if s["metadata"].get("labels", {}).get(VISIBILITY)
+    }
+    assert cluster_local == CLUSTER_LOCAL
+    allowed = [
+        ({"app": "activator"}, "knative-serving"),
+        ({"app": "autoscaler"}, "knative-serving"),
+        ({"eventing.knative.dev/brokerRole": "filter"}, "knative-eventing"),
+        ({"eventing.knative.dev/brokerRole": "ingress"}, "knative-eventing"),
+        ({"app": "3scale-kourier-gateway"}, "kourier-system"),
+        (function_pod("ui"), "stocks-manager"),
+    ]
+    refused = [(function_pod(name), "stocks-manager") for name in services if name != "ui"] + [
+        ({"app.kubernetes.io/name": "grafana"}, "stocks-manager"),
+        ({"app": "x"}, "default"),
+    ]
+    for name in services:
+        pod = function_pod(name)
+        for source, namespace in allowed:
+            assert admitted(policies, pod, source, namespace), (name, source)
+        for source, namespace in refused:
+            assert admitted(policies, pod, source, namespace) == (name not in cluster_local), (
+                name,
+                source,
+            )
+
+
+def test_services_reachable_from_outside_demand_the_api_token_from_a_secret(raw):
+    for name, service in knative_services(raw).items():
+        env = env_of(service["spec"]["template"]["spec"]["containers"][0])
+        if name in CLUSTER_LOCAL:
+            continue
+        reference = env["STOCKS_API_TOKEN"]["valueFrom"]["secretKeyRef"]
+        assert (reference["name"], reference["key"]) == ("stocks-api", "token"), name
+        assert not reference.get("optional", False), name  # never run open in the cluster
