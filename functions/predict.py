@@ -14,11 +14,15 @@ from shared.runtime.invocation import Invocation
 from shared.runtime.services import Services
 from shared.usecases.predict import PredictRequest, predict
 
+PIPELINE_MODEL = "auto"
+"""The model of a forecast the pipeline makes when the watchlist entry names none."""
+
 
 def run(invocation: Invocation, services: Services) -> Reply:
     fields = invocation.fields
-    if invocation.event is not None:  # fetch's reply: a typed Fetched, plus predict's own options
-        Fetched.from_fields(fields)
+    # In the pipeline, fetch's reply: a typed Fetched, plus the model the watchlist entry names.
+    fetched = Fetched.from_fields(fields) if invocation.event is not None else None
+    default_model = "prophet" if fetched is None else PIPELINE_MODEL
     request = PredictRequest(
         symbol=validation.symbol(fields),
         bucket=validation.bucket(fields),
@@ -26,11 +30,11 @@ def run(invocation: Invocation, services: Services) -> Reply:
         interval=validation.interval(fields),
         field=validation.price_field(fields),
         horizon=validation.integer(fields, "horizon", 30, 1, 365),
-        model=validation.choice(fields, "model", MODELS, "prophet"),
+        model=validation.choice(fields, "model", MODELS, default_model),
         interval_width=validation.fraction(fields, "interval_width", 0.8, *WIDTH_RANGE),
     )
-    result = predict(services.influx, request)
-    return Reply(result, symbol=request.symbol, points=result["points"])
+    result = predict(services.influx, request, fetched)
+    return Reply(result, symbol=request.symbol, points=result["points"] if result["refit"] else 0)
 
 
 SPEC = FunctionSpec(

@@ -5,13 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
+
 from shared.contract.errors import Unprocessable
+from shared.contract.payloads import Fetched
 from shared.contract.timefmt import rfc3339
 from shared.forecasting import forecast
 from shared.influx.client import InfluxClient
 from shared.store import forecasts, prices
 
 MAX_HISTORY_POINTS = 20_000
+METRICS = ("mape", "mase", "rel_naive", "rel_drift", "coverage")
+"""The skill scores a run records, as predict reports them."""
 
 
 @dataclass(frozen=True)
@@ -28,8 +33,18 @@ class PredictRequest:
     interval_width: float
 
 
-def predict(client: InfluxClient, request: PredictRequest) -> dict[str, Any]:
-    """Forecast the series and make it the only forecast of its symbol, interval and field."""
+def predict(
+    client: InfluxClient, request: PredictRequest, fetched: Fetched | None = None
+) -> dict[str, Any]:
+    """Forecast the series and make it the only forecast of its symbol, interval and field.
+
+    When `fetched` (fetch's reply, in the pipeline) stored no new bar and the stored forecast was
+    made from the newest bar already, that forecast is the answer: nothing is fitted again.
+    """
+    if fetched is not None and fetched.points == 0:
+        answer = _current_answer(client, request, fetched)
+        if answer is not None:
+            return answer
     history = prices.newest(
         client,
         request.bucket,
@@ -76,4 +91,41 @@ def predict(client: InfluxClient, request: PredictRequest) -> dict[str, Any]:
         "fit_seconds": round(result.fit_seconds, 4),
         "train_points": result.train_points,
         "metrics": {k: round(float(v), 6) for k, v in result.metrics.items()},
+        "refit": True,
+    }
+
+
+def _current_answer(
+    client: InfluxClient, request: PredictRequest, fetched: Fetched
+) -> dict[str, Any] | None:
+    """predict's answer from the stored forecast, if it starts after the newest bar, has the
+    horizon asked for and comes from the model asked for (any, for `auto`); else None."""
+    stored = forecasts.latest(
+        client, request.target, request.symbol, request.interval, request.field
+    )
+    if stored.empty or fetched.last is None or len(stored) != request.horizon:
+        return None
+    model = str(stored["model"].iloc[0])
+    if request.model not in ("auto", model) or stored.index.min() <= pd.Timestamp(fetched.last):
+        return None
+    run = forecasts.run_of(
+        client, request.target, request.symbol, request.interval, request.field, model
+    )
+    if run is None:
+        return None
+    return {
+        "symbol": request.symbol,
+        "bucket": request.bucket,
+        "target": request.target,
+        "interval": request.interval,
+        "field": request.field,
+        "horizon": request.horizon,
+        "model": model,
+        "points": len(stored),
+        "first": rfc3339(stored.index.min()),
+        "last": rfc3339(stored.index.max()),
+        "fit_seconds": 0.0,
+        "train_points": int(run["train_points"]),
+        "metrics": {k: round(float(run[k]), 6) for k in METRICS if k in run and pd.notna(run[k])},
+        "refit": False,
     }

@@ -178,3 +178,72 @@ def test_event_round_trip_replies_with_a_predicted_cloudevent(predict, storage, 
     body = json.loads(reply.content)
     assert body["symbol"] == "SYN" and body["target"] == "forecasts" and body["points"] == 30
     assert len(forecast_rows(storage, "forecasts")) == 30
+
+
+def fetched_event(bucket: str, points: int, last: str, **extra: object) -> tuple[dict, bytes]:
+    """fetch's reply as predict receives it through the broker."""
+    event = CloudEvent(
+        {"type": FETCHED, "source": "/stocks-manager/fetch", "datacontenttype": "application/json"},
+        {
+            "symbol": "SYN",
+            "bucket": bucket,
+            "interval": "daily",
+            "points": points,
+            "first": None,
+            "last": last,
+            "provider": "demo",
+            "bucket_created": False,
+            **extra,
+        },
+    )
+    headers, data = to_binary(event)
+    return dict(headers), data
+
+
+def runs_of(storage, bucket: str) -> pd.DataFrame:
+    return storage.query(bucket, 'SELECT * FROM "forecast_runs"', FORECAST_RUNS)
+
+
+def test_a_tick_without_new_bars_answers_from_the_current_forecast(predict, storage, bucket):
+    frame = seed_trend(storage, bucket, days=120)
+    last = frame.index[-1].strftime("%Y-%m-%dT%H:%M:%SZ")
+    options = {"target": bucket, "model": "naive", "horizon": 10}
+    headers, data = fetched_event(bucket, 5, last, **options)
+    first = requests.post(predict.url, data=data, headers=headers, timeout=120)
+    assert json.loads(first.content)["refit"] is True and len(runs_of(storage, bucket)) == 1
+    headers, data = fetched_event(bucket, 0, last, **options)
+    again = requests.post(predict.url, data=data, headers=headers, timeout=120)
+    assert again.status_code == 200 and again.headers["ce-type"] == PREDICTED
+    body = json.loads(again.content)
+    assert body["refit"] is False and body["model"] == "naive" and body["points"] == 10
+    assert body["fit_seconds"] == 0.0 and set(body["metrics"]) >= {"rel_naive", "mase"}
+    assert len(runs_of(storage, bucket)) == 1  # nothing fitted, nothing recorded
+
+
+@pytest.mark.parametrize(
+    ("points", "options"),
+    [
+        (1, {}),  # a new bar arrived
+        (0, {"model": "drift"}),  # the entry now names another model
+        (0, {"horizon": 12}),  # another horizon
+    ],
+)
+def test_new_bars_or_other_options_still_refit(predict, storage, bucket, points, options):
+    frame = seed_trend(storage, bucket, days=120)
+    last = frame.index[-1].strftime("%Y-%m-%dT%H:%M:%SZ")
+    base = {"target": bucket, "model": "naive", "horizon": 10}
+    for step in (base, {**base, **options}):
+        headers, data = fetched_event(bucket, points if step is not base else 5, last, **step)
+        reply = requests.post(predict.url, data=data, headers=headers, timeout=120)
+        assert reply.status_code == 200, reply.text
+    assert json.loads(reply.content)["refit"] is True
+    assert len(runs_of(storage, bucket)) == 2
+
+
+def test_an_explicit_request_always_refits(predict, storage, bucket):
+    seed_trend(storage, bucket, days=120)
+    fields = {"symbol": "SYN", "bucket": bucket, "target": bucket, "model": "naive"}
+    for _ in range(2):
+        reply = requests.post(predict.url, json=fields, timeout=120)
+        assert reply.json()["refit"] is True
+    assert len(runs_of(storage, bucket)) == 2
