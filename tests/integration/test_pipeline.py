@@ -30,5 +30,6 @@ def test_a_tick_brings_prices_and_forecasts_for_every_tracked_symbol(tmp_path):
             ("io.stocksmanager.fetch.requested", "delivered"),
             ("io.stocksmanager.fetched", "delivered"),
         }
-        assert len(stack.mesh.deliveries()) == 1 + 2 * len(SYMBOLS)
+        # tracking asks fetch for each symbol at once, then the tick asks again: two chains each
+        assert len(stack.mesh.deliveries()) == 1 + 2 * 2 * len(SYMBOLS)
         assert stack.mesh.dead_letter_count == 0
