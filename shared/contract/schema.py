@@ -66,6 +66,9 @@ RUNS = Measurement(
     ("function", "status"),
     {"symbol": "str", "points": "int64", "seconds": "float64", "error": "str"},
 )
+PRICES_ADJUSTED = Measurement("prices_adjusted", PRICES.tags, dict(PRICES.fields))
+"""`prices` split- and dividend-adjusted by `corporate_actions`, for readers that cannot adjust at
+read time (Grafana): rewritten whole when an action arrives, else extended with each new bar."""
 CORPORATE_ACTIONS = Measurement(
     "corporate_actions", ("symbol", "kind"), {"ratio": "float64", "amount": "float64"}
 )

@@ -1,17 +1,19 @@
-"""Stored bars (`prices`): writing a provider's bars, the newest bar's time, recent series."""
+"""Stored bars (`prices`): writing a provider's bars, the newest bar's time, recent series (adjusted
+by the stored corporate actions unless asked raw), and their adjusted copy (`prices_adjusted`)."""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from shared.contract.errors import BucketNotFound
-from shared.contract.schema import PRICES
+from shared.contract.schema import PRICE_COLUMNS, PRICES, PRICES_ADJUSTED
 from shared.influx.client import InfluxClient
 from shared.influx.influxql import ident, tags_equal
 from shared.market.actions import adjusted as adjust
 from shared.store import actions
 
 MEASUREMENT = ident(PRICES.name)
+ADJUSTED = ident(PRICES_ADJUSTED.name)
 
 
 def write_bars(
@@ -23,11 +25,12 @@ def write_bars(
 
 
 def last_bar_time(
-    client: InfluxClient, bucket: str, symbol: str, interval: str
+    client: InfluxClient, bucket: str, symbol: str, interval: str, *, adjusted: bool = False
 ) -> pd.Timestamp | None:
-    """The time of the newest stored bar of a symbol and interval; None if there is none."""
+    """The time of the newest stored bar of a symbol and interval (in `prices_adjusted` if
+    asked); None if there is none."""
     query = (
-        f"SELECT last({ident('close')}) FROM {MEASUREMENT} "
+        f"SELECT last({ident('close')}) FROM {ADJUSTED if adjusted else MEASUREMENT} "
         f"WHERE {tags_equal(symbol=symbol, interval=interval)}"
     )
     try:
@@ -62,6 +65,33 @@ def newest(
     if not adjusted or bars.empty:
         return bars
     return adjust(bars, actions.read_actions(client, bucket, symbol))[list(fields)]
+
+
+def refresh_adjusted(
+    client: InfluxClient, bucket: str, symbol: str, interval: str, since: pd.Timestamp | None
+) -> int:
+    """Bring `prices_adjusted` up to date after bars newer than `since` were stored; the points
+    written. Only those bars are written when every stored action was already applied (bars after
+    the last action are their own adjusted values); every bar is rewritten when an action is newer
+    than `since`, or when the adjusted copy lags (it was never made, or a refresh was missed)."""
+    stored = actions.read_actions(client, bucket, symbol)
+    copied = last_bar_time(client, bucket, symbol, interval, adjusted=True)
+    whole = since is None or copied is None or copied < since or bool((stored.index > since).any())
+    where = tags_equal(symbol=symbol, interval=interval)
+    if not whole:
+        where += f" AND time > {pd.Timestamp(since).value:d}"
+    columns = ", ".join(ident(field) for field in PRICE_COLUMNS)
+    try:
+        bars = client.query(bucket, f"SELECT {columns} FROM {MEASUREMENT} WHERE {where}", PRICES)
+    except BucketNotFound:
+        return 0
+    bars = bars.sort_index().dropna()
+    if bars.empty:
+        return 0
+    if whole:
+        bars = adjust(bars, stored)
+    bars = bars.astype({"volume": "int64"}).assign(symbol=symbol, interval=interval)
+    return client.write(bucket, bars, PRICES_ADJUSTED)
 
 
 def daily_closes(client: InfluxClient, bucket: str, days: int) -> dict[tuple[str, str], pd.Series]:

@@ -1,4 +1,5 @@
-"""Adjusted prices on a real influxd: a split that arrives after the bars adjusts all of them.
+"""Adjusted prices on a real influxd: a split that arrives after the bars adjusts all of them,
+in every read and in the adjusted copy Grafana reads.
 
 The issue's evidence: a year of raw bars with a 10-for-1 split in the middle is stored first; the
 split arrives later. Then the adjusted series is continuous, the raw series is unchanged, and a
@@ -12,7 +13,7 @@ import pandas as pd
 import pytest
 
 from functions.predict import SPEC
-from shared.contract.schema import FORECAST, PRICE_COLUMNS
+from shared.contract.schema import FORECAST, PRICE_COLUMNS, PRICES_ADJUSTED
 from shared.market.actions import dividends, splits
 from shared.runtime.services import Services
 from shared.store import prices
@@ -113,3 +114,45 @@ def test_a_forecast_made_after_the_split_starts_at_the_post_split_price(services
     # forecast starts at the post-split price and its 30 days stay within a few percent of it
     assert forecast["yhat"].iloc[0] == pytest.approx(last_close, rel=0.02)
     assert forecast["yhat"].iloc[-1] == pytest.approx(last_close, rel=0.08)
+
+
+def adjusted_copy(storage, bucket: str) -> pd.DataFrame:
+    query = f'SELECT * FROM "prices_adjusted" WHERE "symbol" = \'{SYMBOL}\''
+    return storage.query(bucket, query, PRICES_ADJUSTED).sort_index()
+
+
+def assert_copy_matches_the_adjusted_read(storage, bucket: str) -> None:
+    copy = adjusted_copy(storage, bucket)
+    expected = read(storage, bucket)
+    assert copy.index.equals(expected.index)
+    np.testing.assert_allclose(
+        copy[list(PRICE_COLUMNS)].astype("float64"), expected.astype("float64"), rtol=1e-12
+    )
+
+
+def test_the_adjusted_copy_follows_new_bars_and_is_rewritten_when_a_split_arrives(storage, bucket):
+    raw, day = year_with_a_split()
+    first, rest = raw[raw.index < day], raw[raw.index >= day]
+    prices.write_bars(storage, bucket, SYMBOL, "daily", first.iloc[:-5])
+    assert prices.refresh_adjusted(storage, bucket, SYMBOL, "daily", None) == SPLIT_AT - 5
+    since = first.index[-6]
+    prices.write_bars(storage, bucket, SYMBOL, "daily", first.iloc[-5:])
+    assert prices.refresh_adjusted(storage, bucket, SYMBOL, "daily", since) == 5  # only the new
+    assert_copy_matches_the_adjusted_read(storage, bucket)
+
+    prices.write_bars(storage, bucket, SYMBOL, "daily", rest)  # the split comes with new bars
+    write_actions(storage, bucket, SYMBOL, splits([day], [RATIO]))
+    assert prices.refresh_adjusted(storage, bucket, SYMBOL, "daily", first.index[-1]) == DAYS
+    assert_copy_matches_the_adjusted_read(storage, bucket)
+    assert adjusted_copy(storage, bucket)["close"].iloc[0] == pytest.approx(
+        raw["close"].iloc[0] / 10
+    )
+
+
+def test_a_missing_adjusted_copy_is_made_whole(storage, bucket):
+    raw, day = year_with_a_split()
+    prices.write_bars(storage, bucket, SYMBOL, "daily", raw)
+    write_actions(storage, bucket, SYMBOL, splits([day], [RATIO]))
+    assert prices.refresh_adjusted(storage, bucket, SYMBOL, "daily", raw.index[-1]) == DAYS
+    assert_copy_matches_the_adjusted_read(storage, bucket)
+    assert prices.refresh_adjusted(storage, bucket, SYMBOL, "daily", raw.index[-1]) == 0
