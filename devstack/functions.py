@@ -43,16 +43,15 @@ class FunctionProcess:
     def start(self, timeout: float = 60.0) -> FunctionProcess:
         """Start the process and wait for its readiness probe."""
         out = self.log_path.open("ab") if self.log_path else subprocess.DEVNULL
-        self.process = subprocess.Popen(
+        process = subprocess.Popen(
             [sys.executable, "-m", "shared.runtime.server"],
             cwd=ROOT,
             env=self.env,
             stdout=out,
             stderr=subprocess.STDOUT if self.log_path else subprocess.DEVNULL,
         )
-        wait_until_up(
-            f"{self.url}health/readiness", timeout, alive=lambda: self.process.poll() is None
-        )
+        self.process = process
+        wait_until_up(f"{self.url}health/readiness", timeout, alive=lambda: process.poll() is None)
         return self
 
     def stop(self) -> None:

@@ -54,8 +54,9 @@ class InfluxServer:
         config = self.data_dir / "influxdb.conf"
         config.write_text(CONFIG.format(data=self.data_dir, port=self.port, rpc_port=free_port()))
         log = (self.data_dir / "influxd.log").open("ab")
-        self.process = subprocess.Popen([binary, "-config", str(config)], stdout=log, stderr=log)
-        wait_until_up(f"{self.url}/ping", timeout, alive=lambda: self.process.poll() is None)
+        process = subprocess.Popen([binary, "-config", str(config)], stdout=log, stderr=log)
+        self.process = process
+        wait_until_up(f"{self.url}/ping", timeout, alive=lambda: process.poll() is None)
         return self
 
     def stop(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 
 import requests
 
@@ -32,7 +33,9 @@ def port_or_free(port: int) -> int:
     return port
 
 
-def wait_until_up(url: str, timeout: float = 30.0, alive: callable = lambda: True) -> None:
+def wait_until_up(
+    url: str, timeout: float = 30.0, alive: Callable[[], bool] = lambda: True
+) -> None:
     """Poll `url` until it answers below 500; raise TimeoutError after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -82,7 +82,7 @@ class LocalStack:
         )
         sinks = self.mesh.sink_bindings()
         base = {
-            "INFLUX_URL": self.influx.url,
+            "INFLUX_URL": self.started()[0].url,
             **{k: os.environ[k] for k in PASSED_THROUGH if k in os.environ},
         }
         for name, port in ports.items():
@@ -107,6 +107,12 @@ class LocalStack:
         while self.stoppers:
             self.stoppers.pop()()
 
+    def started(self) -> tuple[InfluxServer, Mesh]:
+        """The influxd and the mesh `start` runs; RuntimeError before it has."""
+        if self.influx is None or self.mesh is None:
+            raise RuntimeError("The local stack has not been started.")
+        return self.influx, self.mesh
+
     def seed_watchlist(self) -> list[str]:
         """Track the demo symbols when the watchlist is empty; the symbols tracked."""
         url = self.functions["watchlist"].url
@@ -121,8 +127,9 @@ class LocalStack:
 
     def tick(self) -> None:
         """Fire every PingSource now."""
-        for ping in self.mesh.topology.ping_sources:
-            self.mesh.fire_ping(ping.name)
+        mesh = self.started()[1]
+        for ping in mesh.topology.ping_sources:
+            mesh.fire_ping(ping.name)
 
     def _start_grafana(self) -> str | None:
         binary = shutil.which("grafana-server") or shutil.which("grafana")
@@ -140,7 +147,7 @@ class LocalStack:
         )
         env = {
             **os.environ,
-            "INFLUX_URL": self.influx.url,
+            "INFLUX_URL": self.started()[0].url,
             "INFLUX_TOKEN": "",
             "STOCKS_META_BUCKET": os.environ.get("STOCKS_META_BUCKET", "stocks"),
             "STOCKS_FORECAST_BUCKET": "forecasts",
@@ -159,17 +166,16 @@ class LocalStack:
 
 def banner(stack: LocalStack, symbols: list[str]) -> str:
     """What is running where, and what to try next."""
+    influx, mesh = stack.started()
     lines = [
         "",
         f"Stocks Manager: open {stack.functions['ui'].url} in a browser.",
         "",
         "Running (demo provider unless ALPHAVANTAGE_API_KEY is set):",
-        f"  InfluxDB     {stack.influx.url}   (data in {stack.data})",
+        f"  InfluxDB     {influx.url}   (data in {stack.data})",
     ]
     lines += [f"  {name:<12} {process.url}" for name, process in stack.functions.items()]
-    lines.append(
-        f"  event mesh   {stack.mesh.url}   (dead letters: {stack.data / 'dead-letters.jsonl'})"
-    )
+    lines.append(f"  event mesh   {mesh.url}   (dead letters: {stack.data / 'dead-letters.jsonl'})")
     lines.append(
         f"  Grafana      {stack.grafana_url}"
         if stack.grafana_url
@@ -185,7 +191,7 @@ def banner(stack: LocalStack, symbols: list[str]) -> str:
         f"  curl -s '{fetch}?symbol=IBM'",
         f'  curl -s \'{predict}\' -d \'{{"symbol": "IBM", "model": "auto", "bucket": "stocks"}}\'',
         f"  curl -s '{chart}?symbol=IBM&width=640&height=320' > /tmp/ibm.png",
-        f"  make tick    # fire the PingSource now (mesh at {stack.mesh.url})",
+        f"  make tick    # fire the PingSource now (mesh at {mesh.url})",
         f"Function logs: {stack.data / 'logs'}. Ctrl-C stops everything.",
         "State changes (POST to buckets, watchlist, ui) need Authorization: Bearer "
         "$STOCKS_API_TOKEN."

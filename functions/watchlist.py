@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+from cloudevents.http import CloudEvent
 
 from shared.contract import validation
 from shared.contract.errors import SinkMissing
@@ -18,7 +19,7 @@ from shared.usecases.tick import fan_out, plan_tick
 
 def run(invocation: Invocation, services: Services) -> Reply:
     if invocation.event is not None:
-        return _tick(invocation, services)
+        return _tick(invocation.event, services)
     if invocation.method != "POST":
         return Reply({"watchlist": _listing(services)})
     fields = invocation.fields
@@ -37,13 +38,12 @@ def _listing(services: Services) -> list[dict[str, str]]:
     return [entry.as_dict() for entry in watchlist.watchlist_of(services).tracked()]
 
 
-def _tick(invocation: Invocation, services: Services) -> Reply:
+def _tick(event: CloudEvent, services: Services) -> Reply:
     sink = services.settings.k_sink
     if not sink:
         raise SinkMissing(
             "K_SINK is not set: the SinkBinding that gives watchlist its sink is missing."
         )
-    event = invocation.event
     tick_time = event.get("time") or event["id"]
     plan = plan_tick(
         services.influx,
