@@ -16,4 +16,4 @@ def run(invocation: Invocation, services: Services) -> Reply:
     return Reply(points=1)
 
 
-SPEC = FunctionSpec("deadletters", run, accepts=None, methods=frozenset({"POST"}))
+SPEC = FunctionSpec("deadletters", run, accepts=None, methods=frozenset({"POST"}), opaque_data=True)

@@ -55,6 +55,8 @@ class FunctionSpec:
     records_runs: bool = False
     fields: frozenset[str] = frozenset()
     """The fields a direct call (GET or JSON) may send; events may carry more (replies do)."""
+    opaque_data: bool = False
+    """CloudEvent data is kept as it came, not read as fields (a dead-letter sink takes any)."""
     writes: frozenset[str] = frozenset()
     """The methods of a direct call that change state: they need the API token (CloudEvents,
     which only the broker inside the cluster sends, do not)."""
@@ -72,7 +74,7 @@ class Handler:
         invocation: Invocation | None = None
         symbol: str | None = None
         try:
-            invocation = read_invocation(request, parsed_event)
+            invocation = read_invocation(request, parsed_event, self.spec.opaque_data)
             self._check_allowed(invocation)
             self._check_token(invocation, request)
             reply = self.spec.run(invocation, self.services)

@@ -30,8 +30,14 @@ class Invocation:
         return self.event["id"] if self.event is not None else None
 
 
-def read_invocation(request: Request, parsed_event: CloudEvent | None) -> Invocation:
-    """Parse a request into an Invocation, refusing anything malformed with a `BadInput`."""
+def read_invocation(
+    request: Request, parsed_event: CloudEvent | None, opaque_data: bool = False
+) -> Invocation:
+    """Parse a request into an Invocation, refusing anything malformed with a `BadInput`.
+
+    With `opaque_data` a CloudEvent's data is kept as it came (any type, even JSON that does not
+    parse) and gives no fields: a dead-letter sink records every well-formed event.
+    """
     if request.method in ("GET", "HEAD"):  # HEAD: GET's answer, whose body Werkzeug drops
         return Invocation("GET", _query_fields(request))
     too_large = PayloadTooLarge(f"The request body is larger than {MAX_BODY_BYTES} bytes.")
@@ -44,9 +50,9 @@ def read_invocation(request: Request, parsed_event: CloudEvent | None) -> Invoca
     if len(body) > MAX_BODY_BYTES:
         raise too_large
     if parsed_event is not None or _looks_like_event(request):
-        event = parsed_event or _parse_event(request, body)
+        event = parsed_event or _parse_event(request, body, opaque_data)
         _check_attributes(event)
-        return Invocation("POST", _event_fields(event), event)
+        return Invocation("POST", {} if opaque_data else _event_fields(event), event)
     return Invocation("POST", _json_fields(body))
 
 
@@ -69,7 +75,7 @@ def _looks_like_event(request: Request) -> bool:
     return _is_structured(request) or any(k.lower().startswith("ce-") for k, _ in request.headers)
 
 
-def _parse_event(request: Request, body: bytes) -> CloudEvent:
+def _parse_event(request: Request, body: bytes, opaque_data: bool) -> CloudEvent:
     headers = {k.lower(): v for k, v in request.headers.items()}
     missing = [name for name in REQUIRED_ATTRIBUTES if f"ce-{name}" not in headers]
     if missing and not _is_structured(request):
@@ -78,6 +84,8 @@ def _parse_event(request: Request, body: bytes) -> CloudEvent:
     try:
         return from_http(headers, body)
     except DataUnmarshallerError:
+        if opaque_data:  # the data is declared JSON but is not: keep its bytes
+            return from_http(headers, body, data_unmarshaller=lambda data: data)
         raise BadInput("The CloudEvent's data is not valid JSON.") from None
     except Exception:  # the SDK raises several unrelated exception types, with texts for developers
         raise BadInput(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from urllib.parse import urlparse
 
 import pandas as pd
@@ -19,20 +20,34 @@ from shared.influx.frames import point
 from shared.store import dead_letters
 
 MAX_TEXT = 2_000
+MAX_TAG = 256
+STATUS_CODE = re.compile(r"[0-9]{1,18}")  # an int64 for certain; ASCII digits only
+TRAILING_BACKSLASHES = re.compile(r"\\+\Z")
+STAND_IN_BACKSLASH = "\u29f5"  # REVERSE SOLIDUS OPERATOR: looks like the backslash it replaces
 
 
 def dead_letter_row(event: CloudEvent) -> pd.DataFrame:
-    """One `dead_letters` point describing the event and why its delivery failed."""
-    destination = str(event.get("knativeerrordest") or "")
-    code = str(event.get("knativeerrorcode") or "0")
+    """One `dead_letters` point describing the event and why its delivery failed.
+
+    Whatever Knative or the sender put in the event is recorded, never refused: data of any type
+    as text, a status code that is not a number as text in `error` (so `code` stays an integer
+    field), a destination that is not a URL as it is, tag values line protocol cannot end with
+    made safe.
+    """
+    destination = _text(event.get("knativeerrordest"))
+    code_text = _text(event.get("knativeerrorcode")).strip()
+    code = int(code_text) if STATUS_CODE.fullmatch(code_text) else None
+    error = _decoded(event.get("knativeerrordata"))
+    if code_text and code is None:
+        error = f"(knativeerrorcode {code_text[:100]!r} is not a status code) {error}"
     return point(
-        type=event["type"],
-        trigger=_service_of(destination),
-        event_id=event["id"],
-        subscriber=destination,
-        code=int(code) if code.isdigit() else 0,
-        error=_decoded(event.get("knativeerrordata"))[:MAX_TEXT],
-        data=json.dumps(event.data, default=str)[:MAX_TEXT],
+        type=_tag(event["type"]),
+        trigger=_tag(_service_of(destination)),
+        event_id=event["id"][:MAX_TEXT],
+        subscriber=destination[:MAX_TEXT],
+        code=0 if not code_text else code,
+        error=error[:MAX_TEXT],
+        data=_data_text(event.data)[:MAX_TEXT],
     )
 
 
@@ -42,9 +57,37 @@ def record(client: InfluxClient, meta_bucket: str, event: CloudEvent) -> None:
 
 
 def _service_of(destination: str) -> str:
-    """`fetch` from `http://fetch.default.svc.cluster.local/` or the mesh's name for it."""
-    host = urlparse(destination).hostname or ""
-    return host.split(".")[0] if host and not host[0].isdigit() else destination or "unknown"
+    """`fetch` from `http://fetch.default.svc.cluster.local/`; the text itself if no host."""
+    try:
+        host = urlparse(destination).hostname or ""
+    except ValueError:  # `http://[::1` and the like
+        host = ""
+    label = next((part for part in host.split(".") if part), "")
+    if label and not label[0].isdigit():
+        return label
+    return destination or "unknown"
+
+
+def _tag(value: str) -> str:
+    """A tag value InfluxDB takes: bounded, and not ending in a backslash (line protocol reads
+    one there as escaping the separator after it)."""
+    value = value[:MAX_TAG]
+    return TRAILING_BACKSLASHES.sub(lambda run: STAND_IN_BACKSLASH * len(run.group()), value)
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def _data_text(data: object) -> str:
+    """The event's data as text: JSON of any type as JSON, bytes as UTF-8, text as it is."""
+    if data is None:
+        return ""
+    if isinstance(data, bytes):
+        return data.decode("utf-8", "replace")
+    if isinstance(data, str):
+        return data
+    return json.dumps(data, default=str)
 
 
 def _decoded(data: object) -> str:
