@@ -3,13 +3,14 @@ function, and the same event delivered twice."""
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
 from cloudevents.http import CloudEvent
 
 from devstack.functions import FunctionProcess
-from shared.contract.events import FETCH_REQUESTED
+from shared.contract.events import FETCH_REQUESTED, FETCHED
 from shared.contract.schema import DEAD_LETTERS, FORECAST, PRICES
 from shared.market.providers import DemoProvider
 from tests.support.fakes.alphavantage import API_KEY
@@ -39,34 +40,60 @@ def fetch_request(symbol: str, event_id: str) -> CloudEvent:
 
 
 def test_influxdb_stopped_mid_pipeline_loses_and_duplicates_nothing(tmp_path):
-    with running_stack(tmp_path, backoff_scale=0.5) as stack:
+    # Unscaled backoff: predict's Trigger retries after 10 s and 20 s more, time enough to hold
+    # its first delivery back and give the second to a predict that cannot reach InfluxDB.
+    with running_stack(tmp_path, backoff_scale=1.0) as stack:
         storage = storage_of(stack)
-        track(stack, *SYMBOLS)
+        track(stack, *SYMBOLS)  # tracking fetches and predicts each symbol once, influxd up
+        wait_for(lambda: forecast_everywhere(storage), 240, "a forecast for every tracked symbol")
+        assert stack.mesh.wait_idle(60)
+        predict: FunctionProcess = stack.functions["predict"]
+        predict.stop()  # down until the second outage: the tick's predictions wait for retries
         stack.influx.stop()  # down when the tick arrives: watchlist answers 503, the mesh retries
         stack.tick()
         time.sleep(1.0)
         stack.influx.start()
-        # down again once prices are in and predict is fitting: its writes fail and are retried
         wait_for(
-            lambda: sum(r.event_type.endswith(".fetched") for r in stack.mesh.received()) == 3,
+            lambda: sum(r.event_type == FETCHED for r in stack.mesh.received()) == 2 * len(SYMBOLS),
             120,
-            "three fetched events",
+            "the tick's three fetched events",
         )
-        restart_influx(stack, outage=3.0)
-        wait_for(
-            lambda: all(count(storage, "forecasts", "forecast", s) == 30 for s in SYMBOLS),
-            240,
-            "a forecast for every tracked symbol",
-        )
-        assert stack.mesh.wait_idle(60)
+        # down again while predict is back and retried: it must answer 503, not fail the event
+        stack.influx.stop()
+        predict.start()
+        wait_for(lambda: 503 in statuses(predict), 60, "predict answering 503 during the outage")
+        stack.influx.start()
+        assert stack.mesh.wait_idle(120)  # predict's last retry comes 30 s after its first try
         assert {s: count(storage, "stocks", "prices", s) for s in SYMBOLS} == {
             s: len(DemoProvider().bars(s, "daily")) for s in SYMBOLS
         }
         deliveries = stack.mesh.deliveries()
         assert all(d.outcome == "delivered" for d in deliveries)
         retried = {d.event_type for d in deliveries if d.attempts > 1}
-        assert "dev.knative.sources.ping" in retried  # the tick met the outage
+        assert "dev.knative.sources.ping" in retried  # the tick met the first outage
+        predicted = [d for d in deliveries if d.trigger == "predict-on-fetched"]
+        assert sum(d.attempts > 1 for d in predicted) == len(SYMBOLS)  # the tick's, each retried
+        assert forecast_everywhere(storage)
+        assert statuses(predict) <= {200, 503}  # the outage was a retryable 503, never a 500
         assert stack.mesh.dead_letter_count == 0
+
+
+def forecast_everywhere(storage) -> bool:
+    return all(count(storage, "forecasts", "forecast", s) == 30 for s in SYMBOLS)
+
+
+def statuses(function: FunctionProcess) -> set[int]:
+    """The statuses a function logged for its invocations (its one JSON line each)."""
+    assert function.log_path is not None
+    found = set()
+    for line in function.log_path.read_text(errors="replace").splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(entry, dict) and entry.get("function") == function.name:
+            found.add(entry["status"])
+    return found
 
 
 @pytest.mark.parametrize(
