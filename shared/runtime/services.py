@@ -13,6 +13,7 @@ from shared.influx.client import InfluxClient
 
 if TYPE_CHECKING:
     from shared.market.providers import Provider
+    from shared.market.sourcing import ActionLister
 
 
 @dataclass
@@ -38,6 +39,15 @@ class Services:
         from shared.market.providers import provider_for
 
         return provider_for(self.settings.provider)
+
+    @cached_property
+    def action_lister(self) -> ActionLister | None:
+        """Who lists splits and dividends when the provider's bars carry none (Alpha Vantage)."""
+        if self.settings.provider.name != "alphavantage":
+            return None
+        from shared.market.providers.alphavantage_actions import AlphaVantageActions
+
+        return AlphaVantageActions(self.settings.provider)
 
     @property
     def secrets(self) -> tuple[str | None, ...]:

@@ -22,7 +22,15 @@ import yaml
 
 from devstack.influxd import InfluxServer
 from shared.contract.config import InfluxSettings
-from shared.contract.schema import DEAD_LETTERS, FORECAST, FORECAST_RUNS, PRICES, RUNS, WATCHLIST
+from shared.contract.schema import (
+    DEAD_LETTERS,
+    FORECAST,
+    FORECAST_RUNS,
+    PRICES,
+    PRICES_ADJUSTED,
+    RUNS,
+    WATCHLIST,
+)
 from shared.influx.client import InfluxClient
 
 GRAFANA = Path(__file__).resolve().parents[3] / "knative" / "grafana"
@@ -250,6 +258,7 @@ def seeded(influx_server: InfluxServer) -> dict[str, str]:
     hours = list(pd.date_range(end=today, periods=48, freq="h"))
     zzz = frame(hours, symbol="ZZZ", interval="60min", open=5.0, high=6.0, low=4.0, close=5.5)
     storage.write(meta, pd.concat([acme, zzz.assign(volume=10)]), PRICES)
+    storage.write(meta, pd.concat([acme, zzz.assign(volume=10)]), PRICES_ADJUSTED)
 
     ahead = list(pd.date_range(today + pd.Timedelta(days=1), periods=30, freq="D"))
     forecast = frame(ahead, symbol="ACME", interval="daily", field="close", model="prophet")
@@ -426,7 +435,11 @@ PRICE_PANEL = "$symbol ($bar_interval): price and latest forecast"
 
 def test_variables_offer_the_seeded_symbols_and_intervals(seeded: dict[str, str]) -> None:
     view = View.open("stocks", seeded)
-    assert view.options == {"symbol": ["ACME", "ZZZ"], "bar_interval": ["daily"]}
+    assert view.options == {
+        "symbol": ["ACME", "ZZZ"],
+        "bar_interval": ["daily"],
+        "price_series": ["prices_adjusted", "prices"],  # adjusted by default, raw on demand
+    }
     assert (view.values["symbol"], view.values["bar_interval"]) == ("ACME", "daily")
 
 
