@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from shared.contract.errors import Unprocessable
 from shared.contract.schema import Measurement
 
 
@@ -45,14 +46,15 @@ def csv_frame(content: bytes, measurement: Measurement | None) -> pd.DataFrame:
 
 
 def typed(frame: pd.DataFrame, measurement: Measurement | None) -> pd.DataFrame:
+    """`frame`'s columns as the schema types them; `Unprocessable` (422: no retry can fix
+    stored data) when a stored value is not of its field's type (a float `volume` written to
+    an older shard, before the field's type was settled)."""
     if measurement is None:
         return frame
     types = {c: t for c, t in measurement.fields.items() if c in frame.columns}
     for column, dtype in types.items():
-        if dtype == "int64":
-            frame[column] = pd.to_numeric(frame[column]).astype("Int64")
-        elif dtype == "float64":
-            frame[column] = pd.to_numeric(frame[column]).astype("float64")
+        if dtype in ("int64", "float64"):
+            frame[column] = _numbers(frame[column], dtype, measurement.name)
         elif dtype == "bool":
             frame[column] = frame[column].map(lambda v: str(v).lower() == "true").astype("bool")
         else:
@@ -61,6 +63,16 @@ def typed(frame: pd.DataFrame, measurement: Measurement | None) -> pd.DataFrame:
         if tag in frame.columns:
             frame[tag] = frame[tag].astype("string")
     return frame
+
+
+def _numbers(column: pd.Series, dtype: str, measurement: str) -> pd.Series:
+    try:
+        return pd.to_numeric(column).astype("Int64" if dtype == "int64" else "float64")
+    except (ValueError, TypeError):
+        raise Unprocessable(
+            f"The stored field '{column.name}' of {measurement} holds values that are not "
+            f"{'whole numbers' if dtype == 'int64' else 'numbers'}, as its schema says it must."
+        ) from None
 
 
 def _text_columns(measurement: Measurement | None) -> list[str]:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from shared.contract.errors import Unprocessable
@@ -15,6 +17,9 @@ from shared.influx.client import InfluxClient
 from shared.store import forecasts, prices
 
 MAX_HISTORY_POINTS = 20_000
+FORECAST_VALUES = ("yhat", "yhat_lower", "yhat_upper")
+LATEST_TIME = pd.Timestamp.max.tz_localize("UTC")
+"""The last nanosecond timestamp (2262-04-11): InfluxDB's and pandas' end of time."""
 METRICS = ("mape", "mase", "rel_naive", "rel_drift", "coverage")
 """The skill scores a run records, as predict reports them."""
 
@@ -58,13 +63,20 @@ def predict(
             f"There is no {request.interval} data for {request.symbol} in bucket "
             f"{request.bucket!r}: fetch it first."
         )
-    result = forecast(
-        history[request.field].astype("float64"),
-        request.interval,
-        request.horizon,
-        request.model,
-        request.interval_width,
-    )
+    try:
+        result = forecast(
+            history[request.field].astype("float64"),
+            request.interval,
+            request.horizon,
+            request.model,
+            request.interval_width,
+        )
+    except (OverflowError, pd.errors.OutOfBoundsDatetime, pd.errors.OutOfBoundsTimedelta):
+        raise _past_the_end_of_time(history, request) from None
+    if result.frame.index.max() > LATEST_TIME:
+        raise _past_the_end_of_time(history, request)
+    _check_finite(result.frame, request)
+    metrics = {name: float(v) for name, v in result.metrics.items() if math.isfinite(v)}
     tags = {"symbol": request.symbol, "interval": request.interval, "field": request.field}
     forecasts.replace(
         client,
@@ -74,7 +86,7 @@ def predict(
             horizon=request.horizon,
             train_points=result.train_points,
             fit_seconds=result.fit_seconds,
-            metrics=result.metrics,
+            metrics=metrics,
         ),
     )
     return {
@@ -90,9 +102,27 @@ def predict(
         "last": rfc3339(result.frame.index.max()),
         "fit_seconds": round(result.fit_seconds, 4),
         "train_points": result.train_points,
-        "metrics": {k: round(float(v), 6) for k, v in result.metrics.items()},
+        "metrics": {k: round(metrics[k], 6) if k in metrics else None for k in result.metrics},
         "refit": True,
     }
+
+
+def _past_the_end_of_time(history: pd.DataFrame, request: PredictRequest) -> Unprocessable:
+    return Unprocessable(
+        f"The stored {request.interval} data of {request.symbol} ends at "
+        f"{rfc3339(history.index.max())}: forecasting past it leaves the range of timestamps "
+        "pandas and InfluxDB hold (up to 2262-04-11); nothing was written."
+    )
+
+
+def _check_finite(frame: pd.DataFrame, request: PredictRequest) -> None:
+    """The one gate before predict writes: a forecast that overflowed is refused whole (422)."""
+    values = frame[list(FORECAST_VALUES)].to_numpy(dtype="float64")
+    if not np.isfinite(values).all():
+        raise Unprocessable(
+            f"The {request.field} of {request.symbol} cannot be forecast: its values are too "
+            "large for the model's arithmetic (the forecast overflowed); nothing was written."
+        )
 
 
 def _current_answer(
