@@ -13,7 +13,14 @@ from pathlib import Path
 
 from devstack.influxd import InfluxServer
 
-MODULES = ("bench_storage", "bench_parse", "bench_fetch", "bench_coldstart", "bench_predict")
+MODULES = (
+    "bench_storage",
+    "bench_parse",
+    "bench_fetch",
+    "bench_coldstart",
+    "bench_predict",
+    "bench_ui",
+)
 OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 
 
@@ -95,6 +102,9 @@ NOTES = """
   plus written, against the raw POST ceiling of the same bars.
 - **cold start**: process start to the first 200 of fetch with the demo provider, against a bare
   parliament function that imports nothing.
+- **page first paint**: the ui page in headless Chromium with 50 tracked symbols, from navigation
+  start to the watchlist table drawn (first visit in a fresh profile, and reloads), beside the
+  watchlist JSON view it waits for.
 - **predict**: the original app's Prophet configuration against ours on the same data, and our
   predict call end to end (InfluxDB read, fit, backtest, write) against Prophet's bare fit and
   predict.

@@ -381,12 +381,14 @@ function renderDeadLetters(letters) {
 
 async function refresh() {
   try {
-    const [watchlist, pipeline] = await Promise.all([view("watchlist"), view("pipeline")]);
-    renderWatchlist(watchlist.watchlist);
+    const pipelineAnswer = view("pipeline");  // asked at once, drawn after the watchlist
+    pipelineAnswer.catch(() => {});  // its failure is reported when it is awaited below
+    renderWatchlist((await view("watchlist")).watchlist);
     if (!state.painted) {
       state.painted = true;
       performance.mark("watchlist-painted");
     }
+    const pipeline = await pipelineAnswer;
     renderRuns("#runs", pipeline.runs, false);
     renderRuns("#errors", pipeline.errors, true);
     renderDeadLetters(pipeline.dead_letters);

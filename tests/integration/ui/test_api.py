@@ -13,7 +13,14 @@ import pytest
 import requests
 
 from shared.contract.events import FETCH_REQUESTED
-from shared.contract.schema import DEAD_LETTERS, FORECAST, FORECAST_RUNS, PRICES, RUNS
+from shared.contract.schema import (
+    DEAD_LETTERS,
+    FORECAST,
+    FORECAST_RUNS,
+    PRICES,
+    PRICES_ADJUSTED,
+    RUNS,
+)
 from shared.influx.client import InfluxClient
 from tests.support.receiver import EventReceiver
 
@@ -35,6 +42,7 @@ def seeded(storage: InfluxClient, bucket: str) -> str:
     bars = frame(DAYS, symbol="ACME", interval="daily", close=close, volume=1_000)
     bars = bars.assign(open=bars["close"], high=bars["close"] + 1, low=bars["close"] - 1)
     storage.write(bucket, bars, PRICES)
+    storage.write(bucket, bars, PRICES_ADJUSTED)  # no corporate actions: the same bars
     ahead = pd.date_range(NOW.normalize() + pd.Timedelta(days=1), periods=5, freq="D")
     band = frame(ahead, symbol="ACME", interval="daily", field="close", model="drift")
     band = band.assign(yhat=[360.0, 361.0, 362.0, 363.0, 364.0], yhat_lower=350.0, yhat_upper=370.0)
