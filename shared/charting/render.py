@@ -142,13 +142,11 @@ def _draw(
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
     times = close.index if ahead is None else close.index.append(ahead.index[1:])
-    if trading_time:
-        x_close = np.arange(len(close))
-        x_ahead = None if ahead is None else np.arange(len(ahead)) + max(len(close) - 1, 0)
-    else:
-        x_close, x_ahead = close.index, None if ahead is None else ahead.index
+    x_close = np.arange(len(close)) if trading_time else close.index
     axes.plot(x_close, close.to_numpy(), color="tab:blue", linewidth=1.4, label="close")
     if ahead is not None:
+        # on trading time the forecast continues from the last close's position
+        x_ahead = np.arange(len(ahead)) + max(len(close) - 1, 0) if trading_time else ahead.index
         axes.fill_between(
             x_ahead,
             ahead["yhat_lower"].to_numpy(),
@@ -212,7 +210,7 @@ def _release(figure: Figure) -> None:
     from matplotlib.text import Text
 
     for text in figure.findobj(Text):
-        text._renderer = None
+        text._renderer = None  # type: ignore[attr-defined]  # matplotlib's private cache
     figure.canvas.__dict__.pop("renderer", None)
     figure.clear()
 
