@@ -6,7 +6,7 @@ FUNCTION ?= fetch
 PORT    ?= 8080
 IMAGE   ?= stocks-manager
 
-.PHONY: install run test test-fast lint format serve bench tick deploy clean
+.PHONY: install run test test-fast mutate lint format serve bench tick deploy clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -30,6 +30,10 @@ test: install lint ## the whole suite against real parts
 
 test-fast: $(STAMP) ## the in-process unit tests only (seconds)
 	$(PY) -m pytest tests/unit -q
+
+mutate: $(STAMP) ## mutation testing of shared/ and functions/ on the fast tests (long; not in test)
+	nice $(PY) -m mutmut run --max-children 2 $(MUTANTS)
+	$(PY) -m mutmut results
 
 lint: $(STAMP) ## ruff and mypy
 	$(PY) -m ruff check .
