@@ -28,4 +28,4 @@ def _file(name: str) -> Reply:
     return Reply(content=content, content_type=content_type)
 
 
-SPEC = FunctionSpec("ui", run, fields=ui.FIELDS)
+SPEC = FunctionSpec("ui", run, fields=ui.FIELDS, writes=frozenset({"POST"}))  # views: public

@@ -44,6 +44,7 @@ function askToken() {
   const dialog = $("#token-dialog");
   const input = $("#token-input");
   input.value = "";
+  dialog.returnValue = "";  // Escape and Cancel leave it empty: no token
   return new Promise((resolve) => {
     dialog.addEventListener("close", () => {
       const ok = dialog.returnValue === "ok" && input.value.trim() !== "";
@@ -402,6 +403,7 @@ async function refresh() {
 function start() {
   $("#track-form").addEventListener("submit", track);
   $("#detail-close").addEventListener("click", closeDetail);
+  $("#token-cancel").addEventListener("click", () => $("#token-dialog").close());
   document.addEventListener("keydown", (event) => {
     if (event.key === "Escape" && state.selected && !$("#token-dialog").open) closeDetail();
   });

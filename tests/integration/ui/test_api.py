@@ -229,3 +229,21 @@ def test_bad_changes_are_json_errors_and_write_nothing(
     assert answer.status_code == status
     assert words in answer.json()["error"]
     assert storage.query(bucket, 'SELECT * FROM "watchlist"').empty
+
+
+def test_with_an_api_token_changes_need_it_and_views_stay_public(serve, storage, bucket):
+    ui = serve("ui", STOCKS_API_TOKEN="s3cret-token")
+    assert view(ui.url, view="watchlist").status_code == 200
+    assert requests.get(ui.url, timeout=30).status_code == 200  # the page itself
+    refused = change(ui.url, action="track", symbol="IBM")
+    assert refused.status_code == 401
+    assert "Authorization: Bearer" in refused.json()["error"]
+    assert "s3cret" not in refused.text
+    assert storage.query(bucket, 'SELECT * FROM "watchlist"').empty
+    allowed = requests.post(
+        ui.url,
+        json={"action": "track", "symbol": "IBM"},
+        headers={"Authorization": "Bearer s3cret-token"},
+        timeout=30,
+    )
+    assert allowed.status_code == 200 and allowed.json()["changed"] is True

@@ -29,11 +29,13 @@ from tests.support.stack import count, running_stack, storage_of
 
 pytestmark = pytest.mark.slow
 PIPELINE_SECONDS = 120  # fetch then a naive forecast, through the mesh
+TOKEN = "page-test-token"
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    with running_stack(tmp_path_factory.mktemp("ui-stack")) as running:
+    """The stack with an API token: the page must ask for it before its first change."""
+    with running_stack(tmp_path_factory.mktemp("ui-stack"), STOCKS_API_TOKEN=TOKEN) as running:
         yield running
 
 
@@ -82,10 +84,17 @@ def test_tracking_fetches_and_forecasts_through_the_mesh_and_the_chart_shows_it(
 ) -> None:
     wait = WebDriverWait(browser, PIPELINE_SECONDS, poll_frequency=0.25)
     track_with_keyboard(browser, "IBM", "daily", "naive")
+    dialog = browser.find_element(By.ID, "token-dialog")  # the change was refused with 401
+    wait.until(lambda b: dialog.get_attribute("open") is not None)
+    token_field = browser.switch_to.active_element
+    assert token_field.get_attribute("id") == "token-input"
+    token_field.send_keys(TOKEN, Keys.ENTER)  # the change is sent again, with the token
     status = browser.find_element(By.ID, "status")
     wait.until(lambda b: status.text == "Now tracking IBM (daily); fetching it now.")
     wait.until(lambda b: forecast_shown(b, "IBM", "daily"))
 
+    stored = browser.execute_script("return sessionStorage.getItem('stocks-api-token');")
+    assert stored == TOKEN  # kept for the tab, so later changes do not ask again
     storage = storage_of(stack)
     assert count(storage, "stocks", "prices", "IBM") == len(DemoProvider().bars("IBM", "daily"))
     assert count(storage, "forecasts", "forecast", "IBM") == 30
@@ -133,7 +142,7 @@ def test_an_intraday_chart_leaves_out_the_closed_hours(stack: LocalStack, browse
 
 
 def test_a_bad_symbol_is_refused_with_the_reason_shown(stack: LocalStack, browser: Chrome) -> None:
-    before = requests.get(stack.functions["watchlist"].url, timeout=30).json()
+    before = requests.get(stack.functions["watchlist"].url, timeout=30).json()  # reads: public
     track_with_keyboard(browser, "BAD!", "daily", "auto (default)")
     error = browser.find_element(By.ID, "form-error")
     WebDriverWait(browser, 30).until(lambda b: error.is_displayed())
@@ -147,6 +156,7 @@ def test_untracking_removes_the_row(stack: LocalStack, browser: Chrome, shots: P
     browser.find_element(By.CSS_SELECTOR, 'button[aria-label="Stop tracking IBM (daily)"]').click()
     WebDriverWait(browser, 30).until(lambda b: not row(b, "IBM", "daily"))
     assert "Stopped tracking IBM (daily)." in browser.find_element(By.ID, "status").text
+    assert browser.find_element(By.ID, "token-dialog").get_attribute("open") is None
     listed = requests.get(stack.functions["watchlist"].url, timeout=30).json()["watchlist"]
     assert [(e["symbol"], e["interval"]) for e in listed] == [("IBM", "5min")]
 
