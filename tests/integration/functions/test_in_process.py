@@ -1,0 +1,182 @@
+"""Every function's SPEC in process on a real influxd: the answers the contract gives them.
+
+The process tests beside this module run each function as `python -m shared.runtime.server`;
+these call the same FunctionSpecs through the Handler as parliament does (real Flask requests,
+real CloudEvents), so they run in a second and mutation testing (`make mutate`) sees them.
+"""
+
+from __future__ import annotations
+
+import base64
+
+import pandas as pd
+import pytest
+from cloudevents.http import CloudEvent
+
+from functions import buckets, deadletters, fetch, watchlist
+from shared.contract.config import Settings
+from shared.contract.events import FETCH_REQUESTED, FETCHED, PING, TICK_COMPLETED
+from shared.contract.schema import DEAD_LETTERS, RUNS
+from shared.market.providers import DemoProvider
+from shared.runtime.services import Services
+from tests.support.inprocess import call
+from tests.support.receiver import EventReceiver
+
+
+@pytest.fixture
+def services(settings: Settings) -> Services:
+    return Services(settings)
+
+
+def event(event_type: str, data: dict, **attributes) -> CloudEvent:
+    base = {"type": event_type, "source": "/tests", "datacontenttype": "application/json"}
+    return CloudEvent({**base, **attributes}, data)
+
+
+# -- fetch ----------------------------------------------------------------------------------
+
+
+def test_fetch_stores_the_demo_bars_and_records_the_run(services, storage, bucket):
+    answer = call(fetch.SPEC, services, query={"symbol": "ibm", "bucket": bucket})
+    assert answer.status == 200, answer.body
+    body = answer.json()
+    bars = DemoProvider().bars("IBM", "daily")
+    assert body == {
+        "symbol": "IBM",
+        "bucket": bucket,
+        "interval": "daily",
+        "points": len(bars),
+        "first": bars.index.min().strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "last": bars.index.max().strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "provider": "demo",
+        "bucket_created": False,
+    }
+    runs = storage.query(bucket, 'SELECT * FROM "runs"', RUNS)
+    assert runs["function"].tolist() == ["fetch"] and runs["status"].tolist() == ["ok"]
+    assert runs["symbol"].tolist() == ["IBM"] and runs["points"].tolist() == [len(bars)]
+
+
+def test_fetch_into_a_new_bucket_says_it_created_it(services, bucket):
+    answer = call(fetch.SPEC, services, query={"symbol": "IBM", "bucket": f"{bucket}_new"})
+    assert answer.status == 200 and answer.json()["bucket_created"] is True
+
+
+def test_fetch_replies_to_an_event_with_a_fetched_event(services, bucket):
+    asked = event(FETCH_REQUESTED, {"symbol": "MSFT", "bucket": bucket}, id="req-1")
+    answer = call(fetch.SPEC, services, event=asked)
+    assert answer.status == 200
+    reply = answer.event()
+    assert reply["type"] == FETCHED and reply["subject"] == "MSFT"
+    assert reply.data["symbol"] == "MSFT" and reply.data["points"] > 0
+
+
+def test_fetch_refuses_a_bad_symbol_and_records_no_run(services, storage, bucket):
+    answer = call(fetch.SPEC, services, query={"symbol": "A B", "bucket": bucket})
+    assert answer.status == 400 and answer.json()["error"].startswith("The symbol ")
+    assert storage.query(bucket, 'SELECT * FROM "runs"', RUNS).empty
+
+
+# -- buckets --------------------------------------------------------------------------------
+
+
+def test_buckets_creates_then_finds_a_bucket(services, bucket):
+    name = f"{bucket}_b"
+    first = call(buckets.SPEC, services, method="POST", json_body={"name": name})
+    again = call(buckets.SPEC, services, method="POST", json_body={"name": name})
+    assert (first.status, first.json()) == (201, {"name": name, "created": True})
+    assert (again.status, again.json()) == (200, {"name": name, "created": False})
+    listing = call(buckets.SPEC, services).json()["buckets"]
+    assert {"name": name, "symbols": [], "newest": None} in listing
+
+
+def test_buckets_lists_symbols_and_the_newest_point(services, bucket):
+    call(fetch.SPEC, services, query={"symbol": "IBM", "bucket": bucket})
+    listing = {b["name"]: b for b in call(buckets.SPEC, services).json()["buckets"]}
+    newest = DemoProvider().bars("IBM", "daily").index.max()
+    assert listing[bucket]["symbols"] == ["IBM"]
+    assert listing[bucket]["newest"] == newest.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_buckets_refuses_a_reserved_name(services):
+    answer = call(buckets.SPEC, services, method="POST", json_body={"name": "_internal"})
+    assert answer.status == 400 and answer.json()["error"].startswith("The name ")
+
+
+# -- deadletters ----------------------------------------------------------------------------
+
+
+def test_deadletters_records_a_dead_lettered_event(services, storage, bucket):
+    letter = event(
+        FETCH_REQUESTED,
+        {"symbol": "IBM"},
+        id="dead-1",
+        knativeerrordest="http://fetch.default.svc.cluster.local/",
+        knativeerrorcode="429",
+        knativeerrordata=base64.b64encode(b'{"error": "slow down"}').decode(),
+    )
+    answer = call(deadletters.SPEC, services, event=letter)
+    assert answer.status == 200 and answer.body == b""
+    [row] = storage.query(bucket, 'SELECT * FROM "dead_letters"', DEAD_LETTERS).itertuples()
+    assert (row.type, row.trigger, row.event_id, row.code) == (
+        FETCH_REQUESTED,
+        "fetch",
+        "dead-1",
+        429,
+    )
+    assert row.subscriber == "http://fetch.default.svc.cluster.local/"
+    assert "slow down" in row.error and '"IBM"' in row.data
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_deadletters_takes_cloudevents_only(services, method):
+    answer = call(deadletters.SPEC, services, method=method)
+    assert answer.status == 400
+
+
+# -- watchlist ------------------------------------------------------------------------------
+
+
+def test_watchlist_tracks_lists_and_untracks(services, bucket):
+    tracked = call(watchlist.SPEC, services, method="POST", json_body={"symbol": "ibm"})
+    assert tracked.status == 200, tracked.body
+    entry = {"symbol": "IBM", "interval": "daily", "bucket": "stocks", "model": "auto"}
+    assert tracked.json()["watchlist"] == [entry]
+    assert call(watchlist.SPEC, services).json() == {"watchlist": [entry]}
+    untracked = call(
+        watchlist.SPEC, services, method="POST", json_body={"symbol": "IBM", "tracked": False}
+    )
+    assert untracked.status == 200 and untracked.json()["watchlist"] == []
+    again = call(
+        watchlist.SPEC, services, method="POST", json_body={"symbol": "IBM", "tracked": "false"}
+    )
+    assert again.status == 422 and "IBM" in again.json()["error"]
+
+
+def test_a_tick_requests_each_tracked_stock_and_replies_with_the_plan(settings, bucket):
+    with EventReceiver() as sink:
+        services = Services(Settings(influx=settings.influx, meta_bucket=bucket, k_sink=sink.url))
+        for symbol in ("IBM", "MSFT"):
+            call(watchlist.SPEC, services, method="POST", json_body={"symbol": symbol})
+        sink.events.clear()  # tracking asked for each at once; the tick asks again
+        tick = event(PING, {}, id="tick-1", time="2026-11-27T21:30:00Z")
+        answer = call(watchlist.SPEC, services, event=tick)
+        requested = sink.wait_for(2)
+    assert answer.status == 200
+    reply = answer.event()
+    assert reply["type"] == TICK_COMPLETED
+    assert sorted(reply.data["requested"]) == ["IBM", "MSFT"] and reply.data["deferred"] == []
+    assert reply.data["tick"] == "2026-11-27T21:30:00Z"
+    assert sorted(e.data["symbol"] for e in requested) == ["IBM", "MSFT"]
+    assert sorted(e["id"] for e in requested) == sorted(reply.data["event_ids"])
+
+
+def test_a_tick_without_a_sink_is_a_retryable_503(services):
+    answer = call(watchlist.SPEC, services, event=event(PING, {}, id="tick-2"))
+    assert answer.status == 503 and "K_SINK" in answer.json()["error"]
+
+
+def test_runs_are_stamped_now(services, storage, bucket):
+    before = pd.Timestamp.now(tz="UTC").floor("s")
+    call(fetch.SPEC, services, query={"symbol": "IBM", "bucket": bucket})
+    [stamp] = storage.query(bucket, 'SELECT * FROM "runs"', RUNS).index
+    assert before <= stamp <= pd.Timestamp.now(tz="UTC")
