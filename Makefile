@@ -32,8 +32,7 @@ test-fast: $(STAMP) ## the in-process unit tests only (seconds)
 	$(PY) -m pytest tests/unit -q
 
 mutate: $(STAMP) ## mutation testing of shared/ and functions/ on the fast tests (long; not in test)
-	nice $(PY) -m mutmut run --max-children 2 $(MUTANTS)
-	$(PY) -m mutmut results
+	nice $(PY) -m tests.support.mutate $(MUTANTS)
 
 lint: $(STAMP) ## ruff and mypy
 	$(PY) -m ruff check .

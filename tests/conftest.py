@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -16,9 +18,25 @@ from tests.support.fakes.alphavantage import alphavantage, av_settings  # noqa: 
 from tests.support.fakes.tiingo import tiingo, tiingo_settings  # noqa: F401  (fixtures)
 
 
+@dataclass(frozen=True)
+class RunningInflux:
+    """An `influxd` started outside the session (`STOCKS_TEST_INFLUX_URL`)."""
+
+    url: str
+
+
 @pytest.fixture(scope="session")
-def influx_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InfluxServer]:
-    """One real `influxd` for the whole session, on a free port with a temporary data dir."""
+def influx_server(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[InfluxServer | RunningInflux]:
+    """One real `influxd` for the whole session, on a free port with a temporary data dir.
+
+    `STOCKS_TEST_INFLUX_URL` names one already running instead: `make mutate` starts one for
+    all its runs, rather than one per mutant.
+    """
+    if url := os.environ.get("STOCKS_TEST_INFLUX_URL"):
+        yield RunningInflux(url)
+        return
     server = InfluxServer(tmp_path_factory.mktemp("influxd")).start()
     yield server
     server.stop()
@@ -34,7 +52,7 @@ def bucket(request: pytest.FixtureRequest) -> Iterator[str]:
     name = f"t_{uuid.uuid4().hex[:12]}"
     yield name
     if "influx_server" in request.fixturenames:
-        server: InfluxServer = request.getfixturevalue("influx_server")
+        server: InfluxServer | RunningInflux = request.getfixturevalue("influx_server")
         storage = InfluxClient(InfluxSettings(url=server.url))
         for existing in storage.list_buckets():
             if existing.startswith(name):
@@ -42,7 +60,7 @@ def bucket(request: pytest.FixtureRequest) -> Iterator[str]:
 
 
 @pytest.fixture
-def settings(influx_server: InfluxServer, bucket: str) -> Settings:
+def settings(influx_server: InfluxServer | RunningInflux, bucket: str) -> Settings:
     """Settings for the real server, with the test's own bucket holding `watchlist` and `runs`."""
     return Settings(influx=InfluxSettings(url=influx_server.url), meta_bucket=bucket)
 
