@@ -143,10 +143,9 @@ def test_tracking_without_a_sink_or_budget_defers_the_fetch_to_the_next_tick(
         watchlist = serve("watchlist", K_SINK=sink.url, **alphavantage_budget(1))
         answer = track(watchlist.url, "AAPL").json()
         assert answer["changed"] is True
-        assert answer["fetch"] == {
-            "requested": False,
-            "reason": "today's provider budget of 1 requests is spent; the next tick fetches it.",
-        }
+        assert answer["fetch"]["requested"] is False
+        assert "budget" in answer["fetch"]["reason"]
+        assert answer["fetch"]["reason"].endswith("the next tick fetches it.")
         assert sink.events == []
 
 
