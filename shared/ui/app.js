@@ -4,7 +4,7 @@
 const POLL_MS = 5000;
 const TOKEN_KEY = "stocks-api-token";
 const $ = (selector) => document.querySelector(selector);
-const state = { selected: null, detailKey: null, charts: [], polling: null };
+const state = { selected: null, detailKey: null, charts: [], polling: null, painted: false };
 
 /* -- talking to the ui function ------------------------------------------------------------ */
 
@@ -140,11 +140,9 @@ function renderWatchlist(entries) {
     actions.className = "actions";
     actions.append(
       actionButton("Refresh", `Fetch ${entry.symbol} (${entry.interval}) now`,
-        () => act({ action: "refresh", symbol: entry.symbol, interval: entry.interval },
-          `Asked fetch for ${entry.symbol} (${entry.interval}).`)),
+        () => act({ action: "refresh", symbol: entry.symbol, interval: entry.interval })),
       actionButton("Remove", `Stop tracking ${entry.symbol} (${entry.interval})`,
-        () => act({ action: "untrack", symbol: entry.symbol, interval: entry.interval },
-          `Stopped tracking ${entry.symbol} (${entry.interval}).`)),
+        () => act({ action: "untrack", symbol: entry.symbol, interval: entry.interval })),
     );
     rows.append(row);
   }
@@ -166,11 +164,11 @@ function actionButton(text, label, handler) {
   return button;
 }
 
-async function act(fields, done) {
+async function act(fields) {
   showError("");
   try {
     const result = await change(fields);
-    status(result && result.changed === false ? `No change: ${result.message}` : done);
+    status(result.message);
     await refresh();
   } catch (error) {
     showError(error.message);

@@ -125,6 +125,12 @@ def test_an_intraday_chart_leaves_out_the_closed_hours(stack: LocalStack, browse
     track_with_keyboard(browser, "IBM", "5min", "naive")
     wait.until(lambda b: forecast_shown(b, "IBM", "5min"))
     assert cells(browser, "IBM", "daily"), "IBM daily and IBM 5min are two entries"
+    asked = len([r for r in stack.mesh.received() if r.source == "/stocks-manager/ui"])
+    browser.find_element(By.CSS_SELECTOR, 'button[aria-label="Fetch IBM (5min) now"]').click()
+    status = browser.find_element(By.ID, "status")
+    wait.until(lambda b: status.text == "Asked fetch for IBM (5min).")
+    from_page = [r for r in stack.mesh.received() if r.source == "/stocks-manager/ui"]
+    assert len(from_page) == asked + 1 and from_page[-1].event_type == FETCH_REQUESTED
 
     browser.find_element(By.CSS_SELECTOR, 'button[aria-label="Chart of IBM (5min)"]').click()
     wait.until(
