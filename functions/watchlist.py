@@ -9,6 +9,7 @@ from shared.contract import validation
 from shared.contract.errors import SinkMissing
 from shared.contract.events import PING, TICK_COMPLETED
 from shared.contract.schema import MODELS
+from shared.market import budget
 from shared.runtime.handler import FunctionSpec, Reply
 from shared.runtime.invocation import Invocation
 from shared.runtime.services import Services
@@ -49,7 +50,7 @@ def _tick(event: CloudEvent, services: Services) -> Reply:
         services.influx,
         services.settings.meta_bucket,
         watchlist.watchlist_of(services).tracked(),
-        services.settings.provider.daily_limit,
+        budget.limits_for(services.settings.provider),
         pd.Timestamp.now(tz="UTC"),
     )
     ids = fan_out(services.http, sink, plan, tick_time)

@@ -1,8 +1,8 @@
 """The scheduled fan-out: on a PingSource tick, one fetch request per tracked stock, within budget.
 
-Alpha Vantage's free keys allow 25 requests a day. The day's spend is read from the `runs` that
-fetch records, so the budget holds across processes and restarts; the oldest-refreshed stocks go
-first and the rest are deferred to the next tick.
+The provider's limits (per day, per hour, distinct symbols a month: `market/budget.py`) are
+checked against the fetches `runs` records, so the budget holds across processes and restarts;
+the oldest-refreshed stocks go first and what does not fit now is deferred to the next tick.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import requests
 
 from shared.contract.events import FETCH_REQUESTED, new_event, send, stable_id
 from shared.influx.client import InfluxClient
+from shared.market import budget
 from shared.store import runs
 from shared.store.watchlist import Entry
 
@@ -27,7 +28,7 @@ class TickPlan:
 
     requested: list[Entry]
     deferred: list[Entry]
-    daily_limit: int | None
+    limits: budget.Limits
     spent_today: int
 
     def summary(self, tick_time: str, event_ids: list[str]) -> dict:
@@ -36,7 +37,9 @@ class TickPlan:
             "requested": [e.symbol for e in self.requested],
             "deferred": [e.symbol for e in self.deferred],
             "event_ids": event_ids,
-            "daily_limit": self.daily_limit,
+            "daily_limit": self.limits.per_day,
+            "hourly_limit": self.limits.per_hour,
+            "symbols_per_month": self.limits.symbols_per_month,
             "spent_today": self.spent_today,
         }
 
@@ -45,24 +48,37 @@ def plan_tick(
     client: InfluxClient,
     meta_bucket: str,
     entries: list[Entry],
-    daily_limit: int | None,
+    limits: budget.Limits,
     now: pd.Timestamp,
 ) -> TickPlan:
-    """Order entries oldest-refreshed first and keep as many as the day's budget allows.
+    """Order entries oldest-refreshed first and keep those the provider's limits allow now.
 
-    A refresh is a successful fetch; the day's spend is every fetch since midnight UTC (the
-    provider counts refused and failed requests too).
+    A refresh is a successful fetch; the spend is every fetch (the provider counts refused and
+    failed requests too).
     """
     now = now.tz_convert("UTC")
     refreshes = runs.fetches(client, meta_bucket, now - REFRESH_LOOKBACK, ok_only=True)
     refreshed = refreshes.reset_index().groupby("symbol")["time"].max().to_dict()
     never = pd.Timestamp.min.tz_localize("UTC")
     ordered = sorted(entries, key=lambda e: (refreshed.get(e.symbol, never), e.symbol))
-    spent = len(runs.fetches(client, meta_bucket, now.normalize(), ok_only=False))
-    if daily_limit is None:
-        return TickPlan(ordered, [], None, spent)
-    remaining = max(daily_limit - spent, 0)
-    return TickPlan(ordered[:remaining], ordered[remaining:], daily_limit, spent)
+    spent = spending(client, meta_bucket, now)
+    planned = iter(budget.plan([e.symbol for e in ordered], limits, spent, now).symbols)
+    requested, deferred = [], []
+    upcoming = next(planned, None)
+    for entry in ordered:  # the plan keeps the entries' order, so it is walked once
+        if entry.symbol == upcoming:
+            requested.append(entry)
+            upcoming = next(planned, None)
+        else:
+            deferred.append(entry)
+    return TickPlan(requested, deferred, limits, spent.in_day(now, limits))
+
+
+def spending(client: InfluxClient, meta_bucket: str, now: pd.Timestamp) -> budget.Spent:
+    """The provider requests fetch made over the windows the limits count (a day, this month)."""
+    since = min(now.normalize().replace(day=1), now - budget.DAY)
+    made = runs.fetches(client, meta_bucket, since, ok_only=False)
+    return budget.Spent.from_requests(zip(made.index, made["symbol"], strict=True), now)
 
 
 def fan_out(session: requests.Session, sink: str, plan: TickPlan, tick_time: str) -> list[str]:

@@ -7,11 +7,12 @@ from typing import Any
 
 import pandas as pd
 
-from shared.contract.errors import RateLimited, SinkMissing, Unprocessable
-from shared.contract.events import FETCH_REQUESTED, SinkFailed, new_event, send
+from shared.contract.errors import RateLimited, SinkFailed, SinkMissing, Unprocessable
+from shared.contract.events import FETCH_REQUESTED, new_event, send
+from shared.market import budget
 from shared.runtime.services import Services
-from shared.store import runs
 from shared.store.watchlist import Entry, Watchlist
+from shared.usecases.tick import spending
 
 
 @dataclass(frozen=True)
@@ -82,21 +83,14 @@ def request_fetch(services: Services, entry: Entry, requester: str, strict: bool
     Strict (refresh now): it raises the contract's error instead.
     """
     settings = services.settings
-    limit = settings.provider.daily_limit
+    limits = budget.limits_for(settings.provider)
     now = pd.Timestamp.now(tz="UTC")
-    if limit is not None:
-        spent = len(
-            runs.fetches(services.influx, settings.meta_bucket, now.normalize(), ok_only=False)
-        )
-        if spent >= limit:
-            reason = f"today's provider budget of {limit} requests is spent"
-            if strict:
-                midnight = now.normalize() + pd.Timedelta(days=1)
-                raise RateLimited(
-                    f"{reason}; retry after midnight UTC.",
-                    int((midnight - now).total_seconds()) + 1,
-                )
-            return {"requested": False, "reason": f"{reason}; the next tick fetches it."}
+    spent = spending(services.influx, settings.meta_bucket, now)
+    if not budget.plan([entry.symbol], limits, spent, now).slots:
+        reason = "the provider's request budget has no room now"
+        if strict:
+            raise RateLimited(f"{reason}; retry later.", _retry_after(limits, spent, now))
+        return {"requested": False, "reason": f"{reason}; the next tick fetches it."}
     if not settings.k_sink:
         if strict:
             raise SinkMissing(
@@ -114,3 +108,13 @@ def request_fetch(services: Services, entry: Entry, requester: str, strict: bool
             raise
         return {"requested": False, "reason": f"{error.message} The next tick fetches it."}
     return {"requested": True, "event_id": event["id"]}
+
+
+def _retry_after(limits: budget.Limits, spent: budget.Spent, now: pd.Timestamp) -> int:
+    """Seconds until the window that is full has room: midnight UTC for a spent day, else an
+    hour (a rolling hour or day frees a request within it)."""
+    day_spent = limits.per_day is not None and spent.in_day(now, limits) >= limits.per_day
+    if day_spent and not limits.rolling_day:
+        midnight = now.normalize() + pd.Timedelta(days=1)
+        return int((midnight - now).total_seconds()) + 1
+    return 3600

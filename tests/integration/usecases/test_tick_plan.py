@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from shared.contract.schema import RUNS
+from shared.market.budget import Limits
 from shared.store.watchlist import Entry
 from shared.usecases.tick import plan_tick
 
@@ -45,7 +46,7 @@ def test_a_failed_fetch_is_spent_but_not_a_refresh(storage, bucket):
         storage,
         bucket,
         [Entry("AAA"), Entry("BBB")],
-        daily_limit=2,
+        Limits(per_day=2),
         now=pd.Timestamp("2026-11-27T15:00:00", tz="UTC"),
     )
     assert plan.spent_today == 1  # the provider counted the refused request
@@ -61,9 +62,15 @@ def test_the_oldest_refresh_goes_first(storage, bucket):
         ("2026-11-18T15:00:00", "NEW", "ok"),  # an older refresh of NEW does not make it old
     )
     entries = [Entry("NEW"), Entry("OLD"), Entry("NEVER")]
-    plan = plan_tick(storage, bucket, entries, None, pd.Timestamp("2026-11-27T15:00:00", tz="UTC"))
+    plan = plan_tick(
+        storage,
+        bucket,
+        entries,
+        Limits(per_day=None),
+        pd.Timestamp("2026-11-27T15:00:00", tz="UTC"),
+    )
     assert symbols(plan.requested) == ["NEVER", "OLD", "NEW"] and plan.deferred == []
-    assert plan.daily_limit is None and plan.spent_today == 0
+    assert plan.limits.per_day is None and plan.spent_today == 0
 
 
 def test_spent_today_counts_from_midnight_utc_not_the_last_24_hours(storage, bucket):
@@ -76,7 +83,9 @@ def test_spent_today_counts_from_midnight_utc_not_the_last_24_hours(storage, buc
         ("2026-11-27T00:30:00", "DDD", "502"),
     )
     entries = [Entry(s) for s in ("AAA", "BBB", "CCC", "DDD", "EEE")]
-    plan = plan_tick(storage, bucket, entries, 5, pd.Timestamp("2026-11-27T01:00:00", tz="UTC"))
+    plan = plan_tick(
+        storage, bucket, entries, Limits(per_day=5), pd.Timestamp("2026-11-27T01:00:00", tz="UTC")
+    )
     assert plan.spent_today == 2
     assert len(plan.requested) == 3 and len(plan.deferred) == 2
 
@@ -85,14 +94,16 @@ def test_the_day_is_the_utc_day_whatever_zone_now_is_given_in(storage, bucket):
     fetch_runs(storage, bucket, ("2026-11-26T06:00:00", "AAA", "ok"))
     # 21:00 in New York on the 26th is 02:00 UTC on the 27th: the 06:00 UTC run was yesterday
     now = pd.Timestamp("2026-11-26T21:00:00", tz="America/New_York")
-    plan = plan_tick(storage, bucket, [Entry("AAA")], 1, now)
+    plan = plan_tick(storage, bucket, [Entry("AAA")], Limits(per_day=1), now)
     assert plan.spent_today == 0 and symbols(plan.requested) == ["AAA"]
 
 
 def test_no_budget_left_defers_everything(storage, bucket):
     fetch_runs(storage, bucket, *[(f"2026-11-27T0{i}:00:00", f"S{i}", "ok") for i in range(3)])
     entries = [Entry("S0"), Entry("S1")]
-    plan = plan_tick(storage, bucket, entries, 2, pd.Timestamp("2026-11-27T12:00:00", tz="UTC"))
+    plan = plan_tick(
+        storage, bucket, entries, Limits(per_day=2), pd.Timestamp("2026-11-27T12:00:00", tz="UTC")
+    )
     assert plan.spent_today == 3 and plan.requested == []
     assert symbols(plan.deferred) == ["S0", "S1"]
 
@@ -104,7 +115,7 @@ def test_a_watchlist_without_runs_spends_nothing(settings, bucket):
         InfluxClient(settings.influx),
         bucket,  # never created: no runs yet
         [Entry("AAA")],
-        25,
+        Limits(per_day=25),
         pd.Timestamp("2026-11-27T12:00:00", tz="UTC"),
     )
     assert plan.spent_today == 0 and symbols(plan.requested) == ["AAA"]
@@ -119,5 +130,29 @@ def test_a_symbol_of_digits_keeps_its_refresh(storage, bucket):
         ("2026-11-26T15:00:00", "0700", "ok"),
     )
     entries = [Entry("0700"), Entry("0005"), Entry("1")]
-    plan = plan_tick(storage, bucket, entries, None, pd.Timestamp("2026-11-27T15:00:00", tz="UTC"))
+    plan = plan_tick(
+        storage,
+        bucket,
+        entries,
+        Limits(per_day=None),
+        pd.Timestamp("2026-11-27T15:00:00", tz="UTC"),
+    )
     assert symbols(plan.requested) == ["1", "0005", "0700"]
+
+
+def test_an_hourly_limit_defers_what_the_last_hour_has_used(storage, bucket):
+    """Tiingo-like limits: 2 an hour; one fetch 30 minutes ago leaves room for one more."""
+    fetch_runs(storage, bucket, ("2026-11-27T14:30:00", "OLD", "ok"))
+    entries = [Entry("AAA"), Entry("BBB"), Entry("OLD")]
+    now = pd.Timestamp("2026-11-27T15:00:00", tz="UTC")
+    plan = plan_tick(storage, bucket, entries, Limits(per_day=100, per_hour=2), now)
+    assert symbols(plan.requested) == ["AAA"] and symbols(plan.deferred) == ["BBB", "OLD"]
+    assert plan.summary("t", [])["hourly_limit"] == 2
+
+
+def test_a_full_month_of_distinct_symbols_defers_new_ones_but_not_known_ones(storage, bucket):
+    fetch_runs(storage, bucket, ("2026-11-02T15:00:00", "KNOWN", "ok"))
+    entries = [Entry("NEW"), Entry("KNOWN")]
+    now = pd.Timestamp("2026-11-27T15:00:00", tz="UTC")
+    plan = plan_tick(storage, bucket, entries, Limits(symbols_per_month=1), now)
+    assert symbols(plan.requested) == ["KNOWN"] and symbols(plan.deferred) == ["NEW"]

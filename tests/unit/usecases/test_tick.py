@@ -7,6 +7,7 @@ import requests
 
 from shared.contract.errors import SinkFailed
 from shared.contract.events import FETCH_REQUESTED, stable_id
+from shared.market.budget import Limits
 from shared.store.watchlist import Entry
 from shared.usecases.tick import TickPlan, fan_out
 from tests.support.receiver import EventReceiver
@@ -15,7 +16,7 @@ TICK = "2026-11-27T21:30:00Z"
 PLAN = TickPlan(
     requested=[Entry("IBM"), Entry("AAPL", "5min", "intraday")],
     deferred=[Entry("MSFT")],
-    daily_limit=25,
+    limits=Limits(per_day=25),
     spent_today=23,
 )
 
@@ -68,5 +69,7 @@ def test_the_summary_says_what_was_requested_and_deferred():
         "deferred": ["MSFT"],
         "event_ids": ["id-1", "id-2"],
         "daily_limit": 25,
+        "hourly_limit": None,
+        "symbols_per_month": None,
         "spent_today": 23,
     }
