@@ -32,6 +32,7 @@ def run(invocation: Invocation, services: Services) -> Reply:
         horizon=validation.integer(fields, "horizon", 30, 1, 365),
         model=validation.choice(fields, "model", MODELS, default_model),
         interval_width=validation.fraction(fields, "interval_width", 0.8, *WIDTH_RANGE),
+        adjusted=validation.boolean(fields, "adjusted", True),
     )
     result = predict(services.influx, request, fetched)
     return Reply(result, symbol=request.symbol, points=result["points"] if result["refit"] else 0)

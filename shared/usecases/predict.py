@@ -36,6 +36,8 @@ class PredictRequest:
     horizon: int
     model: str
     interval_width: float
+    adjusted: bool = True
+    """Forecast the split- and dividend-adjusted series (False: the raw bars)."""
 
 
 def predict(
@@ -57,6 +59,7 @@ def predict(
         request.interval,
         (request.field,),
         MAX_HISTORY_POINTS,
+        adjusted=request.adjusted,
     )
     if history.empty:
         raise Unprocessable(

@@ -116,6 +116,19 @@ def test_a_forecast_made_after_the_split_starts_at_the_post_split_price(services
     assert forecast["yhat"].iloc[-1] == pytest.approx(last_close, rel=0.08)
 
 
+def test_adjusted_false_forecasts_the_raw_bars(services, storage, bucket):
+    raw, day = year_with_a_split()
+    prices.write_bars(storage, bucket, SYMBOL, "daily", raw)
+    write_actions(storage, bucket, SYMBOL, splits([day], [RATIO]))
+    fields = {"symbol": SYMBOL, "bucket": bucket, "target": bucket, "model": "drift"}
+    answer = call(SPEC, services, method="POST", json_body={**fields, "adjusted": False})
+    assert answer.status == 200, answer.body
+    query = f'SELECT * FROM "forecast" WHERE "symbol" = \'{SYMBOL}\''
+    forecast = storage.query(bucket, query, FORECAST).sort_index()
+    # the raw year's drift carries the split's drop forward: 30 days end well below the close
+    assert forecast["yhat"].iloc[-1] < 0.85 * raw["close"].iloc[-1]
+
+
 def adjusted_copy(storage, bucket: str) -> pd.DataFrame:
     query = f'SELECT * FROM "prices_adjusted" WHERE "symbol" = \'{SYMBOL}\''
     return storage.query(bucket, query, PRICES_ADJUSTED).sort_index()
