@@ -127,10 +127,16 @@ def test_deadletters_records_a_dead_lettered_event(services, storage, bucket):
     assert "slow down" in row.error and '"IBM"' in row.data
 
 
-@pytest.mark.parametrize("method", ["GET", "POST"])
-def test_deadletters_takes_cloudevents_only(services, method):
+@pytest.mark.parametrize(
+    ("method", "error"),
+    [
+        ("GET", "The deadletters function does not answer GET."),
+        ("POST", "The deadletters function takes dead-lettered CloudEvents only."),
+    ],
+)
+def test_deadletters_takes_cloudevents_only(services, method, error):
     answer = call(deadletters.SPEC, services, method=method)
-    assert answer.status == 400
+    assert (answer.status, answer.json()) == (400, {"error": error})
 
 
 # -- watchlist ------------------------------------------------------------------------------

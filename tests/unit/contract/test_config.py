@@ -149,3 +149,75 @@ def test_the_process_environment_is_read_when_none_is_given(monkeypatch):
 
 def test_provider_defaults_are_the_contracts():
     assert ProviderSettings().name == "demo" and ProviderSettings().timeout_seconds == 20.0
+
+
+def test_the_api_token_is_read_and_kept_out_of_repr():
+    settings = Settings.from_env({"STOCKS_API_TOKEN": "api-tok-1"})
+    assert settings.api_token == "api-tok-1" and "api-tok-1" not in repr(settings)
+    assert Settings.from_env({}).api_token is None
+
+
+def test_a_missing_key_says_which_key_and_how_to_do_without():
+    with pytest.raises(ConfigError) as refused:
+        Settings.from_env({"STOCKS_PROVIDER": "alphavantage"})
+    assert str(refused.value) == (
+        "STOCKS_PROVIDER is 'alphavantage' but ALPHAVANTAGE_API_KEY is not set: "
+        "set the key, or STOCKS_PROVIDER=demo."
+    )
+    with pytest.raises(ConfigError) as refused:
+        Settings.from_env({"STOCKS_PROVIDER": "tiingo", "ALPHAVANTAGE_API_KEY": "K"})
+    assert str(refused.value).startswith("STOCKS_PROVIDER is 'tiingo' but TIINGO_API_KEY is not")
+
+
+def test_a_choice_lists_the_options():
+    with pytest.raises(ConfigError) as refused:
+        Settings.from_env({"STOCKS_PROVIDER": "yahoo"})
+    assert str(refused.value) == (
+        "STOCKS_PROVIDER must be one of alphavantage, tiingo, demo, not 'yahoo'."
+    )
+
+
+def test_a_tiingo_key_chooses_tiingo_with_its_free_limits():
+    provider = Settings.from_env({"TIINGO_API_KEY": "T", "ALPHAVANTAGE_API_KEY": "K"}).provider
+    assert provider.name == "tiingo" and provider.tiingo_api_key == "T"
+    assert (provider.daily_limit, provider.hourly_limit, provider.monthly_symbols) == (
+        1000,
+        50,
+        500,
+    )
+    assert provider.tiingo_url == "https://api.tiingo.com" and provider.timeout_seconds == 20.0
+
+
+def test_tiingo_options():
+    provider = Settings.from_env(
+        {
+            "TIINGO_API_KEY": "T",
+            "TIINGO_URL": "http://127.0.0.1:9/",
+            "TIINGO_DAILY_LIMIT": "10",
+            "TIINGO_HOURLY_LIMIT": "unlimited",
+            "TIINGO_MONTHLY_SYMBOLS": "7",
+            "TIINGO_TIMEOUT_SECONDS": "3",
+        }
+    ).provider
+    assert provider.tiingo_url == "http://127.0.0.1:9"
+    assert (provider.daily_limit, provider.hourly_limit, provider.monthly_symbols) == (10, None, 7)
+    assert provider.timeout_seconds == 3.0
+
+
+def test_one_providers_limits_do_not_apply_to_another():
+    provider = Settings.from_env(
+        {"ALPHAVANTAGE_API_KEY": "K", "TIINGO_DAILY_LIMIT": "3", "TIINGO_TIMEOUT_SECONDS": "9"}
+    ).provider
+    assert provider.daily_limit == 25 and provider.timeout_seconds == 20.0
+    assert provider.hourly_limit is None and provider.monthly_symbols is None
+    demo = Settings.from_env({"ALPHAVANTAGE_TIMEOUT_SECONDS": "9"}).provider
+    assert demo.timeout_seconds == 20.0 and demo.daily_limit is None
+
+
+def test_a_timeout_that_is_not_a_number_is_named():
+    env = {"ALPHAVANTAGE_API_KEY": "K", "ALPHAVANTAGE_TIMEOUT_SECONDS": "soon"}
+    with pytest.raises(ConfigError) as refused:
+        Settings.from_env(env)
+    assert str(refused.value) == (
+        "ALPHAVANTAGE_TIMEOUT_SECONDS must be a number of seconds from 0 to 600, not 'soon'."
+    )

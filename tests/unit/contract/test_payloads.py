@@ -88,3 +88,8 @@ def test_the_watchlist_entrys_model_rides_from_the_request_to_the_reply():
     assert "model" not in Fetched.from_fields(dict(REPLY)).as_data()
     with pytest.raises(BadInput, match="model"):
         FetchRequest.from_fields({"symbol": "IBM", "model": "arima"})
+
+
+def test_a_reply_of_many_points_is_accepted():
+    assert Fetched.from_fields({**REPLY, "points": 250_000}).points == 250_000
+    assert Fetched.from_fields({**REPLY, "points": 10**9}).points == 10**9
