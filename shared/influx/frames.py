@@ -35,14 +35,24 @@ def csv_frame(content: bytes, measurement: Measurement | None) -> pd.DataFrame:
     frame = pd.read_csv(io.BytesIO(content), keep_default_na=False, na_values=[""], dtype=text)
     frame = frame.loc[:, ~frame.columns.duplicated()]  # `SHOW` results repeat `name`
     if "tags" in frame.columns and frame["tags"].notna().any():
-        tags = frame["tags"].fillna("").map(parse_tags).apply(pd.Series)
-        frame = pd.concat([frame, tags], axis=1)
+        frame = pd.concat([frame, _tag_columns(frame["tags"].fillna(""))], axis=1)
     frame = frame.drop(columns=[c for c in ("name", "tags") if c in frame.columns])
     if "time" in frame.columns:
         frame.index = pd.DatetimeIndex(
             pd.to_datetime(frame.pop("time"), unit="ms", utc=True), name="time"
         )
     return typed(frame, measurement)
+
+
+def _tag_columns(tags: pd.Series) -> pd.DataFrame:
+    """One column per tag key from the `tags` cells (`k=v,...`), each distinct cell parsed once:
+    a grouped read repeats its few series' tags on every row."""
+    parsed = {cell: parse_tags(cell) for cell in tags.unique()}
+    keys = sorted({key for values in parsed.values() for key in values})
+    return pd.DataFrame(
+        {key: tags.map({cell: values.get(key) for cell, values in parsed.items()}) for key in keys},
+        index=tags.index,
+    )
 
 
 def typed(frame: pd.DataFrame, measurement: Measurement | None) -> pd.DataFrame:
