@@ -99,8 +99,8 @@ def daily_closes(client: InfluxClient, bucket: str, days: int) -> dict[tuple[str
     """Every symbol and interval's adjusted closes of its last `days` trading days, oldest first,
     by (symbol, interval): daily bars as stored, intraday bars' last close of each UTC day.
 
-    Read as JSON, one series per symbol and interval (the CSV reader parses tags row by row,
-    which took seconds for 50 symbols); daily bars need no grouping by time, the costly part.
+    Both statements go in one request, answered as JSON with one series per symbol and
+    interval; daily bars need no grouping by time, the costly part.
     """
     daily = tags_equal(interval=DAILY)
     statements = [
