@@ -1,27 +1,27 @@
-"""Forecasts of one bar series: Prophet tuned to bar data, naive and drift benchmarks, a backtest.
+"""Forecasts of one bar series: naive and drift benchmarks, Prophet, and `auto`, honestly scored.
 
 Pure computation: a pandas series in, a `Forecast` out. Prophet is imported only when a Prophet
-model is fitted (see `prophet_model`).
+model is fitted (see `prophet_model`). Protocol, data and measured results: docs/forecasting.md.
 """
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from shared.contract.errors import BadInput, Unprocessable
 from shared.contract.schema import INTERVALS
-from shared.forecasting import calendar
-from shared.forecasting.backtest import backtest
+from shared.forecasting import calendar, selection
+from shared.forecasting.backtest import cross_validate, origins
+from shared.forecasting.metrics import WindowScore, pooled
 from shared.forecasting.models import fit_predict
 
 __all__ = ["MODELS", "WIDTH_RANGE", "Forecast", "forecast", "minimum_points"]
 
 MODELS = ("prophet", "naive", "drift", "auto")
-AUTO_CANDIDATES = ("naive", "drift", "prophet")  # on equal MASE the simpler model wins
 MIN_TRAIN_POINTS = 20
 WIDTH_RANGE = (0.5, 0.99)
 """The prediction interval widths a caller may ask for (0.8: an 80% interval)."""
@@ -29,15 +29,20 @@ WIDTH_RANGE = (0.5, 0.99)
 
 @dataclass(frozen=True)
 class Forecast:
-    """A forecast and how well the same model did on the last `horizon` points of the history.
+    """A forecast, how well its model did before, and why that model.
 
     `frame` holds only future rows: a UTC DatetimeIndex named "time" and float64 columns yhat,
-    yhat_lower, yhat_upper. `metrics` (mape, mase, rel_naive, rel_drift, coverage) come from the
-    backtest and are always finite floats; see `metrics.score` for each one and how a zero
-    denominator is handled (floored at machine epsilon; two zero MAEs give a ratio of 1.0).
-    `model` is the model that produced `frame` (for 'auto', the winner); `fit_seconds` is the
-    final fit's duration; `train_points` the points it was fitted on (Prophet: a recent window,
-    see `calendar.training_window`; naive and drift: the whole history).
+    yhat_lower, yhat_upper. `model` produced `frame` (for 'auto', the one chosen); `fit_seconds`
+    is the final fit's duration; `train_points` the points it was fitted on (Prophet: a recent
+    window, see `calendar.training_window`; naive and drift: the whole history).
+
+    `metrics` (mape, mase, rel_naive, rel_drift, coverage; finite floats, see `metrics.pooled`)
+    measure the model on rolling-origin windows at the end of the history that did not choose
+    it: for 'auto', what the choosing rule picked from the data before each window, scored on
+    that window (nested cross-validation), so they estimate what this forecast will do.
+    `naive_metrics` are the naive forecast's on the same windows. `selection` holds each
+    candidate's cross-validation scores (rel_naive, wins, mase, windows; see
+    `selection.summary`) and `reason` says in a sentence why `model` was used.
     """
 
     model: str
@@ -45,17 +50,19 @@ class Forecast:
     metrics: dict[str, float]
     fit_seconds: float
     train_points: int
+    naive_metrics: dict[str, float] = field(default_factory=dict)
+    selection: dict[str, dict[str, float]] = field(default_factory=dict)
+    reason: str = ""
 
 
 def minimum_points(interval: str, horizon: int) -> int:
-    """Fewest history points `forecast` accepts: the hold-out plus a training set.
+    """Fewest history points `forecast` accepts: one held-out window plus a training set.
 
     The training set is at least 20 points, at least `horizon` points and, intraday, at least
     one full session of bars.
     """
     _check(interval, horizon)
-    session = 0 if interval == calendar.DAILY else calendar.bars_per_session(interval)
-    return horizon + max(MIN_TRAIN_POINTS, horizon, session)
+    return horizon + _min_train(interval, horizon)
 
 
 def forecast(
@@ -65,12 +72,14 @@ def forecast(
     model: str = "prophet",
     interval_width: float = 0.8,
 ) -> Forecast:
-    """Backtest `model` on the last `horizon` points, then forecast `horizon` bars ahead.
+    """Score `model` on past windows, then forecast `horizon` bars ahead.
 
     `history` is a float series indexed by ascending UTC bar timestamps; missing values are
-    dropped. `model` 'auto' backtests naive, drift and prophet and forecasts with the lowest
-    MASE. For a single model the backtest and the final fit run in parallel threads.
-    Raises Unprocessable when the history is too short, BadInput for invalid arguments.
+    dropped. 'auto' cross-validates naive and drift over `selection.CV_WINDOWS` windows and keeps
+    naive unless drift wins clearly and consistently (`selection.choose`). Naive and drift are
+    scored on the same windows; Prophet on the last `horizon` points only (a fit per window), in
+    a thread beside the final fit. Raises Unprocessable when the history is too short or,
+    intraday, has bars off the session grid; BadInput for invalid arguments.
     """
     _check(interval, horizon)
     if model not in MODELS:
@@ -81,6 +90,7 @@ def forecast(
             f"not {interval_width}."
         )
     series = _prepared(history)
+    _check_grid(series.index, interval)
     needed = minimum_points(interval, horizon)
     if len(series) < needed:
         raise Unprocessable(
@@ -88,20 +98,68 @@ def forecast(
             f"needs at least {needed}."
         )
     future = calendar.future_times(series.index[-1], interval, horizon)
+    min_train = _min_train(interval, horizon)
     if model == "auto":
-        scores = {
-            name: backtest(name, series, interval, horizon, interval_width)
-            for name in AUTO_CANDIDATES
-        }
-        model = min(AUTO_CANDIDATES, key=lambda name: scores[name]["mase"])
-        metrics = scores[model]
-        final = fit_predict(model, series, future, interval, interval_width)
-    else:
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            pending = pool.submit(fit_predict, model, series, future, interval, interval_width)
-            metrics = backtest(model, series, interval, horizon, interval_width)
-            final = pending.result()
-    return Forecast(model, final.frame, metrics, final.fit_seconds, final.train_points)
+        return _auto(series, future, interval, interval_width, min_train)
+    windows = 1 if model == "prophet" else selection.windows(horizon)
+    starts = origins(len(series), horizon, windows, min_train)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(fit_predict, model, series, future, interval, interval_width)
+        scores = cross_validate(model, series, interval, horizon, interval_width, starts)
+        final = pending.result()
+    naive = scores
+    if model != "naive":
+        naive = cross_validate("naive", series, interval, horizon, interval_width, starts)
+    return Forecast(
+        model=model,
+        frame=final.frame,
+        metrics=pooled(scores),
+        fit_seconds=final.fit_seconds,
+        train_points=final.train_points,
+        naive_metrics=pooled(naive),
+        selection={model: selection.summary(scores, naive)},
+        reason=f"{model}: requested",
+    )
+
+
+def _auto(
+    series: pd.Series, future: pd.DatetimeIndex, interval: str, width: float, min_train: int
+) -> Forecast:
+    """Choose by cross-validation; report what the same rule achieved on windows it never saw."""
+    horizon = len(future)
+    starts = origins(len(series), horizon, selection.windows(horizon), min_train)
+    cv = _candidates_cv(series, interval, horizon, width, starts)
+    choice = selection.choose(cv)
+    realised = []
+    for position, start in enumerate(starts):
+        earlier = origins(start, horizon, selection.windows(horizon), min_train)
+        before = _candidates_cv(series.iloc[:start], interval, horizon, width, earlier)
+        realised.append(cv[selection.choose(before).model][position])
+    final = fit_predict(choice.model, series, future, interval, width)
+    return Forecast(
+        model=choice.model,
+        frame=final.frame,
+        metrics=pooled(realised),
+        fit_seconds=final.fit_seconds,
+        train_points=final.train_points,
+        naive_metrics=pooled(cv["naive"]),
+        selection=choice.scores,
+        reason=choice.reason,
+    )
+
+
+def _candidates_cv(
+    series: pd.Series, interval: str, horizon: int, width: float, starts: list[int]
+) -> dict[str, list[WindowScore]]:
+    return {
+        name: cross_validate(name, series, interval, horizon, width, starts)
+        for name in selection.CANDIDATES
+    }
+
+
+def _min_train(interval: str, horizon: int) -> int:
+    session = 0 if interval == calendar.DAILY else calendar.bars_per_session(interval)
+    return max(MIN_TRAIN_POINTS, horizon, session)
 
 
 def _check(interval: str, horizon: int) -> None:
@@ -111,6 +169,21 @@ def _check(interval: str, horizon: int) -> None:
         )
     if isinstance(horizon, bool) or not isinstance(horizon, int) or horizon < 1:
         raise BadInput(f"The horizon must be a whole number of periods from 1 up, not {horizon!r}.")
+
+
+def _check_grid(index: pd.DatetimeIndex, interval: str) -> None:
+    """Intraday bars must lie on the session grid the forecast times are laid on."""
+    if interval == calendar.DAILY:
+        return
+    strays = calendar.off_grid(index, interval)
+    if len(strays):
+        first = strays[0].tz_convert(calendar.MARKET_TZ).strftime("%Y-%m-%d %H:%M")
+        raise Unprocessable(
+            f"{len(strays)} of the {len(index)} {interval} bars lie outside the New York "
+            f"session grid (a bar every {interval} from 09:30 to 16:00 on NYSE trading days), "
+            f"the first at {first} New York time: forecasts of a 24-hour instrument or of "
+            f"extended hours would be laid on the wrong times, so this series is not forecast."
+        )
 
 
 def _prepared(history: pd.Series) -> pd.Series:

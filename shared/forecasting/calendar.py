@@ -17,6 +17,7 @@ from shared.contract.schema import DAILY
 from shared.market.session import (
     MARKET_TZ,
     SESSION,
+    SESSION_MINUTES,
     SESSION_OPEN,
     bar_minutes,
     bars_per_session,
@@ -30,6 +31,7 @@ __all__ = [
     "bars_per_session",
     "future_times",
     "model_times",
+    "off_grid",
     "sessions",
     "training_window",
 ]
@@ -94,6 +96,19 @@ def model_times(times: pd.DatetimeIndex, interval: str) -> pd.DatetimeIndex:
     )
     fraction = (wall - dates - SESSION_OPEN) / SESSION
     return AXIS_ORIGIN + pd.to_timedelta(day + fraction.to_numpy(), unit="D")
+
+
+def off_grid(times: pd.DatetimeIndex, interval: str) -> pd.DatetimeIndex:
+    """The intraday `times` that start no bar of the session grid on a NYSE trading day.
+
+    The grid: a bar every `interval` from 09:30 up to (not including) 16:00 New York time.
+    """
+    wall = times.tz_convert(MARKET_TZ).tz_localize(None)
+    dates = wall.normalize()
+    minutes = ((wall - dates - SESSION_OPEN) / pd.Timedelta(minutes=1)).to_numpy()
+    trading = np.is_busday(dates.to_numpy().astype("datetime64[D]"), busdaycal=_trading_days())
+    in_session = (minutes >= 0) & (minutes < SESSION_MINUTES)
+    return times[~(trading & in_session & (minutes % bar_minutes(interval) == 0))]
 
 
 def sessions(times: pd.DatetimeIndex) -> int:

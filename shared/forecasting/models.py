@@ -1,21 +1,24 @@
 """The forecasting models behind one call: fit on a training series, predict at given times.
 
-`naive` and `drift` are the random-walk benchmarks of Hyndman & Athanasopoulos, *Forecasting:
-Principles and Practice* (3rd ed.), section 5.5, with their normal prediction intervals; they use
-the whole history. `prophet` lives in `prophet_model` and uses a recent training window.
+`naive` (last value) and `drift` (last value plus the average step) are the random-walk
+benchmarks of Hyndman & Athanasopoulos, *Forecasting: Principles and Practice* (3rd ed.),
+section 5.5, on the whole history; their bands come from recent volatility (`volatility`).
+`prophet` lives in `prophet_model`, fitted on a recent training window.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
 
 from shared.forecasting import prophet_model
 from shared.forecasting.metrics import drift_path, naive_path
+from shared.forecasting.volatility import bands, volatility
+
+COLUMNS = ("yhat", "yhat_lower", "yhat_upper")
 
 
 @dataclass(frozen=True)
@@ -40,27 +43,26 @@ def fit_predict(
 
 
 def random_walk(y: np.ndarray, times: pd.DatetimeIndex, width: float, drift: bool) -> pd.DataFrame:
-    """Naive (last value) or drift forecasts `h` = 1, 2, ... bars ahead, one per time.
+    """Naive or drift forecasts 1, 2, ... bars ahead, one per time (see `random_walk_paths`)."""
+    paths = random_walk_paths(y, len(times), width, drift)
+    return pd.DataFrame(dict(zip(COLUMNS, paths, strict=True)), index=times)
 
-    sigma is the residual standard deviation of the one-step forecasts: residuals y[t] - y[t-1]
-    (minus the drift), their sum of squares divided by T - 1 (naive) or T - 2 (drift: one
-    estimated parameter). The h-step standard deviation is sigma * sqrt(h) for naive and
-    sigma * sqrt(h * (1 + h / (T - 1))) for drift; bounds are normal quantiles.
+
+def random_walk_paths(
+    y: np.ndarray, steps: int, width: float, drift: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """yhat, lower and upper bound of naive (drift=False) or drift forecasts 1..`steps` ahead.
+
+    The h-step spread is sigma * sqrt(h) for naive and sigma * sqrt(h * (1 + h / (T - 1))) for
+    drift (its estimated slope adds uncertainty), sigma being the recent one-step volatility.
     """
-    steps = len(times)
     h = np.arange(1, steps + 1, dtype=np.float64)
-    size = len(y)
+    vol = volatility(y)
     if drift:
         yhat = drift_path(y, steps)
-        residuals = np.diff(y) - (y[-1] - y[0]) / (size - 1)
-        sigma = np.sqrt(np.sum(residuals**2) / (size - 2))
-        spread = sigma * np.sqrt(h * (1 + h / (size - 1)))
+        spread = vol.sigma * np.sqrt(h * (1 + h / (len(y) - 1)))
     else:
         yhat = naive_path(y, steps)
-        sigma = np.sqrt(np.sum(np.diff(y) ** 2) / (size - 1))
-        spread = sigma * np.sqrt(h)
-    z = NormalDist().inv_cdf((1 + width) / 2)
-    return pd.DataFrame(
-        {"yhat": yhat, "yhat_lower": yhat - z * spread, "yhat_upper": yhat + z * spread},
-        index=times,
-    )
+        spread = vol.sigma * np.sqrt(h)
+    lower, upper = bands(yhat, spread, width, vol)
+    return yhat, lower, upper

@@ -1,14 +1,17 @@
-"""Prophet set up for bar data: imported lazily, quiet, reproducible and safe to run in threads.
+"""Prophet set up for prices: imported lazily, quiet, reproducible, continuous with the last price.
 
-Daily bars: a linear trend in calendar time, no weekly or daily seasonality, yearly seasonality
-only with two years of data or more. Intraday bars: a linear trend on the gap-free trading-time
-axis of `calendar.model_times` (nights and weekends removed) plus a one-session seasonality,
-fitted on a window of recent trading days so a fit takes well under a second.
+Prophet fits log prices (prices of a series with a value at or below zero as they are) on a
+recent training window. Daily bars: a linear trend in calendar time with few changepoints and no
+seasonality (yearly seasonality made forecasts of real prices worse). Intraday bars: a linear
+trend on the gap-free trading-time axis of `calendar.model_times` (nights and weekends removed)
+plus a one-session seasonality.
 
-Each fit writes CmdStan's files to its own temporary directory, removed afterwards, and uses a
-fixed optimizer seed. Prophet draws its uncertainty samples from NumPy's global generator; a
-prediction takes a lock, seeds that generator and restores its previous state afterwards, so
-concurrent predictions neither disturb each other nor change other users' random streams.
+Prophet treats what its curve misses as independent noise, but prices wander like a random walk:
+the curve rarely passes through the last price. The forecast therefore keeps only the curve's
+movement after the last bar, added to the last observed (log) price, and its bands come from
+recent volatility (`volatility`), not from Prophet's noise model, so Prophet draws no uncertainty
+samples. Each fit writes CmdStan's files to its own temporary directory, removed afterwards, and
+uses a fixed optimizer seed.
 """
 
 from __future__ import annotations
@@ -16,21 +19,19 @@ from __future__ import annotations
 import functools
 import logging
 import tempfile
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from shared.forecasting import calendar
+from shared.forecasting.volatility import bands, volatility
 
-UNCERTAINTY_SAMPLES = 500
+UNCERTAINTY_SAMPLES = 0  # bands come from `volatility`
 SESSION_FOURIER_ORDER = 3
+CHANGEPOINT_PRIOR_SCALE = 0.01  # a stiffer trend than Prophet's 0.05: see docs/forecasting.md
 SEED = 20240101
-_numpy_global_random = threading.Lock()
 
 
 @functools.cache
@@ -55,46 +56,37 @@ def fit_predict(
 ) -> tuple[pd.DataFrame, float, int]:
     """Fit on the recent window of `train`; the forecast at `times`, fit seconds, points fitted."""
     window = calendar.training_window(train, interval, len(times))
-    model = _model(window.index, interval, width)
-    history = pd.DataFrame(
-        {"ds": calendar.model_times(window.index, interval), "y": window.to_numpy()}
-    )
+    values = train.to_numpy(dtype=np.float64)
+    vol = volatility(values)
+    scaled = np.log(window.to_numpy()) if vol.multiplicative else window.to_numpy()
+    model = _model(window.index, interval)
+    history = pd.DataFrame({"ds": calendar.model_times(window.index, interval), "y": scaled})
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="prophet-") as output_dir:
         model.fit(history, seed=SEED, output_dir=output_dir)
     fit_seconds = time.perf_counter() - started
-    future = pd.DataFrame({"ds": calendar.model_times(times, interval)})
-    with _seeded_numpy():
-        predicted = model.predict(future)
-    columns = ("yhat", "yhat_lower", "yhat_upper")
-    frame = pd.DataFrame({c: predicted[c].to_numpy(dtype=np.float64) for c in columns}, index=times)
+    future = pd.DataFrame({"ds": calendar.model_times(times.insert(0, window.index[-1]), interval)})
+    curve = model.predict(future)["yhat"].to_numpy(dtype=np.float64)
+    moves = curve[1:] - curve[0]  # the curve's movement after the last bar
+    yhat = values[-1] * np.exp(moves) if vol.multiplicative else values[-1] + moves
+    spread = vol.sigma * np.sqrt(np.arange(1, len(times) + 1, dtype=np.float64))
+    lower, upper = bands(yhat, spread, width, vol)
+    frame = pd.DataFrame({"yhat": yhat, "yhat_lower": lower, "yhat_upper": upper}, index=times)
     return frame, fit_seconds, len(window)
 
 
-def _model(index: pd.DatetimeIndex, interval: str, width: float) -> Any:
+def _model(index: pd.DatetimeIndex, interval: str) -> Any:
     """An unfitted Prophet with settings for this interval and this much data."""
     daily = interval == calendar.DAILY
     model = prophet_class()(
         growth="linear",
-        yearly_seasonality=daily and index[-1] - index[0] >= pd.Timedelta(days=730),
+        changepoint_prior_scale=CHANGEPOINT_PRIOR_SCALE,
+        yearly_seasonality=False,
         weekly_seasonality=False,
         daily_seasonality=False,
-        interval_width=width,
         mcmc_samples=0,
         uncertainty_samples=UNCERTAINTY_SAMPLES,
     )
     if not daily and calendar.sessions(index) >= 2:
         model.add_seasonality("session", period=1, fourier_order=SESSION_FOURIER_ORDER)
     return model
-
-
-@contextmanager
-def _seeded_numpy() -> Iterator[None]:
-    """NumPy's global generator seeded with SEED for one caller at a time, then restored."""
-    with _numpy_global_random:
-        state = np.random.get_state()
-        np.random.seed(SEED)
-        try:
-            yield
-        finally:
-            np.random.set_state(state)

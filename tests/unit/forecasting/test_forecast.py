@@ -77,18 +77,54 @@ def test_daily_forecast_rows_are_future_trading_days() -> None:
     assert result.train_points == 80 and result.fit_seconds >= 0
 
 
-def test_a_linear_series_is_forecast_exactly_by_drift() -> None:
-    result = forecast(daily(3.0 + 0.5 * np.arange(100)), "daily", 10, "drift")
-    assert list(result.frame["yhat"]) == pytest.approx(3.0 + 0.5 * np.arange(100, 110))
+def test_steady_growth_is_forecast_exactly_by_drift() -> None:
+    result = forecast(daily(3.0 * 1.01 ** np.arange(100)), "daily", 10, "drift")
+    assert list(result.frame["yhat"]) == pytest.approx(3.0 * 1.01 ** np.arange(100, 110))
     assert result.metrics["mase"] == pytest.approx(0, abs=1e-9)
     assert result.metrics["rel_drift"] == 1.0 and result.metrics["coverage"] == 1.0
 
 
-def test_intraday_forecast_stays_in_market_hours() -> None:
-    dates = pd.bdate_range("2024-03-04", periods=5)  # Monday to Friday before the DST change
-    slots = pd.timedelta_range(start="09:30:00", periods=78, freq="5min")
+def test_a_single_model_reports_naive_beside_it_on_the_same_windows() -> None:
+    result = forecast(daily(3.0 * 1.01 ** np.arange(100)), "daily", 10, "drift")
+    assert result.naive_metrics["rel_naive"] == 1.0 and result.naive_metrics["mase"] > 1
+    assert result.metrics["rel_naive"] == pytest.approx(0, abs=1e-9)
+    assert result.selection["drift"]["windows"] == 6 and result.selection["drift"]["wins"] == 1
+    assert result.reason == "drift: requested"
+
+
+def test_intraday_bars_off_the_session_grid_are_unprocessable_and_say_why() -> None:
+    # round the clock from Sunday 19:30 New York time; 56 bars of 8 sessions are on the grid
+    hours = pd.date_range("2024-03-04 00:30", periods=24 * 10, freq="h", tz="UTC")
+    with pytest.raises(Unprocessable) as raised:
+        forecast(pd.Series(1.0 + np.arange(len(hours)) % 3, hours), "60min", 7, "naive")
+    assert raised.value.status == 422
+    assert raised.value.message.startswith("184 of the 240 60min bars lie outside the New York ")
+    assert "the first at 2024-03-03 19:30 New York time" in raised.value.message
+
+
+@pytest.mark.parametrize(
+    ("wall", "why"),
+    [("2024-03-06 08:00", "before the open"), ("2024-03-06 16:00", "at the close"),
+     ("2024-03-06 10:02", "between bars"), ("2024-03-09 10:00", "on a Saturday")],
+)  # fmt: skip
+def test_one_stray_intraday_bar_is_enough_to_refuse(wall: str, why: str) -> None:
+    bars = session_bars("2024-03-04", 3, 5)
+    stray = pd.Timestamp(wall, tz=NEW_YORK).tz_convert("UTC")
+    history = pd.Series(100.0, index=bars.append(pd.DatetimeIndex([stray])))
+    with pytest.raises(Unprocessable, match="1 of the 235 5min bars lie outside"):
+        forecast(history, "5min", 10, "naive")
+
+
+def session_bars(first_day: str, days: int, minutes: int) -> pd.DatetimeIndex:
+    """UTC starts of every bar of `days` weekday sessions from `first_day` (no holiday in them)."""
+    dates = pd.bdate_range(first_day, periods=days)
+    slots = pd.timedelta_range(start="09:30:00", periods=390 // minutes, freq=f"{minutes}min")
     wall = pd.DatetimeIndex((dates.to_numpy()[:, None] + slots.to_numpy()[None, :]).ravel())
-    bars = wall.tz_localize(NEW_YORK).tz_convert("UTC")
+    return wall.tz_localize(NEW_YORK).tz_convert("UTC")
+
+
+def test_intraday_forecast_stays_in_market_hours() -> None:
+    bars = session_bars("2024-03-04", 5, 5)  # Monday to Friday before the DST change
     history = pd.Series(100 + np.cumsum(np.random.default_rng(1).normal(size=len(bars))), bars)
     frame = forecast(history, "5min", 100, "naive").frame
     local = frame.index.tz_convert(NEW_YORK)
@@ -104,20 +140,29 @@ def test_intraday_forecast_stays_in_market_hours() -> None:
 def test_random_walk_intervals_cover_their_nominal_share(
     model: str, drift: float, width: float
 ) -> None:
-    """Backtest coverage over 600 random walks (step sd 1), each 10 bars held out after 110.
+    """Backtest coverage of geometric random walks (log step sd 1%), 6 windows of 10 bars each.
 
-    Tolerance 0.035: per-walk coverage has a standard deviation near 0.26, so the mean over
-    600 walks has a standard error near 0.011 (and estimating sigma costs about 0.005).
+    Tolerance 0.035: the mean over 300 walks of 60 correlated outcomes has a standard error
+    near 0.01, and the recent (EWMA) volatility estimate, from about 30 effective steps, costs
+    about 0.01 of coverage.
     """
     rng = np.random.default_rng(7)
-    walks = [daily(np.cumsum(drift + rng.normal(size=120))) for _ in range(600)]
+    walks = [
+        daily(100 * np.exp(np.cumsum(drift / 100 + rng.normal(0, 0.01, 120)))) for _ in range(300)
+    ]
     coverage = [forecast(walk, "daily", 10, model, width).metrics["coverage"] for walk in walks]
     assert np.mean(coverage) == pytest.approx(width, abs=0.035)
 
 
-def test_importing_forecasting_does_not_import_prophet() -> None:
+@pytest.mark.parametrize(
+    "call",
+    ["", "import pandas as pd; shared.forecasting.forecast("
+     "pd.Series(range(1, 201), pd.bdate_range('2024-01-01', periods=200, tz='UTC')), "
+     "'daily', 20, 'auto'); "],
+)  # fmt: skip
+def test_neither_importing_forecasting_nor_auto_imports_prophet(call: str) -> None:
     check = (
-        "import sys, shared.forecasting; "
+        f"import sys, shared.forecasting; {call}"
         "sys.exit(sorted({'prophet', 'cmdstanpy'} & set(sys.modules)) != [])"
     )
     root = Path(__file__).resolve().parents[3]
