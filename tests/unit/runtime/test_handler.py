@@ -230,3 +230,17 @@ def test_a_non_string_symbol_is_not_logged(services, capsys):
 def test_a_long_symbol_is_logged_cut_to_12(services, capsys):
     call(spec(failing(BadInput("no"))), services, query={"symbol": "abcdefghijklmnop"})
     assert log_lines(capsys)[0]["symbol"] == "ABCDEFGHIJKL"
+
+
+def test_an_unauthorized_call_is_told_how_to_authenticate(services):
+    from shared.contract.errors import Unauthorized
+
+    answer = call(spec(failing(Unauthorized("A token is needed."))), services)
+    assert answer.status == 401 and answer.json() == {"error": "A token is needed."}
+    assert answer.headers["WWW-Authenticate"] == 'Bearer realm="stocks-manager"'
+    assert "Retry-After" not in answer.headers
+
+
+def test_only_rate_limits_carry_retry_after(services):
+    answer = call(spec(failing(StorageUnavailable("down"))), services)
+    assert "Retry-After" not in answer.headers and "WWW-Authenticate" not in answer.headers
