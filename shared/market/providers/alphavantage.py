@@ -28,6 +28,7 @@ from shared.contract.errors import (
     StocksError,
     Unprocessable,
 )
+from shared.market.providers import transport
 from shared.market.providers.base import COLUMNS, as_utc, check_request, finish
 
 DAILY = "TIME_SERIES_DAILY"
@@ -113,26 +114,15 @@ class AlphaVantageProvider:
         return "full" if self.settings.alphavantage_premium else "compact"
 
     def _get(self, params: dict[str, str]) -> bytes:
-        """The raw body Alpha Vantage answers; transport failures become `ProviderFailed`.
-
-        Exceptions from `requests` quote the URL, key included, so none is chained or echoed.
-        """
+        """The raw body Alpha Vantage answers; transport failures become `ProviderFailed`."""
         params = {**params, "apikey": self.settings.alphavantage_api_key or ""}
-        timeout = self.settings.timeout_seconds
-        try:
-            response = self.session.get(
-                self.settings.alphavantage_url, params=params, timeout=timeout
-            )
-        except requests.Timeout:
-            raise ProviderFailed(f"Alpha Vantage did not answer within {timeout:g} s.") from None
-        except requests.ConnectionError:
-            raise ProviderFailed(
-                "Alpha Vantage could not be reached (connection failed)."
-            ) from None
-        except requests.RequestException as exc:
-            raise ProviderFailed(
-                f"The request to Alpha Vantage failed ({type(exc).__name__})."
-            ) from None
+        response = transport.get(
+            self.session,
+            "Alpha Vantage",
+            self.settings.alphavantage_url,
+            params=params,
+            timeout=self.settings.timeout_seconds,
+        )
         if response.status_code != 200:
             raise ProviderFailed(f"Alpha Vantage answered HTTP {response.status_code}.")
         return response.content

@@ -30,6 +30,7 @@ from shared.contract.errors import (
 )
 from shared.contract.schema import INTRADAY_INTERVALS
 from shared.market.actions import actions_from_rows, empty_actions
+from shared.market.providers import transport
 from shared.market.providers.base import COLUMNS, as_utc, check_request, finish
 
 EARLIEST = "1950-01-01"  # without a startDate Tiingo answers only the latest row
@@ -96,23 +97,16 @@ class TiingoProvider:
         return daily.bars, daily.actions
 
     def _get(self, symbol: str, start: pd.Timestamp) -> tuple[int, bytes]:
-        """Tiingo's status and body; transport failures become `ProviderFailed`.
-
-        Exceptions from `requests` may quote headers or URLs, so none is chained or echoed.
-        """
+        """Tiingo's status and body; transport failures become `ProviderFailed`."""
         ticker = quote(symbol.lower().replace(".", "-"), safe="-")  # Tiingo writes BRK.B as brk-b
-        url = f"{self.settings.tiingo_url}/tiingo/daily/{ticker}/prices"
-        params = {"startDate": start.strftime("%Y-%m-%d"), "format": "csv"}
-        headers = {"Authorization": f"Token {self.settings.tiingo_api_key}"}
-        timeout = self.settings.timeout_seconds
-        try:
-            response = self.session.get(url, params=params, headers=headers, timeout=timeout)
-        except requests.Timeout:
-            raise ProviderFailed(f"Tiingo did not answer within {timeout:g} s.") from None
-        except requests.ConnectionError:
-            raise ProviderFailed("Tiingo could not be reached (connection failed).") from None
-        except requests.RequestException as exc:
-            raise ProviderFailed(f"The request to Tiingo failed ({type(exc).__name__}).") from None
+        response = transport.get(
+            self.session,
+            "Tiingo",
+            f"{self.settings.tiingo_url}/tiingo/daily/{ticker}/prices",
+            params={"startDate": start.strftime("%Y-%m-%d"), "format": "csv"},
+            headers={"Authorization": f"Token {self.settings.tiingo_api_key}"},
+            timeout=self.settings.timeout_seconds,
+        )
         return response.status_code, response.content
 
 
