@@ -75,8 +75,8 @@ def forecast(
     """Score `model` on past windows, then forecast `horizon` bars ahead.
 
     `history` is a float series indexed by ascending UTC bar timestamps; missing values are
-    dropped. 'auto' cross-validates naive and drift over `selection.CV_WINDOWS` windows and keeps
-    naive unless drift wins clearly and consistently (`selection.choose`). Naive and drift are
+    dropped. 'auto' cross-validates naive and drift over `selection.windows(horizon)` windows and
+    keeps naive unless drift wins clearly and consistently (`selection.choose`). Naive and drift are
     scored on the same windows; Prophet on the last `horizon` points only (a fit per window), in
     a thread beside the final fit. Raises Unprocessable when the history is too short or,
     intraday, has bars off the session grid; BadInput for invalid arguments.

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from shared.forecasting.metrics import EPSILON, WindowScore, relative
 
 CANDIDATES = ("naive", "drift")  # prophet is not one: see docs/forecasting.md
-CV_WINDOWS = 6  # at least; short horizons get more, so the windows span CV_SPAN bars
+CV_WINDOWS = 6  # at least; short horizons get more, so the windows span CV_SPAN bars ...
 CV_SPAN = 60
+CV_MAX_WINDOWS = 20  # ... up to this many (auto's nested CV costs windows squared)
 MIN_WINDOWS = 5
 MARGIN = 0.1  # tuned on the tuning series (docs/forecasting.md)
 CONSISTENCY = 1.0  # share of windows; 1.0: every window
@@ -23,7 +24,7 @@ CONSISTENCY = 1.0  # share of windows; 1.0: every window
 
 def windows(horizon: int) -> int:
     """How many cross-validation windows to use at this horizon."""
-    return max(CV_WINDOWS, -(-CV_SPAN // horizon))
+    return min(max(CV_WINDOWS, -(-CV_SPAN // horizon)), CV_MAX_WINDOWS)
 
 
 @dataclass(frozen=True)
