@@ -147,13 +147,17 @@ def forecast_ends(client: InfluxClient, target: str) -> dict[tuple[str, str], fl
 
 
 def latest_runs(
-    client: InfluxClient, target: str, symbol: str | None = None, interval: str | None = None
+    client: InfluxClient,
+    target: str,
+    symbol: str | None = None,
+    interval: str | None = None,
+    field: str = "close",
 ) -> pd.DataFrame:
-    """The latest `forecast_runs` point of every symbol and interval (or of one given), each
-    with the `model` that drew the forecast."""
-    where = f"WHERE {tags_equal(symbol=symbol, interval=interval)} " if symbol and interval else ""
+    """The latest `forecast_runs` point of every symbol and interval (or of one given) for
+    forecasts of `field`, each with the `model` that drew the forecast."""
+    series = {"symbol": symbol, "interval": interval} if symbol and interval else {}
     query = (
-        f"SELECT * FROM {ident(FORECAST_RUNS.name)} {where}"
+        f"SELECT * FROM {ident(FORECAST_RUNS.name)} WHERE {tags_equal(**series, field=field)} "
         f"GROUP BY {ident('symbol')}, {ident('interval')} ORDER BY time DESC LIMIT 1"
     )
     try:

@@ -60,6 +60,16 @@ def test_other_fields_and_intervals_of_the_symbol_are_kept(storage, bucket):
     assert len(rows[rows["field"] == "volume"]) == len(volume)
 
 
+def test_latest_runs_are_of_the_close_forecast_not_a_newer_volume_one(storage, bucket):
+    forecasts.replace(storage, bucket, forecast_frame("SYN", "naive", 3), RUN)
+    volume = forecast_frame("SYN", "drift", 3).assign(field="volume")
+    forecasts.replace(storage, bucket, volume, RUN)
+    assert list(forecasts.latest_runs(storage, bucket)["model"]) == ["naive"]
+    assert list(forecasts.latest_runs(storage, bucket, "SYN", "daily", "volume")["model"]) == [
+        "drift"
+    ]
+
+
 def test_concurrent_replacements_of_different_symbols_lose_nothing(storage, bucket):
     """Three symbols replaced at once, round after round (delete-then-write lost points here)."""
     symbols = ("PA", "PB", "PC")

@@ -51,7 +51,15 @@ def seeded(storage: InfluxClient, bucket: str) -> str:
     band = frame(ahead, symbol="ACME", interval="daily", field="close", model="drift")
     band = band.assign(yhat=[360.0, 361.0, 362.0, 363.0, 364.0], yhat_lower=350.0, yhat_upper=370.0)
     storage.write("forecasts", band, FORECAST)
-    run = frame([NOW], symbol="ACME", interval="daily", model="drift", horizon=5, train_points=260)
+    run = frame(
+        [NOW],
+        symbol="ACME",
+        interval="daily",
+        field="close",
+        model="drift",
+        horizon=5,
+        train_points=260,
+    )
     metrics = {"fit_seconds": 0.01, "mape": 0.01, "mase": 0.5, "rel_naive": 0.75}
     storage.write("forecasts", run.assign(**metrics, rel_drift=1.0, coverage=0.8), FORECAST_RUNS)
     runs = frame(
