@@ -267,7 +267,14 @@ def seeded(influx_server: InfluxServer) -> dict[str, str]:
     )
     predict_runs = frame(
         [ago(days=2), ago(hours=1)], mape=[0.5, 0.04], mase=[2.0, 0.8], coverage=[0.5, 0.9]
-    ).assign(symbol="ACME", interval="daily", model="prophet", horizon=30, train_points=150)
+    ).assign(
+        symbol="ACME",
+        interval="daily",
+        field="close",
+        model="prophet",
+        horizon=30,
+        train_points=150,
+    )
     storage.write(
         forecasts, predict_runs.assign(fit_seconds=1.5, rel_naive=0.9, rel_drift=0.9), FORECAST_RUNS
     )
