@@ -61,10 +61,26 @@ PLACEHOLDER = re.compile(
     r"(?i)your|example|changeme|placeholder|dummy|redacted|username|password|xxx|\.\.\.|\*\*\*"
     r"|\{\{|\$\{|\$\(|<[a-z_-]+>"
 )
-# Deliberate fakes, allowed by value: the key of the local Alpha Vantage
-# (tests/fakes/alphavantage.py), sent to a loopback fake only and no real account's, and the
-# token tests/test_storage.py checks the Authorization header with (no server sees it).
-ALLOWED = frozenset({"K3YSECRET42XYZ", "secret-token"})
+# Deliberate fakes, allowed by value: the keys of the local Alpha Vantage and Tiingo
+# (tests/support/fakes/), sent to loopback fakes only and no real account's; the tokens and keys
+# tests give functions and settings to check they are used and masked (no real server sees them);
+# and the name under which the page keeps the API token in the browser session.
+ALLOWED = frozenset(
+    {
+        "K3YSECRET42XYZ",
+        "secret-token",
+        "t1ingoS3CRETtoken0042",
+        "test-key",
+        "s3cret-token",
+        "page-test-token",
+        "tok-123",
+        "pw-456",
+        "key-789",
+        "api-tok-1",
+        "api-token-SECRET",
+        "stocks-api-token",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -76,7 +92,8 @@ class Finding:
 
 def scan(path: str, text: str) -> list[Finding]:
     """Every line of `text` that holds something secret-looking, placeholders excepted."""
-    patterns = dict(PATTERNS) if path.endswith(".py") else {**PATTERNS, "bare secret": BARE}
+    quoting = path.endswith((".py", ".js"))  # a bare word after `=` there is a reference
+    patterns = dict(PATTERNS) if quoting else {**PATTERNS, "bare secret": BARE}
     findings = []
     for number, line in enumerate(text.splitlines(), 1):
         for kind, pattern in patterns.items():
