@@ -221,3 +221,8 @@ def test_a_timeout_that_is_not_a_number_is_named():
     assert str(refused.value) == (
         "ALPHAVANTAGE_TIMEOUT_SECONDS must be a number of seconds from 0 to 600, not 'soon'."
     )
+
+
+def test_a_timeout_under_a_second_is_allowed():
+    env = {"ALPHAVANTAGE_API_KEY": "K", "ALPHAVANTAGE_TIMEOUT_SECONDS": "0.5"}
+    assert Settings.from_env(env).provider.timeout_seconds == 0.5

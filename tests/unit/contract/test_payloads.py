@@ -93,3 +93,9 @@ def test_the_watchlist_entrys_model_rides_from_the_request_to_the_reply():
 def test_a_reply_of_many_points_is_accepted():
     assert Fetched.from_fields({**REPLY, "points": 250_000}).points == 250_000
     assert Fetched.from_fields({**REPLY, "points": 10**9}).points == 10**9
+
+
+def test_a_reply_past_a_billion_points_is_refused():
+    with pytest.raises(BadInput) as error:
+        Fetched.from_fields({**REPLY, "points": 10**9 + 1})
+    assert "'points'" in error.value.message

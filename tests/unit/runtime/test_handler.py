@@ -244,3 +244,101 @@ def test_an_unauthorized_call_is_told_how_to_authenticate(services):
 def test_only_rate_limits_carry_retry_after(services):
     answer = call(spec(failing(StorageUnavailable("down"))), services)
     assert "Retry-After" not in answer.headers and "WWW-Authenticate" not in answer.headers
+
+
+API_TOKEN = "api-token-SECRET"
+
+
+@pytest.fixture
+def guarded() -> Services:
+    """Services of a deployment with STOCKS_API_TOKEN set."""
+    return Services(
+        Settings(
+            influx=InfluxSettings(url="http://127.0.0.1:9", timeout_seconds=0.5),
+            api_token=API_TOKEN,
+        )
+    )
+
+
+def writer(**options) -> FunctionSpec:
+    return spec(echo, writes=frozenset({"POST"}), **options)
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        f"Bearer {API_TOKEN}",
+        f"bearer {API_TOKEN}",
+        f"BEARER  {API_TOKEN} ",
+    ],
+)
+def test_a_state_change_with_the_token_runs(guarded, authorization):
+    answer = call(
+        writer(),
+        guarded,
+        method="POST",
+        json_body={"symbol": "A"},
+        headers={"Authorization": authorization},
+    )
+    assert answer.status == 200, answer.body
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": API_TOKEN},
+        {"Authorization": f"Basic {API_TOKEN}"},
+        {"Authorization": f"Bearer {API_TOKEN}x"},
+        {"Authorization": f"Bearer {API_TOKEN[:-1]}"},
+        {"Authorization": "Bearer"},
+        {"Authorization": "Bearer "},
+    ],
+)
+def test_a_state_change_without_the_token_is_401(guarded, capsys, headers):
+    answer = call(writer(), guarded, method="POST", json_body={"symbol": "A"}, headers=headers)
+    assert answer.status == 401
+    assert answer.json() == {
+        "error": "POST to the probe function changes state and needs the API token: "
+        "send Authorization: Bearer <STOCKS_API_TOKEN>."
+    }
+    assert answer.headers["WWW-Authenticate"] == 'Bearer realm="stocks-manager"'
+    assert API_TOKEN not in capsys.readouterr().out
+
+
+def test_reads_and_events_need_no_token(guarded):
+    assert call(writer(), guarded, query={"symbol": "A"}).status == 200
+    assert call(writer(), guarded, event=asked()).status == 200
+
+
+def test_no_token_set_leaves_state_changes_open(services):
+    assert call(writer(), services, method="POST", json_body={"symbol": "A"}).status == 200
+
+
+def test_a_function_that_writes_nothing_needs_no_token(guarded):
+    answer = call(spec(echo), guarded, method="POST", json_body={"symbol": "A"})
+    assert answer.status == 200
+
+
+def test_the_unknown_field_refusal_lists_the_valid_ones(services):
+    answer = call(spec(echo), services, query={"zeta": "1", "alpha": "2", "symbol": "A"})
+    assert answer.status == 400
+    assert answer.json() == {
+        "error": "The field 'alpha' is not one the probe function takes (it takes: n, symbol)."
+    }
+
+
+def test_a_long_unknown_field_is_cut_short(services):
+    answer = call(spec(echo), services, query={"f" * 100: "1"})
+    assert "'" + "f" * 40 + "'" in answer.json()["error"]
+    assert "f" * 41 not in answer.json()["error"]
+
+
+def test_events_may_carry_fields_a_direct_call_may_not(services):
+    answer = call(spec(echo), services, event=asked({"symbol": "A", "points": 3}))
+    assert answer.status == 200
+
+
+def test_a_function_naming_no_fields_leaves_them_to_its_run(services):
+    answer = call(spec(echo, fields=frozenset()), services, query={"anything": "1"})
+    assert answer.status == 200 and answer.json()["got"] == {"anything": "1"}

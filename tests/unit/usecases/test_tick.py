@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 import requests
 
 from shared.contract.errors import SinkFailed
-from shared.contract.events import FETCH_REQUESTED, stable_id
+from shared.contract.events import FETCH_REQUESTED, new_event, send, stable_id
 from shared.market.budget import Limits
 from shared.store.watchlist import Entry
 from shared.usecases.tick import TickPlan, fan_out
@@ -49,7 +51,7 @@ def test_nothing_requested_sends_nothing():
     assert sink.events == []
 
 
-@pytest.mark.parametrize("status", [400, 500, 503])
+@pytest.mark.parametrize("status", [300, 400, 500, 503])
 def test_a_sink_refusing_fails_the_tick_for_a_retry(status):
     with EventReceiver(status=status) as sink, pytest.raises(SinkFailed) as error:
         fan_out(requests.Session(), sink.url, PLAN, TICK)
@@ -73,3 +75,21 @@ def test_the_summary_says_what_was_requested_and_deferred():
         "symbols_per_month": None,
         "spent_today": 23,
     }
+
+
+def test_a_sink_that_never_answers_fails_the_tick_in_time():
+    """A sink that takes the connection and says nothing: send gives up after its timeout."""
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        sink = f"http://127.0.0.1:{silent.getsockname()[1]}/"
+        event = new_event(FETCH_REQUESTED, "watchlist", {"symbol": "IBM"})
+        with pytest.raises(SinkFailed) as error:
+            send(requests.Session(), sink, event, timeout=0.3)
+    assert "unreachable" in error.value.message
+
+
+def test_send_posts_the_event_in_binary_mode():
+    with EventReceiver() as sink:
+        send(requests.Session(), sink.url, new_event(FETCH_REQUESTED, "watchlist", {"a": 1}))
+        [got] = sink.wait_for(1)
+    assert got["type"] == FETCH_REQUESTED and got["source"] == "/stocks-manager/watchlist"
+    assert got.data == {"a": 1} and got["datacontenttype"] == "application/json"
