@@ -29,6 +29,12 @@ def check(frame: pd.DataFrame, measurement: Measurement) -> None:
 
     Run over the whole frame before its first batch is sent, so a write is never half done.
     """
+    try:
+        pd.DatetimeIndex(frame.index).as_unit("ns")
+    except (OverflowError, pd.errors.OutOfBoundsDatetime):
+        raise WriteRefused(
+            "A point is dated past 2262-04-11, beyond InfluxDB's nanosecond timestamps."
+        ) from None
     for tag in (t for t in measurement.tags if t in frame.columns):
         if frame[tag].astype("string").str.endswith("\\").any():
             # InfluxDB's parser reads it as escaping the separator after it, escaped or not

@@ -69,3 +69,12 @@ def test_timestamps_follow_the_precision(precision, divisor):
 def test_batches_split_rows_and_skip_empty_ones():
     rows = frame(f=[float(i) for i in range(5)])
     assert [b.count(b"\n") + 1 for b in batches(rows, M, "s", 2)] == [2, 2, 1]
+
+
+def test_times_past_2262_are_refused():
+    late = pd.DataFrame(
+        {"f": [1.0]}, index=pd.DatetimeIndex([pd.Timestamp("2262-04-11")]).as_unit("us")
+    )
+    late.index = late.index + pd.Timedelta(days=2)
+    with pytest.raises(WriteRefused, match="2262"):
+        check(late, M)
