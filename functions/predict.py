@@ -34,8 +34,9 @@ def run(invocation: Invocation, services: Services) -> Reply:
         interval_width=validation.fraction(fields, "interval_width", 0.8, *WIDTH_RANGE),
         adjusted=validation.boolean(fields, "adjusted", True),
     )
-    result = predict(services.influx, request, fetched)
-    return Reply(result, symbol=request.symbol, points=result["points"] if result["refit"] else 0)
+    predicted = predict(services.influx, request, fetched)
+    points = predicted.points if predicted.refit else 0  # points written
+    return Reply(predicted.as_data(), symbol=request.symbol, points=points)
 
 
 SPEC = FunctionSpec(

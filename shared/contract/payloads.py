@@ -81,3 +81,27 @@ def _optional_text(fields: dict[str, Any], name: str) -> str | None:
     if value is not None and not isinstance(value, str):
         raise BadInput(f"The field '{name}' must be a string or null.")
     return value
+
+
+@dataclass(frozen=True)
+class Predicted:
+    """`io.stocksmanager.predicted`, predict's reply: the forecast it made, or kept (`refit`)."""
+
+    symbol: str
+    bucket: str
+    target: str
+    interval: str
+    field: str
+    horizon: int
+    model: str
+    points: int
+    first: str | None
+    last: str | None
+    fit_seconds: float
+    train_points: int
+    metrics: dict[str, float | None]
+    refit: bool
+
+    def as_data(self) -> dict[str, Any]:
+        """The event data (and predict's JSON answer)."""
+        return asdict(self)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from shared.contract.errors import Unprocessable
-from shared.contract.payloads import Fetched
+from shared.contract.payloads import Fetched, Predicted
 from shared.contract.timefmt import rfc3339
 from shared.forecasting import forecast
 from shared.influx.client import InfluxClient
@@ -42,7 +41,7 @@ class PredictRequest:
 
 def predict(
     client: InfluxClient, request: PredictRequest, fetched: Fetched | None = None
-) -> dict[str, Any]:
+) -> Predicted:
     """Forecast the series and make it the only forecast of its symbol, interval and field.
 
     When `fetched` (fetch's reply, in the pipeline) stored no new bar and the stored forecast was
@@ -92,22 +91,15 @@ def predict(
             metrics=metrics,
         ),
     )
-    return {
-        "symbol": request.symbol,
-        "bucket": request.bucket,
-        "target": request.target,
-        "interval": request.interval,
-        "field": request.field,
-        "horizon": request.horizon,
-        "model": result.model,
-        "points": len(result.frame),
-        "first": rfc3339(result.frame.index.min()),
-        "last": rfc3339(result.frame.index.max()),
-        "fit_seconds": round(result.fit_seconds, 4),
-        "train_points": result.train_points,
-        "metrics": {k: round(metrics[k], 6) if k in metrics else None for k in result.metrics},
-        "refit": True,
-    }
+    return _predicted(
+        request,
+        result.model,
+        result.frame.index,
+        fit_seconds=result.fit_seconds,
+        train_points=result.train_points,
+        metrics={k: metrics.get(k) for k in result.metrics},
+        refit=True,
+    )
 
 
 def _past_the_end_of_time(history: pd.DataFrame, request: PredictRequest) -> Unprocessable:
@@ -130,7 +122,7 @@ def _check_finite(frame: pd.DataFrame, request: PredictRequest) -> None:
 
 def _current_answer(
     client: InfluxClient, request: PredictRequest, fetched: Fetched
-) -> dict[str, Any] | None:
+) -> Predicted | None:
     """predict's answer from the stored forecast, if it starts after the newest bar, has the
     horizon asked for and comes from the model asked for (any, for `auto`); else None."""
     stored = forecasts.latest(
@@ -146,19 +138,41 @@ def _current_answer(
     )
     if run is None:
         return None
-    return {
-        "symbol": request.symbol,
-        "bucket": request.bucket,
-        "target": request.target,
-        "interval": request.interval,
-        "field": request.field,
-        "horizon": request.horizon,
-        "model": model,
-        "points": len(stored),
-        "first": rfc3339(stored.index.min()),
-        "last": rfc3339(stored.index.max()),
-        "fit_seconds": 0.0,
-        "train_points": int(run["train_points"]),
-        "metrics": {k: round(float(run[k]), 6) for k in METRICS if k in run and pd.notna(run[k])},
-        "refit": False,
-    }
+    return _predicted(
+        request,
+        model,
+        stored.index,
+        fit_seconds=0.0,
+        train_points=int(run["train_points"]),
+        metrics={k: float(run[k]) for k in METRICS if k in run and pd.notna(run[k])},
+        refit=False,
+    )
+
+
+def _predicted(
+    request: PredictRequest,
+    model: str,
+    times: pd.DatetimeIndex,
+    *,
+    fit_seconds: float,
+    train_points: int,
+    metrics: dict[str, float | None],
+    refit: bool,
+) -> Predicted:
+    """predict's reply for the forecast at `times` that `model` drew."""
+    return Predicted(
+        symbol=request.symbol,
+        bucket=request.bucket,
+        target=request.target,
+        interval=request.interval,
+        field=request.field,
+        horizon=request.horizon,
+        model=model,
+        points=len(times),
+        first=rfc3339(times.min()),
+        last=rfc3339(times.max()),
+        fit_seconds=round(fit_seconds, 4),
+        train_points=train_points,
+        metrics={k: None if v is None else round(v, 6) for k, v in metrics.items()},
+        refit=refit,
+    )
