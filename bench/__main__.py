@@ -19,6 +19,7 @@ MODULES = (
     "bench_fetch",
     "bench_coldstart",
     "bench_predict",
+    "bench_pipeline",
     "bench_ui",
 )
 OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
@@ -100,8 +101,12 @@ NOTES = """
   the same InfluxQL query (CSV bytes only).
 - **fetch parse / fetch parse + write**: a month of 1-minute Alpha Vantage CSV parsed, and parsed
   plus written, against the raw POST ceiling of the same bars.
-- **cold start**: process start to the first 200 of fetch with the demo provider, against a bare
-  parliament function that imports nothing.
+- **cold start**: process start to the first 200 of fetch (writing ten years of demo bars),
+  buckets and watchlist (listings), against a bare parliament function that imports nothing; and
+  predict's first forecast of five years of daily bars per model.
+- **pipeline tick**: CPU seconds per symbol of fetch then predict (auto) for eight symbols, once
+  with a new bar each (predict refits) and once with none (predict answers from the stored
+  forecast), this process's CPU and its finished children's (CmdStan) included.
 - **page first paint**: the ui page in headless Chromium with 50 tracked symbols, from navigation
   start to the watchlist table drawn (first visit in a fresh profile, and reloads), beside the
   watchlist JSON view it waits for.
