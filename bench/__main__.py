@@ -7,11 +7,10 @@ import inspect
 import os
 import platform
 import sys
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from devstack.influxd import InfluxServer
+from bench.scratch import scratch_influxd
 
 MODULES = (
     "bench_storage",
@@ -62,16 +61,13 @@ def table(rows: list[dict]) -> str:
 
 
 def main(selected: list[str]) -> None:
-    server = InfluxServer(Path(tempfile.mkdtemp(prefix="bench-influxd-"))).start()
     rows: list[dict] = []
-    try:
+    with scratch_influxd() as server:
         for name in selected or MODULES:
             module = importlib.import_module(f"bench.{name}")
             wants_url = "url" in inspect.signature(module.run).parameters
             print(f"running {name} ...", file=sys.stderr, flush=True)
             rows.extend(module.run(server.url) if wants_url else module.run())
-    finally:
-        server.stop()
     report = (
         f"# Benchmarks\n\nMeasured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `make bench` on "
         f"{machine()}; `influxd` {server_version()} on the same machine. Ratios compare "

@@ -8,16 +8,15 @@ years of stored daily bars, per model.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import pandas as pd
 import requests
 
+from bench.scratch import scratch_dir
 from devstack.ports import free_port
 from shared.contract.config import InfluxSettings
 from shared.influx.client import InfluxClient
@@ -71,7 +70,11 @@ def _seed_five_years(url: str) -> None:
 
 def run(url: str) -> list[dict]:
     """Best of REPEATS cold starts of each, measured alternately in one run."""
-    bare_dir = Path(tempfile.mkdtemp(prefix="bench-bare-"))
+    with scratch_dir("bench-bare-") as bare_dir:
+        return _measure(url, bare_dir)
+
+
+def _measure(url: str, bare_dir: Path) -> list[dict]:
     (bare_dir / "func.py").write_text(BARE_FUNC)
     (bare_dir / "serve.py").write_text(BARE_SERVER)
     env = {
@@ -87,23 +90,20 @@ def run(url: str) -> list[dict]:
         "predict auto": [], "predict prophet": [],
     }  # fmt: skip
     predict = f"?symbol=PRED&bucket={BUCKET}&target={BUCKET}&horizon=20&model="
-    try:
-        for attempt in range(REPEATS):
-            port = free_port()
-            times["bare"].append(
-                _first_200(
-                    [sys.executable, str(bare_dir / "serve.py"), str(bare_dir), str(port)],
-                    f"http://127.0.0.1:{port}/",
-                    env,
-                )
+    for attempt in range(REPEATS):
+        port = free_port()
+        times["bare"].append(
+            _first_200(
+                [sys.executable, str(bare_dir / "serve.py"), str(bare_dir), str(port)],
+                f"http://127.0.0.1:{port}/",
+                env,
             )
-            times["fetch"].append(_function("fetch", f"?symbol=COLD{attempt}&bucket={BUCKET}", env))
-            times["buckets"].append(_function("buckets", "", env))
-            times["watchlist"].append(_function("watchlist", "", env))
-            for model in ("naive", "auto", "prophet"):
-                times[f"predict {model}"].append(_function("predict", predict + model, env))
-    finally:
-        shutil.rmtree(bare_dir, ignore_errors=True)
+        )
+        times["fetch"].append(_function("fetch", f"?symbol=COLD{attempt}&bucket={BUCKET}", env))
+        times["buckets"].append(_function("buckets", "", env))
+        times["watchlist"].append(_function("watchlist", "", env))
+        for model in ("naive", "auto", "prophet"):
+            times[f"predict {model}"].append(_function("predict", predict + model, env))
     bare = min(times["bare"])
     rows = [
         {
@@ -148,11 +148,7 @@ def run(url: str) -> list[dict]:
 
 
 if __name__ == "__main__":  # a quick look without the rest of `make bench`
-    pd.set_option("display.width", 200)
-    from devstack.influxd import InfluxServer
+    from bench.scratch import scratch_influxd
 
-    server = InfluxServer(Path(tempfile.mkdtemp(prefix="bench-influxd-"))).start()
-    try:
+    with scratch_influxd() as server:
         print(pd.DataFrame(run(server.url)).to_string())
-    finally:
-        server.stop()

@@ -9,13 +9,13 @@ around each tick; the use cases run in process, as the functions would run them.
 from __future__ import annotations
 
 import resource
-import shutil
 import tempfile
 import time
 from collections.abc import Callable
 
 import pandas as pd
 
+from bench.scratch import scratch_dir
 from shared.contract.config import InfluxSettings
 from shared.contract.payloads import FetchRequest
 from shared.influx.client import InfluxClient
@@ -67,8 +67,12 @@ def run(url: str) -> list[dict]:
     """CPU seconds per symbol of a tick with a new bar each, then of one with none."""
     client = InfluxClient(InfluxSettings(url=url, timeout_seconds=120))
     provider = DemoProvider()
-    scratch = tempfile.mkdtemp(prefix="bench-pipeline-")
-    tempfile.tempdir = scratch  # Prophet's CmdStan files go here and are removed with it
+    with scratch_dir("bench-pipeline-") as scratch:
+        return _measure(client, provider, str(scratch))
+
+
+def _measure(client: InfluxClient, provider: DemoProvider, scratch: str) -> list[dict]:
+    tempfile.tempdir = scratch  # Prophet's CmdStan files go there and are removed with it
     try:
         for symbol in SYMBOLS:
             bars = provider.bars(symbol, "daily").iloc[-HISTORY - 1 : -1]
@@ -81,7 +85,6 @@ def run(url: str) -> list[dict]:
         wall = time.perf_counter() - started
     finally:
         tempfile.tempdir = None
-        shutil.rmtree(scratch, ignore_errors=True)
         client.execute(None, f"DROP DATABASE {ident(BUCKET)}")
     rows = []
     for label, seconds in (("with new bars", with_new), ("without new bars", without_new)):
@@ -108,12 +111,7 @@ def run(url: str) -> list[dict]:
 
 
 if __name__ == "__main__":  # a quick look without the rest of `make bench`
-    from pathlib import Path
+    from bench.scratch import scratch_influxd
 
-    from devstack.influxd import InfluxServer
-
-    server = InfluxServer(Path(tempfile.mkdtemp(prefix="bench-influxd-"))).start()
-    try:
+    with scratch_influxd() as server:
         print(pd.DataFrame(run(server.url)).to_string())
-    finally:
-        server.stop()

@@ -9,7 +9,6 @@ answer, which the paint waits for.
 
 from __future__ import annotations
 
-import tempfile
 import time
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import pandas as pd
 import requests
 from selenium.webdriver.support.wait import WebDriverWait
 
+from bench.scratch import scratch_dir
 from devstack.functions import FunctionProcess
 from shared.contract.config import InfluxSettings
 from shared.contract.schema import (
@@ -100,11 +100,7 @@ def json_seconds(url: str) -> float:
     return elapsed
 
 
-def run(url: str) -> list[dict]:
-    client = InfluxClient(InfluxSettings(url=url))
-    client.create_bucket(META)
-    seed(client)
-    logs = Path(tempfile.mkdtemp(prefix="bench-ui-"))
+def _measure(url: str, logs: Path) -> tuple[list[float], list[float], list[float]]:
     ui = FunctionProcess(
         "ui", {"INFLUX_URL": url, "STOCKS_META_BUCKET": META}, log_path=logs / "ui.log"
     ).start()
@@ -119,6 +115,15 @@ def run(url: str) -> list[dict]:
         answers = [json_seconds(ui.url) for _ in range(REPEATS)]
     finally:
         ui.stop()
+    return first_visits, reloads, answers
+
+
+def run(url: str) -> list[dict]:
+    client = InfluxClient(InfluxSettings(url=url))
+    client.create_bucket(META)
+    seed(client)
+    with scratch_dir("bench-ui-") as logs:
+        first_visits, reloads, answers = _measure(url, logs)
     first, reload, answer = min(first_visits), min(reloads), min(answers)
     name = f"page first paint, {SYMBOLS} symbols"
     return [
