@@ -76,6 +76,15 @@ def test_fetch_refuses_a_bad_symbol_and_records_no_run(services, storage, bucket
     assert storage.query(bucket, 'SELECT * FROM "runs"', RUNS).empty
 
 
+def test_a_failed_fetch_records_its_status_and_error(services, storage, bucket):
+    query = {"symbol": "IBM", "bucket": bucket, "interval": "5min", "month": "2005-01"}
+    answer = call(fetch.SPEC, services, query=query)
+    assert answer.status == 422  # the demo's history starts in 2016
+    [run] = storage.query(bucket, 'SELECT * FROM "runs"', RUNS).itertuples()
+    assert (run.function, run.status, run.symbol, run.points) == ("fetch", "422", "IBM", 0)
+    assert run.error == answer.json()["error"] and "5min" in run.error
+
+
 # -- buckets --------------------------------------------------------------------------------
 
 
