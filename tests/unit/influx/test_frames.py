@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from shared.contract.errors import Unprocessable
 from shared.contract.schema import DEAD_LETTERS, PRICES, RUNS, WATCHLIST
 from shared.influx.frames import csv_frame, empty_frame, parse_tags, point, typed
 
@@ -107,3 +108,30 @@ def test_typed_leaves_unknown_measurements_alone():
 )
 def test_parse_tags(text, expected):
     assert parse_tags(text) == expected
+
+
+def test_a_stored_value_not_of_its_fields_type_is_unprocessable():
+    content = b"name,tags,time,close,volume\nprices,,1764081000000,101.5,1.5\n"
+    with pytest.raises(Unprocessable) as error:
+        csv_frame(content, PRICES)
+    assert error.value.status == 422
+    assert error.value.message == (
+        "The stored field 'volume' of prices holds values that are not whole numbers, "
+        "as its schema says it must."
+    )
+    with pytest.raises(Unprocessable) as error:
+        csv_frame(b"name,tags,time,close\nprices,,1764081000000,abc\n", PRICES)
+    assert "'close' of prices holds values that are not numbers," in error.value.message
+
+
+def test_rows_of_several_series_each_get_their_own_tags():
+    content = (
+        b"name,tags,time,close\n"
+        b'prices,"symbol=A,interval=daily",1764081000000,1\n'
+        b'prices,"symbol=B,interval=5min",1764081000000,2\n'
+        b'prices,"symbol=A,interval=daily",1764167400000,3\n'
+    )
+    frame = csv_frame(content, PRICES)
+    assert frame["symbol"].tolist() == ["A", "B", "A"]
+    assert frame["interval"].tolist() == ["daily", "5min", "daily"]
+    assert frame["close"].tolist() == [1.0, 2.0, 3.0]
