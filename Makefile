@@ -6,7 +6,7 @@ FUNCTION ?= fetch
 PORT    ?= 8080
 IMAGE   ?= stocks-manager
 
-.PHONY: install run test test-fast mutate lint format serve bench tick deploy clean
+.PHONY: install browser run test test-fast mutate lint format serve bench tick deploy clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -14,18 +14,20 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PY) -m pip install -q -r requirements-dev.txt
 	@touch $(STAMP)
 
-install: $(STAMP) ## virtual environment, Python packages, influxd, and chromium for the page's tests
+install: $(STAMP) ## virtual environment, Python packages and influxd: all that make run needs
 	@command -v influxd >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq influxdb; \
 	  else echo "influxd is missing: run 'sudo apt-get install -y influxdb' (Debian/Ubuntu), then 'make run' again."; exit 1; fi; }
+
+browser: ## chromium and its driver, for the page's browser tests
 	@{ command -v chromium >/dev/null && command -v chromedriver >/dev/null; } || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
-	  else echo "chromium is missing (the page's browser tests need it): run 'sudo apt-get install -y chromium chromium-driver'."; fi; }
+	  else echo "chromium is missing (the page's browser tests need it): run 'sudo apt-get install -y chromium chromium-driver'."; exit 1; fi; }
 
 run: install ## the whole local stack in the foreground (Ctrl-C stops it)
 	$(PY) -m devstack.run
 
-test: install lint ## the whole suite against real parts
+test: install browser lint ## the whole suite against real parts
 	$(PY) -m pytest
 
 test-fast: $(STAMP) ## the in-process unit tests only (seconds)
@@ -46,7 +48,7 @@ format: $(STAMP)
 serve: install ## one function on one port: make serve FUNCTION=fetch PORT=8081
 	STOCKS_FUNCTION=$(FUNCTION) PORT=$(PORT) $(PY) -m shared.runtime.server
 
-bench: install ## benchmarks, side by side; writes docs/benchmarks.md
+bench: install browser ## benchmarks, side by side; writes docs/benchmarks.md
 	$(PY) -m bench
 
 tick: $(STAMP) ## fire the PingSource of a running `make run` now
