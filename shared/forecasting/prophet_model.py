@@ -9,9 +9,9 @@ plus a one-session seasonality.
 Prophet treats what its curve misses as independent noise, but prices wander like a random walk:
 the curve rarely passes through the last price. The forecast therefore keeps only the curve's
 movement after the last bar, added to the last observed (log) price, and its bands come from
-recent volatility (`volatility`), not from Prophet's noise model, so Prophet draws no uncertainty
-samples. Each fit writes CmdStan's files to its own temporary directory, removed afterwards, and
-uses a fixed optimizer seed.
+recent volatility (`volatility`) widened by that movement (`spread`), not from Prophet's noise
+model, so Prophet draws no uncertainty samples. Each fit writes CmdStan's files to its own
+temporary directory, removed afterwards, and uses a fixed optimizer seed.
 """
 
 from __future__ import annotations
@@ -69,10 +69,20 @@ def fit_predict(
     curve = model.predict(future)["yhat"].to_numpy(dtype=np.float64)
     moves = curve[1:] - curve[0]  # the curve's movement after the last bar
     yhat = values[-1] * np.exp(moves) if vol.multiplicative else values[-1] + moves
-    spread = vol.sigma * np.sqrt(np.arange(1, len(times) + 1, dtype=np.float64))
-    lower, upper = bands(yhat, spread, width, vol)
+    lower, upper = bands(yhat, spread(vol.sigma, moves), width, vol)
     frame = pd.DataFrame({"yhat": yhat, "yhat_lower": lower, "yhat_upper": upper}, index=times)
     return frame, fit_seconds, len(window)
+
+
+def spread(sigma: float, moves: np.ndarray) -> np.ndarray:
+    """Standard deviations 1..len(moves) steps ahead: sqrt(sigma^2 * h + move_h^2).
+
+    A random walk's spread (naive's) plus the curve's own move as a second, independent
+    uncertainty as large as the move: an extrapolated trend may not be there at all, so the band
+    keeps the no-trend outcome within about one standard deviation.
+    """
+    h = np.arange(1, len(moves) + 1, dtype=np.float64)
+    return np.sqrt(sigma**2 * h + moves**2)
 
 
 def _model(index: pd.DatetimeIndex, interval: str) -> Any:

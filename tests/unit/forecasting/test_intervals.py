@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from shared.forecasting import prophet_model
 from shared.forecasting.models import random_walk
 from shared.forecasting.volatility import Volatility, bands, volatility
 
@@ -55,3 +56,8 @@ def test_drift_bands_widen_for_the_estimated_slope() -> None:
     spread = np.log(result["yhat_upper"] / result["yhat"]) / Z80
     assert list(spread) == pytest.approx([math.sqrt(1.5), math.sqrt(4)])
     assert list(np.log(result["yhat"] / result["yhat_lower"]) / Z80) == pytest.approx(list(spread))
+
+
+def test_prophet_s_band_adds_its_curve_s_move_to_the_random_walk_spread() -> None:
+    # h = 1: sqrt(3^2 * 1 + 4^2) = 5; h = 2: sqrt(9 * 2 + 0) = sqrt(18)
+    assert list(prophet_model.spread(3.0, np.array([4.0, 0.0]))) == pytest.approx([5, 18**0.5])
