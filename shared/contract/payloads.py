@@ -100,6 +100,12 @@ class Predicted:
     fit_seconds: float
     train_points: int
     metrics: dict[str, float | None]
+    naive_metrics: dict[str, float]
+    """The naive forecast's scores on the same windows: the bar `metrics` must clear."""
+    selection: dict[str, dict[str, float]]
+    """Each candidate model's cross-validation scores (for `auto`; else the model's own)."""
+    reason: str
+    """Why `model` drew the forecast, in a sentence."""
     refit: bool
 
     def as_data(self) -> dict[str, Any]:

@@ -54,6 +54,11 @@ FORECAST_RUNS = Measurement(
         "rel_naive": "float64",
         "rel_drift": "float64",
         "coverage": "float64",
+        "naive_mape": "float64",
+        "naive_mase": "float64",
+        "naive_coverage": "float64",
+        "reason": "str",
+        "selection": "str",
     },
 )
 WATCHLIST = Measurement(

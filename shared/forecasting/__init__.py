@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from shared.contract.errors import BadInput, Unprocessable
-from shared.contract.schema import INTERVALS
+from shared.contract.schema import INTERVALS, MODELS
 from shared.forecasting import calendar, selection
 from shared.forecasting.backtest import cross_validate, origins
 from shared.forecasting.metrics import WindowScore, pooled
@@ -21,7 +21,6 @@ from shared.forecasting.models import fit_predict
 
 __all__ = ["MODELS", "WIDTH_RANGE", "Forecast", "forecast", "minimum_points"]
 
-MODELS = ("prophet", "naive", "drift", "auto")
 MIN_TRAIN_POINTS = 20
 WIDTH_RANGE = (0.5, 0.99)
 """The prediction interval widths a caller may ask for (0.8: an 80% interval)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 
@@ -21,6 +22,8 @@ LATEST_TIME = pd.Timestamp.max.tz_localize("UTC")
 """The last nanosecond timestamp (2262-04-11): InfluxDB's and pandas' end of time."""
 METRICS = ("mape", "mase", "rel_naive", "rel_drift", "coverage")
 """The skill scores a run records, as predict reports them."""
+NAIVE_STORED = ("mape", "mase", "coverage")
+"""The naive forecast's scores a run records beside its own (naive's rel_naive is 1)."""
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,9 @@ def predict(
     if result.frame.index.max() > LATEST_TIME:
         raise _past_the_end_of_time(history, request)
     _check_finite(result.frame, request)
-    metrics = {name: float(v) for name, v in result.metrics.items() if math.isfinite(v)}
+    metrics = _finite(result.metrics)
+    naive = {k: v for k, v in _finite(result.naive_metrics).items() if k in NAIVE_STORED}
+    selection = {name: _finite(scores) for name, scores in result.selection.items()}
     tags = {"symbol": request.symbol, "interval": request.interval, "field": request.field}
     forecasts.replace(
         client,
@@ -89,6 +94,9 @@ def predict(
             train_points=result.train_points,
             fit_seconds=result.fit_seconds,
             metrics=metrics,
+            naive_metrics=naive,
+            reason=result.reason,
+            selection=selection,
         ),
     )
     return _predicted(
@@ -98,6 +106,9 @@ def predict(
         fit_seconds=result.fit_seconds,
         train_points=result.train_points,
         metrics={k: metrics.get(k) for k in result.metrics},
+        naive_metrics=naive,
+        selection=selection,
+        reason=result.reason,
         refit=True,
     )
 
@@ -145,6 +156,11 @@ def _current_answer(
         fit_seconds=0.0,
         train_points=int(run["train_points"]),
         metrics={k: float(run[k]) for k in METRICS if k in run and pd.notna(run[k])},
+        naive_metrics={
+            k: float(run[f"naive_{k}"]) for k in NAIVE_STORED if pd.notna(run.get(f"naive_{k}"))
+        },
+        selection=json.loads(run["selection"]) if isinstance(run.get("selection"), str) else {},
+        reason=str(run["reason"]) if pd.notna(run.get("reason")) else "",
         refit=False,
     )
 
@@ -157,6 +173,9 @@ def _predicted(
     fit_seconds: float,
     train_points: int,
     metrics: dict[str, float | None],
+    naive_metrics: dict[str, float],
+    selection: dict[str, dict[str, float]],
+    reason: str,
     refit: bool,
 ) -> Predicted:
     """predict's reply for the forecast at `times` that `model` drew."""
@@ -174,5 +193,13 @@ def _predicted(
         fit_seconds=round(fit_seconds, 4),
         train_points=train_points,
         metrics={k: None if v is None else round(v, 6) for k, v in metrics.items()},
+        naive_metrics={k: round(v, 6) for k, v in naive_metrics.items()},
+        selection=selection,
+        reason=reason,
         refit=refit,
     )
+
+
+def _finite(scores: dict[str, float]) -> dict[str, float]:
+    """The scores that are numbers: InfluxDB stores no infinity, and JSON has none."""
+    return {name: float(value) for name, value in scores.items() if math.isfinite(value)}

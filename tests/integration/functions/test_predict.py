@@ -13,6 +13,7 @@ from cloudevents.http import CloudEvent
 
 from shared.contract.events import FETCHED, PREDICTED
 from shared.contract.schema import FORECAST, FORECAST_RUNS, PRICES
+from shared.store import forecasts
 
 TREND = 0.2  # price units a business day
 
@@ -74,7 +75,7 @@ def test_prophet_forecast_of_a_trend_is_within_tolerance(predict, storage, bucke
     assert body["first"] == rows.index.min().strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def test_a_shorter_newer_forecast_leaves_no_stale_points(predict, storage, bucket):
+def test_a_shorter_newer_forecast_is_read_without_stale_points(predict, storage, bucket):
     seed_trend(storage, bucket)
     first = requests.post(
         predict.url,
@@ -87,7 +88,7 @@ def test_a_shorter_newer_forecast_leaves_no_stale_points(predict, storage, bucke
         timeout=120,
     ).json()
     assert (first["points"], second["points"]) == (30, 5)
-    rows = forecast_rows(storage, bucket)
+    rows = forecasts.latest(storage, bucket, "SYN", "daily")  # drift's older one may stay stored
     assert len(rows) == 5 and set(rows["model"]) == {"naive"}
     assert rows.index.max().strftime("%Y-%m-%dT%H:%M:%SZ") == second["last"]
 
@@ -101,6 +102,12 @@ def test_auto_reports_the_model_that_produced_the_points(predict, storage, bucke
     ).json()
     assert body["model"] in ("prophet", "naive", "drift")
     assert set(forecast_rows(storage, bucket)["model"]) == {body["model"]}
+    # why: every candidate's cross-validation scores, naive's own beside the winner's, a sentence
+    assert {"naive", "drift"} <= set(body["selection"]) and body["reason"].startswith(body["model"])
+    assert set(body["naive_metrics"]) == {"mape", "mase", "coverage"}
+    (run,) = runs_of(storage, bucket).itertuples()
+    assert json.loads(run.selection) == body["selection"] and run.reason == body["reason"]
+    assert run.naive_mase == pytest.approx(body["naive_metrics"]["mase"], rel=1e-5)
 
 
 def test_a_misspelled_field_is_400_naming_it_and_the_valid_ones(predict, storage, bucket):
@@ -217,6 +224,8 @@ def test_a_tick_without_new_bars_answers_from_the_current_forecast(predict, stor
     body = json.loads(again.content)
     assert body["refit"] is False and body["model"] == "naive" and body["points"] == 10
     assert body["fit_seconds"] == 0.0 and set(body["metrics"]) >= {"rel_naive", "mase"}
+    assert body["reason"] == json.loads(first.content)["reason"]
+    assert body["naive_metrics"] == json.loads(first.content)["naive_metrics"]
     assert len(runs_of(storage, bucket)) == 1  # nothing fitted, nothing recorded
 
 
