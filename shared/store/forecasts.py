@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -27,6 +28,12 @@ class Run:
     train_points: int
     fit_seconds: float
     metrics: dict[str, float]
+    naive_metrics: dict[str, float] = field(default_factory=dict)
+    """The naive forecast's scores on the same windows (stored as `naive_<name>`)."""
+    reason: str = ""
+    """Why this model drew the forecast, in a sentence."""
+    selection: dict[str, dict[str, float]] = field(default_factory=dict)
+    """Each candidate's cross-validation scores (stored as JSON text)."""
 
 
 def replace(client: InfluxClient, target: str, frame: pd.DataFrame, run: Run) -> None:
@@ -34,24 +41,30 @@ def replace(client: InfluxClient, target: str, frame: pd.DataFrame, run: Run) ->
     its symbol, interval and field, whatever other predictions run at the same time.
 
     The rule: the run is recorded first, stamped with its issue time; then its points are
-    written; only then is deleted what runs strictly older than this one left (other models'
-    series, and this model's points outside the new range when this is its newest run).
-    Nothing is deleted before a newer forecast is readable, and no run deletes a newer run's
-    points; readers take, of the models stored, the one whose run is newest.
+    written; only then is deleted, of what strictly older runs left, what lies before this
+    forecast's first point (in every model's series) and, when this is its model's newest run,
+    what its model's series holds after its last point. Readers take, of the models stored, the
+    one whose run is newest.
+
+    No delete reaches into another model's series from this forecast's first point on: a newer
+    run of that model may be writing there unseen (recorded after this run read the runs), and
+    InfluxDB has no conditional delete. An older model's forecast therefore stays stored there,
+    beside the current one, until later forecasts start past it; it is never read as current.
     """
     row = frame.iloc[0]
     series = {"symbol": row["symbol"], "interval": row["interval"], "field": row["field"]}
     model = str(row["model"])
     issued = _record_run(client, target, series, model, run)
     client.write_or_create(target, frame, FORECAST)
+    before_first = frame.index.min() - ONE_TICK
     newest = _newest_runs(client, target, series)
-    for other in _stored_models(client, target, series) - {model}:
-        if newest.get(other, NEVER) < issued:
-            client.delete(target, FORECAST.name, {**series, "model": other})
     if newest.get(model, issued) <= issued:
         own = {**series, "model": model}
-        client.delete(target, FORECAST.name, own, until=frame.index.min() - ONE_TICK)
+        client.delete(target, FORECAST.name, own, until=before_first)
         client.delete(target, FORECAST.name, own, since=frame.index.max() + ONE_TICK)
+    for other in _stored_models(client, target, series) - {model}:
+        if newest.get(other, NEVER) < issued:
+            client.delete(target, FORECAST.name, {**series, "model": other}, until=before_first)
 
 
 def latest(
@@ -99,6 +112,9 @@ def _record_run(
             "train_points": [run.train_points],
             "fit_seconds": [run.fit_seconds],
             **{name: [float(value)] for name, value in run.metrics.items()},
+            **{f"naive_{name}": [float(value)] for name, value in run.naive_metrics.items()},
+            "reason": [run.reason],
+            "selection": [json.dumps(run.selection, sort_keys=True)],
         },
         index=pd.DatetimeIndex([issued], name="time"),
     )
@@ -134,16 +150,28 @@ def _stored_models(client: InfluxClient, target: str, tags: dict[str, str]) -> s
 
 
 def forecast_ends(client: InfluxClient, target: str) -> dict[tuple[str, str], float]:
-    """The last forecast value of `close` (at the horizon) of every symbol and interval."""
+    """The last forecast value of `close` (at the horizon) of every symbol and interval, from
+    its current forecast (of the models stored, the one whose run is newest, as `latest`)."""
+    by_model = f"GROUP BY {ident('symbol')}, {ident('interval')}, {ident('model')}"
     query = (
         f"SELECT last({ident('yhat')}) AS {ident('yhat')} FROM {MEASUREMENT} "
-        f"WHERE {tags_equal(field='close')} GROUP BY {ident('symbol')}, {ident('interval')}"
+        f"WHERE {tags_equal(field='close')} {by_model}"
+    )
+    runs_query = (
+        f"SELECT last({ident('horizon')}) FROM {RUNS_MEASUREMENT} "
+        f"WHERE {tags_equal(field='close')} {by_model}"
     )
     try:
         frame = client.query(target, query, FORECAST)
+        runs = client.query(target, runs_query)
     except BucketNotFound:
         return {}
-    return {(r.symbol, r.interval): float(r.yhat) for r in frame.itertuples()}
+    issued = {(r.symbol, r.interval, r.model): r.Index for r in runs.itertuples()}
+    ends = sorted(
+        frame.itertuples(),
+        key=lambda r: (issued.get((r.symbol, r.interval, r.model), NEVER), r.model),
+    )
+    return {(r.symbol, r.interval): float(r.yhat) for r in ends}
 
 
 def latest_runs(
