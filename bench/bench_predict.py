@@ -26,7 +26,11 @@ from shared.contract.config import InfluxSettings
 from shared.contract.schema import PRICES
 from shared.forecasting import calendar, forecast
 from shared.forecasting.metrics import score
-from shared.forecasting.prophet_model import UNCERTAINTY_SAMPLES, prophet_class
+from shared.forecasting.prophet_model import (
+    CHANGEPOINT_PRIOR_SCALE,
+    UNCERTAINTY_SAMPLES,
+    prophet_class,
+)
 from shared.influx.client import InfluxClient
 from shared.usecases.predict import PredictRequest, predict
 
@@ -110,9 +114,10 @@ def daily_rows(url: str) -> list[dict]:
     frame = pd.DataFrame({"ds": days.tz_localize(None), "y": history.to_numpy()})
     future = calendar.future_times(days[-1], "daily", DAILY_HORIZON).tz_localize(None)
 
-    def bare() -> None:
+    def bare() -> None:  # our daily settings (prophet_model._model), fitted on the same frame
         model = prophet_class()(
-            yearly_seasonality=True,
+            changepoint_prior_scale=CHANGEPOINT_PRIOR_SCALE,
+            yearly_seasonality=False,
             weekly_seasonality=False,
             daily_seasonality=False,
             uncertainty_samples=UNCERTAINTY_SAMPLES,
