@@ -148,3 +148,11 @@ def test_choices():
     assert validation.choice({"model": "naive"}, "model", options, "prophet") == "naive"
     message = refused(validation.choice, {"model": "arima"}, "model", options, "prophet")
     assert message == "The model 'arima' is not valid: use one of prophet, naive."
+
+
+def test_the_bucket_refusal_in_full():
+    assert refused(validation.bucket_name, "_x") == (
+        "The bucket '_x' is not valid: use 1 to 64 characters of A-Z, a-z, 0-9, '_' and '-', "
+        "not starting with '_'."
+    )
+    assert refused(validation.bucket_name, 7).startswith("The bucket 7 is not valid")

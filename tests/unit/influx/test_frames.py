@@ -135,3 +135,23 @@ def test_rows_of_several_series_each_get_their_own_tags():
     assert frame["symbol"].tolist() == ["A", "B", "A"]
     assert frame["interval"].tolist() == ["daily", "5min", "daily"]
     assert frame["close"].tolist() == [1.0, 2.0, 3.0]
+
+
+def test_words_pandas_would_read_as_missing_stay_text():
+    content = (
+        b"name,tags,time,event_id,subscriber,error,data\n"
+        b"dead_letters,,1764081000000,NA,null,NaN,None\n"
+    )
+    frame = csv_frame(content, DEAD_LETTERS)
+    row = frame.iloc[0]
+    assert (row["event_id"], row["subscriber"], row["error"], row["data"]) == (
+        "NA",
+        "null",
+        "NaN",
+        "None",
+    )
+
+
+def test_an_answer_without_a_tags_column():
+    frame = csv_frame(b"name,time,close\nprices,1764081000000,2.5\n", PRICES)
+    assert frame["close"].tolist() == [2.5] and frame.index.name == "time"

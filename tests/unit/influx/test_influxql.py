@@ -43,3 +43,12 @@ def test_tag_conditions_in_keyword_order():
     )
     assert tags_equal(function="fetch") == "\"function\" = 'fetch'"
     assert tags_equal() == ""
+
+
+def test_the_refusal_says_what_was_refused():
+    with pytest.raises(BadInput) as error:
+        literal("a\nb")
+    assert (
+        error.value.message
+        == "The value 'a\\nb' contains control characters and cannot be queried."
+    )

@@ -84,6 +84,7 @@ def test_get_answers_json(services, capsys):
     assert entry["function"] == "probe" and entry["status"] == 200
     assert entry["symbol"] == "ECHO" and entry["event_id"] is None
     assert isinstance(entry["seconds"], float) and "error" not in entry
+    assert 0 <= entry["seconds"] < 3600  # a duration, not a clock reading
 
 
 def test_post_json_answers_json_with_the_replys_status(services):
