@@ -96,3 +96,11 @@ def test_points_bounds_the_history_drawn(storage, bucket):
     # history spans points-1 business days of the points-1+10 the chart covers
     assert history_share(5) < 0.45
     assert history_share(HISTORY_DAYS) > 0.75
+
+
+def test_an_unknown_symbol_is_422_saying_what_is_missing(storage, bucket):
+    seed(storage, bucket)
+    query = {"symbol": "nope", "bucket": bucket, "target": bucket}
+    answer = call(SPEC, Services(storage_settings(storage, bucket)), query=query)
+    assert answer.status == 422
+    assert answer.json() == {"error": f"There are no daily prices for NOPE in bucket {bucket!r}."}

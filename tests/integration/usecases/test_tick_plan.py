@@ -11,7 +11,7 @@ import pandas as pd
 from shared.contract.schema import RUNS
 from shared.market.budget import Limits
 from shared.store.watchlist import Entry
-from shared.usecases.tick import plan_tick
+from shared.usecases.tick import plan_tick, spending
 
 
 def fetch_runs(storage, bucket: str, *runs: tuple[str, str, str]) -> None:
@@ -156,3 +156,30 @@ def test_a_full_month_of_distinct_symbols_defers_new_ones_but_not_known_ones(sto
     now = pd.Timestamp("2026-11-27T15:00:00", tz="UTC")
     plan = plan_tick(storage, bucket, entries, Limits(symbols_per_month=1), now)
     assert symbols(plan.requested) == ["KNOWN"] and symbols(plan.deferred) == ["NEW"]
+
+
+def test_a_refresh_older_than_the_lookback_counts_as_never(storage, bucket):
+    fetch_runs(storage, bucket, ("2026-10-20T15:00:00", "AAA", "ok"))  # 38 days before now
+    now = pd.Timestamp("2026-11-27T15:00:00", tz="UTC")
+    plan = plan_tick(storage, bucket, [Entry("BBB"), Entry("AAA")], Limits(per_day=None), now)
+    assert symbols(plan.requested) == ["AAA", "BBB"]  # both never refreshed: by symbol
+
+
+def test_spending_reads_this_months_symbols_and_the_last_days_requests(storage, bucket):
+    fetch_runs(
+        storage,
+        bucket,
+        ("2026-10-31T10:00:00", "OCTOBER", "ok"),  # last month, over a day before
+        ("2026-11-01T10:00:00", "FIRST", "429"),  # this month, refused: still spent
+        ("2026-11-03T08:00:00", "TODAY", "ok"),
+    )
+    spent = spending(storage, bucket, pd.Timestamp("2026-11-03T12:00:00", tz="UTC"))
+    assert spent.symbols_this_month == {"FIRST", "TODAY"}
+    assert spent.times == (pd.Timestamp("2026-11-03T08:00:00", tz="UTC"),)
+
+
+def test_early_in_the_month_the_last_day_reaches_into_the_last_month(storage, bucket):
+    fetch_runs(storage, bucket, ("2026-10-31T20:00:00", "LATE", "ok"))
+    spent = spending(storage, bucket, pd.Timestamp("2026-11-01T05:00:00", tz="UTC"))
+    assert spent.times == (pd.Timestamp("2026-10-31T20:00:00", tz="UTC"),)
+    assert spent.symbols_this_month == frozenset()
