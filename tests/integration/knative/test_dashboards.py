@@ -265,6 +265,12 @@ def seeded(influx_server: InfluxServer) -> dict[str, str]:
     storage.write(
         forecasts, forecast.assign(yhat=115.0, yhat_lower=110.0, yhat_upper=120.0), FORECAST
     )
+    # an older naive run's leftover points, which a newer run does not delete (docs/reliability)
+    leftover = forecast.assign(model="naive", yhat=99.0, yhat_lower=98.0, yhat_upper=100.0)
+    storage.write(forecasts, leftover, FORECAST)
+    naive_run = frame([ago(days=3)], mape=[0.1], mase=[1.0], coverage=[0.8])
+    naive_run = naive_run.assign(symbol="ACME", interval="daily", field="close", model="naive")
+    storage.write(forecasts, naive_run.assign(horizon=30, train_points=150), FORECAST_RUNS)
     predict_runs = frame(
         [ago(days=2), ago(hours=1)], mape=[0.5, 0.04], mase=[2.0, 0.8], coverage=[0.5, 0.9]
     ).assign(
@@ -445,6 +451,7 @@ def test_variables_offer_the_seeded_symbols_and_intervals(seeded: dict[str, str]
     assert view.options == {
         "symbol": ["ACME", "ZZZ"],
         "bar_interval": ["daily"],
+        "forecast_model": ["prophet"],  # the newest run's: the current forecast's model
         "price_series": ["prices_adjusted", "prices"],  # adjusted by default, raw on demand
     }
     assert (view.values["symbol"], view.values["bar_interval"]) == ("ACME", "daily")
@@ -459,7 +466,7 @@ def test_latest_backtest_is_the_latest_run_with_its_model_and_skill(seeded: dict
 def test_price_candles_and_forecast_share_the_time_axis(seeded: dict[str, str]) -> None:
     view = View.open("stocks", seeded)
     candles, forecast = view.rows(PRICE_PANEL, "A"), view.rows(PRICE_PANEL, "B")
-    assert len(forecast) == 30
+    assert len(forecast) == 30 and {r["yhat"] for r in forecast} == {115.0}  # the current model
     assert max(r["time"] for r in candles) < min(r["time"] for r in forecast)
     assert {r["high"] - r["low"] for r in candles} == {2.0}
 
