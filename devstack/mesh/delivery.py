@@ -76,8 +76,18 @@ def post_event(session: requests.Session, url: str, event: CloudEvent, timeout: 
     except requests.RequestException as exc:
         return Attempt(None, error=f"{type(exc).__name__}: {exc}")
     if not 200 <= response.status_code < 300:
-        return Attempt(response.status_code, response.content)
+        return Attempt(response.status_code, response.content, error=_refusal(response))
     return _read_reply(response)
+
+
+def _refusal(response: requests.Response) -> str:
+    """The subscriber's own words for a failure: its JSON `error`, else the start of its body."""
+    try:
+        said = response.json().get("error")
+    except (ValueError, AttributeError):
+        said = None
+    text = said if isinstance(said, str) else response.text[:200]
+    return f"HTTP {response.status_code}: {text}" if text else f"HTTP {response.status_code}"
 
 
 def _read_reply(response: requests.Response) -> Attempt:

@@ -262,6 +262,7 @@ def test_a_400_is_not_retried(stand_in, mesh_for):
 
     done = only_delivery(mesh)
     assert (done.attempts, done.status, done.outcome) == (1, 400, "dead-lettered")
+    assert done.error == "HTTP 400: bad symbol"  # the subscriber's words, in the mesh's log
     assert len(fetch.requests) == 1
     assert dead.requests[0].headers["ce-knativeerrorcode"] == "400"
 
