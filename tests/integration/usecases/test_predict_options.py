@@ -6,14 +6,14 @@ default instead) fails here, whichever layer dropped it: function, use case or f
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 
 from functions.predict import SPEC
-from shared.contract.schema import FORECAST, PRICES
+from shared.contract.schema import FORECAST
 from shared.runtime.services import Services
 from tests.support.inprocess import call
+from tests.support.prices import seed_walk
 
 SYMBOL = "OPT"
 
@@ -23,24 +23,8 @@ def services(settings) -> Services:
     return Services(settings)
 
 
-def seed(storage, bucket: str, days: int = 300) -> pd.DataFrame:
-    """A noisy walk whose open sits far above its close, so the two forecasts cannot agree."""
-    index = pd.DatetimeIndex(pd.bdate_range("2024-01-01", periods=days, tz="UTC"), name="time")
-    close = 100 + np.cumsum(np.random.default_rng(7).normal(0, 1.0, days))
-    frame = pd.DataFrame(
-        {
-            "symbol": SYMBOL,
-            "interval": "daily",
-            "open": close + 500,
-            "high": close + 501,
-            "low": close - 1,
-            "close": close,
-            "volume": 1000,
-        },
-        index=index,
-    )
-    storage.write(bucket, frame, PRICES)
-    return frame
+def seed(storage, bucket: str) -> pd.DataFrame:
+    return seed_walk(storage, bucket, SYMBOL)
 
 
 def stored_forecast(storage, bucket: str, field: str) -> pd.DataFrame:
