@@ -7,9 +7,11 @@ band in tab:orange (see `shared.charting.render`), so what the chart shows can b
 from __future__ import annotations
 
 import io
+import struct
 
 import numpy as np
 import pandas as pd
+import pytest
 from matplotlib.colors import to_rgb
 from matplotlib.image import imread
 
@@ -104,3 +106,46 @@ def test_an_unknown_symbol_is_422_saying_what_is_missing(storage, bucket):
     answer = call(SPEC, Services(storage_settings(storage, bucket)), query=query)
     assert answer.status == 422
     assert answer.json() == {"error": f"There are no daily prices for NOPE in bucket {bucket!r}."}
+
+
+def png_size(png: bytes) -> tuple[int, int]:
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", png[16:24])
+
+
+@pytest.mark.parametrize(
+    ("asked", "size"),
+    [({}, (800, 400)), ({"width": "640", "height": "320"}, (640, 320))],
+)
+def test_the_png_has_the_asked_size(storage, bucket, asked, size):
+    seed(storage, bucket)
+    query = {"symbol": "IBM", "bucket": bucket, "target": bucket, **asked}
+    answer = call(SPEC, Services(storage_settings(storage, bucket)), query=query)
+    assert answer.status == 200 and png_size(answer.body) == size
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "accepted"),
+    [
+        ("points", "2", True),
+        ("points", "1", False),
+        ("points", "5000", True),
+        ("points", "5001", False),
+        ("width", "160", True),
+        ("width", "159", False),
+        ("width", "4096", True),
+        ("width", "4097", False),
+        ("height", "100", True),
+        ("height", "99", False),
+        ("height", "4097", False),
+    ],
+)
+def test_the_bounds_of_points_and_size(storage, bucket, field, value, accepted):
+    seed(storage, bucket)
+    query = {"symbol": "IBM", "bucket": bucket, "target": bucket, field: value}
+    answer = call(SPEC, Services(storage_settings(storage, bucket)), query=query)
+    if accepted:
+        assert answer.status == 200, answer.body[:200]
+    else:
+        assert answer.status == 400
+        assert answer.json()["error"].startswith(f"The field '{field}' must be from ")
