@@ -343,3 +343,33 @@ def test_events_may_carry_fields_a_direct_call_may_not(services):
 def test_a_function_naming_no_fields_leaves_them_to_its_run(services):
     answer = call(spec(echo, fields=frozenset()), services, query={"anything": "1"})
     assert answer.status == 200 and answer.json()["got"] == {"anything": "1"}
+
+
+def test_a_defect_while_handling_an_event_logs_the_events_id(services, capsys):
+    call(spec(failing(RuntimeError("boom"))), services, event=asked(event_id="ev-500"))
+    [entry] = log_lines(capsys)
+    assert entry["status"] == 500 and entry["event_id"] == "ev-500"
+    assert entry["error"] == "RuntimeError: boom"
+
+
+def test_a_sink_of_any_data_gets_the_event_as_it_came(services):
+    """A spec with `opaque_data` (deadletters) takes data that is not JSON, and no fields."""
+    seen = []
+
+    def keep(invocation: Invocation, services: Services) -> Reply:
+        seen.append(invocation)
+        return Reply()
+
+    headers = {
+        "ce-specversion": "1.0",
+        "ce-id": "dl-9",
+        "ce-source": "/s",
+        "ce-type": "io.any",
+        "Content-Type": "text/plain",
+    }
+    sink = spec(keep, accepts=None, reply_type=None, opaque_data=True)
+    answer = call(sink, services, method="POST", data=b"not json at all", headers=headers)
+    assert answer.status == 200 and answer.body == b""
+    [invocation] = seen
+    assert invocation.fields == {} and invocation.event is not None
+    assert invocation.event.data in (b"not json at all", "not json at all")
