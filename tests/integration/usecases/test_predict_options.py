@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from functions.predict import SPEC
-from shared.contract.schema import FORECAST
+from shared.contract.schema import FORECAST, PRICES
 from shared.runtime.services import Services
 from tests.support.inprocess import call
 from tests.support.prices import seed_walk
@@ -89,3 +89,32 @@ def test_the_field_named_is_the_one_forecast(services, storage, bucket):
     # naive repeats the last value of the series it was given: the last open, not the last close
     assert rows["yhat"].to_numpy() == pytest.approx(history["open"].iloc[-1])
     assert (rows["yhat_lower"] < rows["yhat"]).all() and (rows["yhat"] < rows["yhat_upper"]).all()
+
+
+def test_another_symbol_in_the_bucket_plays_no_part(services, storage, bucket):
+    history = seed(storage, bucket)
+    storage.write(
+        bucket,
+        history.assign(symbol="OTHER", close=history["close"] * 100),
+        PRICES,
+    )
+    predict(services, bucket, bucket, horizon=3)
+    rows = stored_forecast(storage, bucket, "close")
+    assert rows["yhat"].to_numpy() == pytest.approx(history["close"].iloc[-1])
+
+
+@pytest.mark.parametrize(("horizon", "status"), [(1, 200), (150, 200), (0, 400), (366, 400)])
+def test_the_horizon_runs_from_1_to_365(services, storage, bucket, horizon, status):
+    """(365 itself needs 730 bars of history, more than the seed has.)"""
+    seed(storage, bucket)
+    fields = {"symbol": SYMBOL, "bucket": bucket, "target": bucket, "model": "naive"}
+    answer = call(SPEC, services, method="POST", json_body={**fields, "horizon": horizon})
+    assert answer.status == status, answer.body
+    if status == 200:
+        assert answer.json()["points"] == horizon
+
+
+def test_the_default_horizon_is_30(services, storage, bucket):
+    seed(storage, bucket)
+    fields = {"symbol": SYMBOL, "bucket": bucket, "target": bucket, "model": "naive"}
+    assert call(SPEC, services, method="POST", json_body=fields).json()["horizon"] == 30
