@@ -1,8 +1,8 @@
 """PNG price charts: the close line, and the forecast continuing it inside its shaded interval.
 
-matplotlib is imported on first use, so functions that never draw do not pay for it, and only its
-object API is used (a `Figure` drawn by the Agg canvas, no `pyplot` state), so concurrent requests
-each draw their own figure.
+Only chart imports this module, so matplotlib loads while chart starts (before its readiness
+probe answers), not on its first request. Only matplotlib's object API is used (a `Figure` drawn
+by the Agg canvas, no `pyplot` state), so concurrent requests each draw their own figure.
 
 Memory: Agg draws into a width x height x 4-byte buffer (64 MiB at 4096 x 4096). matplotlib's
 artists form reference cycles and each `Text` keeps the last renderer it drew with, so without
@@ -17,14 +17,16 @@ import io
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+from matplotlib.figure import Figure
+from matplotlib.text import Text
 
-if TYPE_CHECKING:
-    from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
+from shared.market.session import MARKET_TZ
 
 DPI = 100
 MIN_SIZE = (160, 100)
@@ -35,7 +37,6 @@ RENDER_BUDGET_PIXELS = 2 * MAX_SIZE[0] * MAX_SIZE[1]
 the measured cost per pixel this keeps a chart pod far under its memory limit whatever its
 containerConcurrency (see docs/reliability.md)."""
 FORECAST_COLUMNS = ("yhat", "yhat_lower", "yhat_upper")
-MARKET_ZONE = "America/New_York"
 LABEL_SPACING_PIXELS = 90
 """The least room a session label on the trading-time axis gets."""
 
@@ -100,8 +101,6 @@ def render_chart(
     close.index = _naive_utc(close.index)
     ahead = _forecast_from_last_close(close, forecast)
 
-    from matplotlib.figure import Figure
-
     with BUDGET.taken(width * height):
         # Agg truncates the figure's size in pixels to whole pixels: half a pixel of headroom
         # keeps `inches * dpi` from landing a hair below the size asked for.
@@ -137,7 +136,6 @@ def _draw(
     width: int,
     trading_time: bool,
 ) -> None:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
@@ -178,7 +176,6 @@ def _draw(
 
 
 def _label_dates(axes: Axes) -> None:
-    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 
     locator = AutoDateLocator()
     axes.xaxis.set_major_locator(locator)
@@ -194,7 +191,7 @@ def _label_sessions(axes: Axes, times: pd.DatetimeIndex, width: int) -> None:
 def session_ticks(times: pd.DatetimeIndex, width: int) -> tuple[np.ndarray, list[str]]:
     """Positions and labels of the first bar of each trading session (its New York date), every
     n-th session only when `width` pixels cannot fit them all. `times` are naive UTC."""
-    days = times.tz_localize("UTC").tz_convert(MARKET_ZONE).normalize()
+    days = times.tz_localize("UTC").tz_convert(MARKET_TZ).normalize()
     starts = np.flatnonzero(np.r_[True, days[1:] != days[:-1]]) if len(days) else np.array([])
     every = max(1, -(-len(starts) * LABEL_SPACING_PIXELS // width))  # ceiling division
     shown = starts[::every]
@@ -207,7 +204,6 @@ def _release(figure: Figure) -> None:
     Each `Text` caches the renderer it last drew with (`_renderer`), and the canvas keeps its
     own; the artists are cyclic garbage that only a full collection would reclaim.
     """
-    from matplotlib.text import Text
 
     for text in figure.findobj(Text):
         text._renderer = None  # type: ignore[attr-defined]  # matplotlib's private cache

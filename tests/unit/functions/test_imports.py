@@ -1,0 +1,49 @@
+"""Each function imports only what it uses: what loading its module brings in, in a fresh process.
+
+Start-up cost is an import's cost (docs/benchmarks.md, cold start): pandas about 0.25 s,
+influxdb-client 0.15 s, matplotlib and Prophet more; chart alone draws, predict fits Prophet only
+when asked to.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from shared.contract.config import FUNCTIONS
+
+ROOT = Path(__file__).resolve().parents[3]
+HEAVY = ("pandas", "matplotlib", "prophet", "cmdstanpy", "influxdb_client")
+EXPECTED = {
+    "buckets": set(),  # listings and bucket creation: JSON and requests only
+    "fetch": {"pandas"},
+    "predict": {"pandas"},  # Prophet is imported when a Prophet model is fitted
+    "watchlist": {"pandas"},
+    "chart": {"pandas", "matplotlib"},  # loaded at start, so no request pays for it
+    "deadletters": {"pandas"},
+    "ui": {"pandas"},
+}
+
+
+def loaded_by(function: str) -> set[str]:
+    check = (
+        f"import sys, json, functions.{function}; "
+        f"print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", check], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    return set(json.loads(done.stdout))
+
+
+def test_every_function_is_listed():
+    assert set(EXPECTED) == set(FUNCTIONS)
+
+
+@pytest.mark.parametrize("function", sorted(EXPECTED))
+def test_a_function_loads_only_the_heavy_packages_it_uses(function):
+    assert loaded_by(function) == EXPECTED[function]
