@@ -32,6 +32,7 @@ from shared.forecasting.prophet_model import (
     prophet_class,
 )
 from shared.influx.client import InfluxClient
+from shared.market.trading_days import trading_day
 from shared.usecases.predict import PredictRequest, predict
 
 SEEDS = (0, 1, 2)
@@ -48,7 +49,7 @@ DAILY = "5 years of daily bars"
 
 def five_minute_year(seed: int) -> pd.Series:
     """19,656 + 78 bars of random walk, at 5-minute starts from 09:30 to 15:55 New York time."""
-    days = pd.bdate_range("2024-01-02", periods=(ORIGINAL_BARS + HORIZON) // 78)
+    days = pd.date_range("2024-01-02", periods=(ORIGINAL_BARS + HORIZON) // 78, freq=trading_day())
     slots = pd.timedelta_range(start="09:30:00", periods=78, freq="5min")
     wall = pd.DatetimeIndex((days.to_numpy()[:, None] + slots.to_numpy()[None, :]).ravel())
     bars = wall.tz_localize(calendar.MARKET_TZ).tz_convert("UTC")
