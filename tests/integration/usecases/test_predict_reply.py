@@ -125,3 +125,11 @@ def test_no_data_is_422_saying_what_to_do(services, storage, bucket):
     assert answer.json() == {
         "error": f"There is no daily data for NONE in bucket {bucket!r}: fetch it first."
     }
+
+
+def test_the_pipeline_forecasts_with_auto_when_the_event_names_no_model(services, storage, bucket):
+    history = seed(storage, bucket)
+    event = fetched(bucket, 300, history.index.max())
+    del event.data["model"]
+    reply = call(SPEC, services, event=event).event()
+    assert reply.data["model"] in ("naive", "drift")  # auto's choice; a direct call means prophet
