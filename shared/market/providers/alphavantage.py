@@ -46,6 +46,7 @@ DEFAULT_ZONE = "America/New_York"
 """The zone of bars whose body states none (CSV): Alpha Vantage's `US/Eastern`."""
 ZONE_ALIASES = {"US/Eastern": "America/New_York"}  # legacy links some tzdata builds omit
 PRICE_FIELDS = ("open", "high", "low", "close")
+SHORT_DIGITS = r"[0-9]{1,18}"  # ASCII digits below 10**18: inside int64 whatever they are
 MAX_VOLUME = int(np.iinfo(np.int64).max)
 WHOLE_NUMBER = re.compile(r"[0-9]{1,19}")
 EARLIEST = pd.Timestamp("1900-01-01", tz="UTC")
@@ -211,7 +212,8 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     if frame.isna().to_numpy().any() or (frame == "").to_numpy().any():
         raise ProviderFailed("Alpha Vantage answered a truncated time series (values are missing).")
     prices = frame[list(PRICE_FIELDS)]
-    if not prices.map(_is_number).to_numpy().all():
+    texts = all(pd.api.types.is_string_dtype(frame[column]) for column in frame.columns)
+    if not texts and not prices.map(_is_number).to_numpy().all():  # JSON: no booleans or lists
         raise ProviderFailed(
             "Alpha Vantage answered a time series with prices that are not numbers."
         )
@@ -224,7 +226,7 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     values = prices.to_numpy()
     if not np.isfinite(values).all() or (values < 0).any():
         raise ProviderFailed("Alpha Vantage answered prices that are infinite, NaN or negative.")
-    volumes = frame["volume"].map(_volume)
+    volumes = _volumes(frame["volume"], texts)
     if volumes.isna().any():
         raise ProviderFailed(
             f"Alpha Vantage answered volumes that are not whole numbers from 0 to {MAX_VOLUME}."
@@ -235,6 +237,13 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
 def _is_number(value: object) -> bool:
     """A JSON number or a text (parsed afterwards), not a boolean, list or object."""
     return isinstance(value, (str, int, float)) and not isinstance(value, bool)
+
+
+def _volumes(column: pd.Series, texts: bool) -> pd.Series:
+    """`_volume` of each value; all-digit texts short enough to fit int64 convert at once."""
+    if texts and column.str.fullmatch(SHORT_DIGITS).all():
+        return column.astype("int64")
+    return column.map(_volume)
 
 
 def _volume(value: object) -> int | None:
