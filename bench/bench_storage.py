@@ -144,7 +144,7 @@ def run(url: str) -> list[dict]:
         },
         {
             "benchmark": "ingest",
-            "measure": "DataFrame serializer alone",
+            "measure": "line protocol from the frame alone (shared/influx/line_protocol.py)",
             "value": BARS / serializer,
             "unit": "bars/s",
             "ratio": BARS / serializer / ceiling,
