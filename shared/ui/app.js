@@ -252,6 +252,7 @@ function renderDetail(data) {
 function renderMetrics(run) {
   const list = $("#metrics");
   list.replaceChildren();
+  $("#reason").textContent = run && run.reason ? `Model choice — ${run.reason}` : "";
   if (!run) return;
   const items = [
     ["model", run.model], ["vs naive (rel. MAE)", number(run.rel_naive, 3)],

@@ -111,6 +111,8 @@ def test_tracking_fetches_and_forecasts_through_the_mesh_and_the_chart_shows_it(
     assert browser.switch_to.active_element == heading  # focus moved to what opened
     metrics = browser.find_element(By.ID, "metrics").text
     assert "vs naive" in metrics and "naive" in metrics
+    reason = browser.find_element(By.ID, "reason").text
+    assert reason.startswith("Model choice — naive")  # predict's reason, as forecast_runs keeps it
     runs = browser.find_element(By.ID, "runs").text
     assert "fetch" in runs and "IBM" in runs
     browser.save_screenshot(str(shots / "ui-symbol.png"))
