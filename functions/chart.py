@@ -23,6 +23,7 @@ def run(invocation: Invocation, services: Services) -> Reply:
         points=validation.integer(fields, "points", 120, 2, 5_000),
         width=validation.integer(fields, "width", 800, MIN_SIZE[0], MAX_SIZE[0]),
         height=validation.integer(fields, "height", 400, MIN_SIZE[1], MAX_SIZE[1]),
+        adjusted=validation.boolean(fields, "adjusted", True),
     )
     return Reply(symbol=symbol, content=png, content_type="image/png")
 
@@ -30,5 +31,7 @@ def run(invocation: Invocation, services: Services) -> Reply:
 SPEC = FunctionSpec(
     "chart",
     run,
-    fields=frozenset({"symbol", "bucket", "target", "interval", "points", "width", "height"}),
+    fields=frozenset(
+        {"symbol", "bucket", "target", "interval", "points", "width", "height", "adjusted"}
+    ),
 )

@@ -22,9 +22,13 @@ def chart_png(
     points: int,
     width: int,
     height: int,
+    adjusted: bool = True,
 ) -> bytes:
-    """The chart of a stored symbol: its last `points` closes and its latest forecast."""
-    history = prices.newest(storage, bucket, symbol, interval, ("close",), points)
+    """The chart of a stored symbol: its last `points` closes (split- and dividend-adjusted
+    unless `adjusted` is False) and its latest forecast."""
+    history = prices.newest(
+        storage, bucket, symbol, interval, ("close",), points, adjusted=adjusted
+    )
     if history.empty:
         raise Unprocessable(f"There are no {interval} prices for {symbol} in bucket {bucket!r}.")
     forecast, model, rel_naive = current_forecast(storage, target, symbol, interval)

@@ -149,3 +149,38 @@ def test_the_bounds_of_points_and_size(storage, bucket, field, value, accepted):
     else:
         assert answer.status == 400
         assert answer.json()["error"].startswith(f"The field '{field}' must be from ")
+
+
+def drop_across(png: bytes) -> float:
+    """How far (in pixel rows) the blue history sits lower in its last quarter than its first."""
+    pixels = imread(io.BytesIO(png), format="png")[:, :, :3]
+    near = np.abs(pixels - np.array(to_rgb("tab:blue"))).max(axis=2) < 0.08
+    rows, cols = np.nonzero(near)
+    quarter = (cols.max() - cols.min()) / 4
+    first, last = cols < cols.min() + quarter, cols > cols.max() - quarter
+    return rows[last].mean() - rows[first].mean()
+
+
+def test_adjusted_false_draws_the_raw_jump_of_a_split(storage, bucket):
+    from shared.market.actions import splits
+    from shared.store.actions import write_actions
+
+    days = pd.DatetimeIndex(
+        pd.bdate_range("2026-06-01", periods=HISTORY_DAYS, tz="UTC"), name="time"
+    )
+    close = 100 + np.where(np.arange(HISTORY_DAYS) % 2, 1.0, -1.0)  # flat, as adjusted
+    middle = days[HISTORY_DAYS // 2]
+    close = np.where(days < middle, close * 10, close)  # as traded: before a 10-for-1 split
+    bars = {"open": close, "high": close, "low": close, "close": close, "volume": 10}
+    storage.write(
+        bucket, pd.DataFrame({"symbol": "IBM", "interval": "daily", **bars}, index=days), PRICES
+    )
+    write_actions(storage, bucket, "IBM", splits([middle], [10.0]))
+    drops = {}
+    for adjusted in ("true", "false"):
+        fields = {"symbol": "IBM", "bucket": bucket, "target": bucket, "adjusted": adjusted}
+        answer = call(SPEC, Services(storage_settings(storage, bucket)), query=fields)
+        assert answer.status == 200, answer.body[:200]
+        drops[adjusted] = drop_across(answer.body)
+    # raw: ten times higher before the split, so the line falls far down the plot across it
+    assert drops["false"] > drops["true"] + 100
