@@ -112,22 +112,23 @@ NOTES = """
 
 ## Goals not met, and why
 
-Measured while other engineers' test runs shared the two cores (load average 5 to 9); the ratios
-compare measures taken side by side, but the absolute times are high.
+Figures from run to run on this machine vary by about 20% (cold starts and the predict call most):
+three full runs on 2026-11-28 gave the ranges quoted here.
 
-- **fetch parse + write (goal 0.5 of the ceiling)**: 0.32 in this run (0.46 to 0.50 on
-  2026-11-27). The write itself reaches 0.63 of the ceiling (ingest above), better than
+- **fetch parse + write (goal 0.5 of the ceiling)**: 0.32 to 0.41 (0.46 to 0.50 on
+  2026-11-27). The write itself reaches 0.61 to 0.66 of the ceiling (ingest above), better than
   influxdb-client's serializer did (0.56 to 0.59), since `shared/influx/line_protocol.py` formats
   by the schema's types. The parse is what got slower: every cell is now read as text and
   checked (finite, non-negative prices; whole volumes within int64; dates in range) so that a
   provider's garbage is a 502 and never half a write (issue 13). All-digit volumes convert at
   once, which took a quarter off the parse; the price checks stay.
-- **cold start of fetch (goal 2.5 times the bare function)**: about 3.3 times. Its first 200 is
+- **cold start of fetch (goal 2.5 times the bare function)**: 3.3 to 3.7 times. Its first 200 is
   a first fetch of a symbol: ten years of demo bars generated and written, with its corporate
   actions and the adjusted copy Grafana reads (a second write of the same bars), plus pandas
-  (about 0.25 s). buckets (1.3) and watchlist (2.2) meet the goal: buckets imports no pandas at
-  all, and influxdb-client is off every function's start path.
-- **predict call against a bare Prophet fit (goal 2.5)**: about 3.0. Honest metrics cost fits:
+  (about 0.25 s). buckets (1.3 to 1.6) meets the goal: it imports no pandas at all, and
+  influxdb-client is off every function's start path. watchlist measured 2.2 to 2.6, on the
+  line: its listing reads the watchlist through pandas' CSV reader (0.25 s of imports).
+- **predict call against a bare Prophet fit (goal 2.5)**: 2.9 to 4.2. Honest metrics cost fits:
   the reported scores come from rolling-origin windows that did not choose the model, so a
   Prophet request fits Prophet on several windows, not once (docs/forecasting.md). predict's
   first Prophet forecast is still within 1.2 s of process start, and `auto`, the pipeline's
