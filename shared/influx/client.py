@@ -122,12 +122,18 @@ class InfluxClient:
     # -- reads -------------------------------------------------------------------------------
 
     def query(
-        self, bucket: str, influxql: str, measurement: Measurement | None = None
+        self,
+        bucket: str,
+        influxql: str,
+        measurement: Measurement | None = None,
+        *,
+        missing_ok: bool = False,
     ) -> pd.DataFrame:
         """Run one InfluxQL SELECT; the result as a frame with a UTC `time` index.
 
         Columns of `measurement` get its types; `GROUP BY` tags become columns. An empty result
-        from a bucket that does not exist raises `BucketNotFound`.
+        from a bucket that does not exist raises `BucketNotFound`, unless `missing_ok`: then a
+        missing bucket reads as empty, and an empty result costs no second request to tell.
         """
         from shared.influx.frames import csv_frame, empty_frame  # pandas, for readers only
 
@@ -142,7 +148,7 @@ class InfluxClient:
         if response.status_code != 200:
             raise _refused("a query", response)
         if not response.content.strip():
-            if bucket not in self.list_buckets():
+            if not missing_ok and bucket not in self.list_buckets():
                 raise BucketNotFound(f"The bucket {bucket!r} does not exist.")
             return empty_frame(measurement)
         return csv_frame(response.content, measurement)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from shared.contract.errors import BucketNotFound
 from shared.contract.schema import CORPORATE_ACTIONS
 from shared.influx.client import InfluxClient
 from shared.influx.influxql import ident, tags_equal
@@ -30,10 +29,7 @@ def read_actions(client: InfluxClient, bucket: str, symbol: str) -> pd.DataFrame
     """Every stored action of `symbol`, ascending by ex-date; none when the bucket is missing."""
     columns = ", ".join(ident(c) for c in ("kind", "ratio", "amount"))
     query = f"SELECT {columns} FROM {MEASUREMENT} WHERE {tags_equal(symbol=symbol)}"
-    try:
-        stored = client.query(bucket, query, CORPORATE_ACTIONS)
-    except BucketNotFound:
-        return empty_actions()
+    stored = client.query(bucket, query, CORPORATE_ACTIONS, missing_ok=True)
     if stored.empty:
         return empty_actions()
     return combine(stored[list(ACTION_DTYPES)].astype(ACTION_DTYPES))

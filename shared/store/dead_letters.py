@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from shared.contract.errors import BucketNotFound
 from shared.contract.schema import DEAD_LETTERS
 from shared.influx.client import InfluxClient
-from shared.influx.frames import empty_frame
 from shared.influx.influxql import ident
 
 
@@ -19,7 +17,4 @@ def record(client: InfluxClient, bucket: str, letter: pd.DataFrame) -> None:
 def recent(client: InfluxClient, bucket: str, limit: int) -> pd.DataFrame:
     """The newest `limit` dead letters, newest first."""
     query = f"SELECT * FROM {ident(DEAD_LETTERS.name)} ORDER BY time DESC LIMIT {limit:d}"
-    try:
-        return client.query(bucket, query, DEAD_LETTERS)
-    except BucketNotFound:
-        return empty_frame(DEAD_LETTERS)
+    return client.query(bucket, query, DEAD_LETTERS, missing_ok=True)

@@ -10,7 +10,6 @@ import pandas as pd
 from shared.contract.errors import BucketNotFound
 from shared.contract.schema import FORECAST, FORECAST_RUNS
 from shared.influx.client import InfluxClient
-from shared.influx.frames import empty_frame
 from shared.influx.influxql import ident, tags_equal
 
 MEASUREMENT = ident(FORECAST.name)
@@ -74,10 +73,7 @@ def latest(
     (empty when there are none, or no such bucket)."""
     series = {"symbol": symbol, "interval": interval, "field": field}
     query = f"SELECT * FROM {MEASUREMENT} WHERE {tags_equal(**series)}"
-    try:
-        rows = client.query(target, query, FORECAST)
-    except BucketNotFound:
-        return empty_frame(FORECAST)
+    rows = client.query(target, query, FORECAST, missing_ok=True)
     models = set(rows["model"].dropna())
     if len(models) <= 1:
         return rows
@@ -92,10 +88,7 @@ def run_of(
     """The newest `forecast_runs` point of one model's forecast of a series, or None."""
     tags = tags_equal(symbol=symbol, interval=interval, field=field, model=model)
     query = f"SELECT * FROM {RUNS_MEASUREMENT} WHERE {tags} ORDER BY time DESC LIMIT 1"
-    try:
-        runs = client.query(target, query, FORECAST_RUNS)
-    except BucketNotFound:
-        return None
+    runs = client.query(target, query, FORECAST_RUNS, missing_ok=True)
     return runs.iloc[0] if len(runs) else None
 
 
@@ -188,7 +181,4 @@ def latest_runs(
         f"SELECT * FROM {ident(FORECAST_RUNS.name)} WHERE {tags_equal(**series, field=field)} "
         f"GROUP BY {ident('symbol')}, {ident('interval')} ORDER BY time DESC LIMIT 1"
     )
-    try:
-        return client.query(target, query, FORECAST_RUNS)
-    except BucketNotFound:
-        return empty_frame(FORECAST_RUNS)
+    return client.query(target, query, FORECAST_RUNS, missing_ok=True)

@@ -34,10 +34,7 @@ def last_bar_time(
         f"SELECT last({ident('close')}) FROM {ADJUSTED if adjusted else MEASUREMENT} "
         f"WHERE {tags_equal(symbol=symbol, interval=interval)}"
     )
-    try:
-        latest = client.query(bucket, query)
-    except BucketNotFound:
-        return None
+    latest = client.query(bucket, query, missing_ok=True)
     return latest.index.max() if len(latest) else None
 
 

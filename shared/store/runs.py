@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from shared.contract.errors import BucketNotFound
 from shared.contract.schema import RUNS
 from shared.influx.client import InfluxClient
-from shared.influx.frames import empty_frame, point
+from shared.influx.frames import point
 from shared.influx.influxql import ident, literal, tags_equal
 
 MEASUREMENT = ident(RUNS.name)
@@ -45,10 +44,7 @@ def fetches(
         f"SELECT {ident('symbol')} FROM {MEASUREMENT} "
         f"WHERE {tags_equal(**tags)} AND time >= {pd.Timestamp(since).value:d}"
     )
-    try:
-        return client.query(bucket, query, RUNS)
-    except BucketNotFound:
-        return empty_frame(RUNS)
+    return client.query(bucket, query, RUNS, missing_ok=True)
 
 
 def recent(
@@ -57,10 +53,7 @@ def recent(
     """The newest `limit` runs of every function, newest first; only failed ones if asked."""
     where = f"WHERE {ident('status')} != {literal('ok')} " if failed_only else ""
     query = f"SELECT * FROM {MEASUREMENT} {where}ORDER BY time DESC LIMIT {limit:d}"
-    try:
-        return client.query(bucket, query, RUNS)
-    except BucketNotFound:
-        return empty_frame(RUNS)
+    return client.query(bucket, query, RUNS, missing_ok=True)
 
 
 def latest_fetches(client: InfluxClient, bucket: str, since: pd.Timestamp) -> pd.DataFrame:
@@ -69,8 +62,5 @@ def latest_fetches(client: InfluxClient, bucket: str, since: pd.Timestamp) -> pd
         f"SELECT * FROM {MEASUREMENT} "
         f"WHERE {tags_equal(function='fetch')} AND time >= {pd.Timestamp(since).value:d}"
     )
-    try:
-        frame = client.query(bucket, query, RUNS)
-    except BucketNotFound:
-        return empty_frame(RUNS)
+    frame = client.query(bucket, query, RUNS, missing_ok=True)
     return frame.sort_index().groupby("symbol").tail(1)

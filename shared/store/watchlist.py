@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from shared.contract.errors import BucketNotFound
 from shared.contract.schema import DEFAULT_BUCKET, WATCHLIST
 from shared.influx.client import InfluxClient
 from shared.influx.frames import point
@@ -46,10 +45,7 @@ class Watchlist:
             f"SELECT * FROM {ident(WATCHLIST.name)} GROUP BY {ident('symbol')}, "
             f"{ident('interval')} ORDER BY time DESC LIMIT 1"
         )
-        try:
-            latest = self.client.query(self.meta_bucket, query, WATCHLIST)
-        except BucketNotFound:
-            return []
+        latest = self.client.query(self.meta_bucket, query, WATCHLIST, missing_ok=True)
         rows = latest[latest["tracked"]].sort_values(["symbol", "interval"])
         return [Entry(r.symbol, r.interval, r.bucket, _model(r.model)) for r in rows.itertuples()]
 

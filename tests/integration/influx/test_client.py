@@ -119,6 +119,12 @@ def test_missing_bucket_is_bucket_not_found(storage, bucket):
         storage.query(bucket + "_missing", 'SELECT * FROM "prices"')
 
 
+def test_missing_ok_reads_a_missing_bucket_as_an_empty_typed_frame(storage, bucket):
+    empty = storage.query(bucket + "_missing", 'SELECT * FROM "prices"', PRICES, missing_ok=True)
+    assert empty.empty and list(empty.columns) == list(PRICES.columns)
+    assert str(empty["close"].dtype) == "float64" and str(empty.index.tz) == "UTC"
+
+
 def test_field_type_conflict_is_a_refused_write(storage, bucket):
     storage.write(bucket, bars(n=1), PRICES)
     conflicting = bars(n=1).assign(volume=1.5)
