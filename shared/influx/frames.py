@@ -15,11 +15,12 @@ from shared.contract.errors import Unprocessable
 from shared.contract.schema import Measurement
 
 
-def point(**columns: Any) -> pd.DataFrame:
-    """One point stamped now (UTC): a one-row frame of `columns`, ready for `InfluxClient.write`."""
+def point(*, at: pd.Timestamp | None = None, **columns: Any) -> pd.DataFrame:
+    """One point stamped `at` (default now, UTC): a one-row frame of `columns`, ready for
+    `InfluxClient.write`."""
     return pd.DataFrame(
         {name: [value] for name, value in columns.items()},
-        index=pd.DatetimeIndex([pd.Timestamp.now(tz="UTC")], name="time"),
+        index=pd.DatetimeIndex([pd.Timestamp.now(tz="UTC") if at is None else at], name="time"),
     )
 
 

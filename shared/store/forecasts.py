@@ -10,6 +10,7 @@ import pandas as pd
 from shared.contract.errors import BucketNotFound
 from shared.contract.schema import FORECAST, FORECAST_RUNS
 from shared.influx.client import InfluxClient
+from shared.influx.frames import point
 from shared.influx.influxql import ident, tags_equal
 
 MEASUREMENT = ident(FORECAST.name)
@@ -97,21 +98,19 @@ def _record_run(
 ) -> pd.Timestamp:
     """Write the run's `forecast_runs` point; its issue time (whole milliseconds, as stored)."""
     issued = pd.Timestamp.now(tz="UTC").floor("ms")
-    point = pd.DataFrame(
-        {
-            **{tag: [value] for tag, value in series.items()},
-            "model": [model],
-            "horizon": [run.horizon],
-            "train_points": [run.train_points],
-            "fit_seconds": [run.fit_seconds],
-            **{name: [float(value)] for name, value in run.metrics.items()},
-            **{f"naive_{name}": [float(value)] for name, value in run.naive_metrics.items()},
-            "reason": [run.reason],
-            "selection": [json.dumps(run.selection, sort_keys=True)],
-        },
-        index=pd.DatetimeIndex([issued], name="time"),
+    row = point(
+        at=issued,
+        **series,
+        model=model,
+        horizon=run.horizon,
+        train_points=run.train_points,
+        fit_seconds=run.fit_seconds,
+        **{name: float(value) for name, value in run.metrics.items()},
+        **{f"naive_{name}": float(value) for name, value in run.naive_metrics.items()},
+        reason=run.reason,
+        selection=json.dumps(run.selection, sort_keys=True),
     )
-    client.write_or_create(target, point, FORECAST_RUNS, precision="ms")
+    client.write_or_create(target, row, FORECAST_RUNS, precision="ms")
     return issued
 
 
