@@ -18,7 +18,7 @@ def run(invocation: Invocation, services: Services) -> Reply:
     if not fields:
         return _file(PAGE)
     if "asset" in fields:
-        ui.only(fields, {"asset"}, "a request for a page file")
+        validation.known_fields(fields, {"asset"}, "a request for a page file")
         return _file(validation.choice(fields, "asset", ASSETS, ASSETS[0]))
     return Reply(ui.read(services, fields))
 

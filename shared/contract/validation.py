@@ -6,7 +6,7 @@ Every value that later reaches InfluxQL or line protocol passes through here fir
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from shared.contract.errors import BadInput
@@ -135,3 +135,14 @@ def choice(fields: Mapping[str, Any], name: str, options: tuple[str, ...], defau
     if value not in options:
         raise BadInput(f"The {name} {value[:20]!r} is not valid: use one of {', '.join(options)}.")
     return value
+
+
+def known_fields(fields: Mapping[str, Any], allowed: Collection[str], what: str) -> None:
+    """Refuse a field `what` (a function, a view) does not take, naming it and the ones it does:
+    a misspelled field would otherwise be ignored and the call run with a default."""
+    unknown = sorted(set(fields) - set(allowed))
+    if unknown:
+        valid = ", ".join(sorted(allowed)) or "none"
+        raise BadInput(
+            f"The field {unknown[0][:40]!r} is not one {what} takes (it takes: {valid})."
+        )

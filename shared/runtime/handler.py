@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from cloudevents.http import CloudEvent
 
+from shared.contract import validation
 from shared.contract.errors import BadInput, RateLimited, StocksError, Unauthorized
 from shared.contract.events import binary, new_event
 from shared.runtime.invocation import Invocation, read_invocation
@@ -127,18 +128,13 @@ class Handler:
             )
 
     def _check_fields(self, invocation: Invocation) -> None:
-        """A misspelled field is refused, not ignored: the call would run with a default.
+        """A misspelled field is refused, not ignored (`validation.known_fields`).
 
         Functions that take no fields (deadletters) take events only and say so when run.
         """
-        if not self.spec.fields:
-            return
-        unknown = sorted(set(invocation.fields) - self.spec.fields)
-        if unknown:
-            valid = ", ".join(sorted(self.spec.fields)) or "none"
-            raise BadInput(
-                f"The field {unknown[0][:40]!r} is not one the {self.spec.name} function takes "
-                f"(it takes: {valid})."
+        if self.spec.fields:
+            validation.known_fields(
+                invocation.fields, self.spec.fields, f"the {self.spec.name} function"
             )
 
     def _success(self, invocation: Invocation, reply: Reply) -> Response:

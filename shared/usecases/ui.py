@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from shared.contract import validation
-from shared.contract.errors import BadInput, BucketNotFound, Unprocessable
+from shared.contract.errors import BucketNotFound, Unprocessable
 from shared.contract.schema import FORECASTS_BUCKET, MODELS, PRICE_COLUMNS
 from shared.contract.timefmt import rfc3339
 from shared.runtime.services import Services
@@ -36,20 +36,10 @@ FIELDS = frozenset({"asset"}.union(*VIEW_FIELDS.values(), *ACTION_FIELDS.values(
 """Every field a call of the ui function may send; each view and action takes a part of them."""
 
 
-def only(fields: Mapping[str, Any], allowed: set[str], what: str) -> None:
-    """Refuse a field the call does not take, naming it and the ones it does."""
-    unknown = sorted(set(fields) - allowed)
-    if unknown:
-        raise BadInput(
-            f"The field '{unknown[0][:40]}' is not one {what} takes; "
-            f"it takes: {', '.join(sorted(allowed))}."
-        )
-
-
 def read(services: Services, fields: Mapping[str, Any]) -> dict[str, Any]:
     """One of the page's views, named by the `view` field."""
     name = validation.choice(fields, "view", tuple(VIEW_FIELDS), "watchlist")
-    only(fields, VIEW_FIELDS[name], f"the {name} view")
+    validation.known_fields(fields, VIEW_FIELDS[name], f"the {name} view")
     if name == "symbol":
         return symbol_view(services, fields)
     if name == "pipeline":
@@ -60,7 +50,7 @@ def read(services: Services, fields: Mapping[str, Any]) -> dict[str, Any]:
 def change(services: Services, fields: Mapping[str, Any]) -> dict[str, Any]:
     """Track, untrack or refresh, named by the `action` field."""
     action = validation.choice(fields, "action", tuple(ACTION_FIELDS), "track")
-    only(fields, ACTION_FIELDS[action], f"the {action} action")
+    validation.known_fields(fields, ACTION_FIELDS[action], f"the {action} action")
     symbol = validation.symbol(fields)
     interval = validation.interval(fields)
     if action == "track":

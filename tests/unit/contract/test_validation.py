@@ -156,3 +156,12 @@ def test_the_bucket_refusal_in_full():
         "not starting with '_'."
     )
     assert refused(validation.bucket_name, 7).startswith("The bucket 7 is not valid")
+
+
+def test_known_fields_names_the_first_unknown_field_and_the_valid_ones():
+    validation.known_fields({"symbol": "IBM"}, {"symbol", "model"}, "the probe view")
+    with pytest.raises(BadInput) as refused:
+        validation.known_fields({"modle": 1, "zz": 2}, {"symbol", "model"}, "the probe view")
+    assert refused.value.message == (
+        "The field 'modle' is not one the probe view takes (it takes: model, symbol)."
+    )
