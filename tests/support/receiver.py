@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 from cloudevents.http import CloudEvent, from_http
+
+from tests.support.loopback import LoopbackServer
 
 
 class EventReceiver:
@@ -31,14 +33,11 @@ class EventReceiver:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(  # a short poll: shutdown() waits for one
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
+        self.server = LoopbackServer(Handler)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/"
+        return f"{self.server.base_url}/"
 
     def wait_for(self, count: int, timeout: float = 20.0) -> list[CloudEvent]:
         """The first `count` events, waiting up to `timeout` seconds for them."""
@@ -51,9 +50,8 @@ class EventReceiver:
         raise AssertionError(f"expected {count} events, got {len(self.events)}")
 
     def __enter__(self) -> EventReceiver:
-        self.thread.start()
+        self.server.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.stop()

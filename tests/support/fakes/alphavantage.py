@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
@@ -14,6 +14,7 @@ import pytest
 
 from shared.contract.config import ProviderSettings
 from shared.market.providers.base import COLUMNS
+from tests.support.loopback import LoopbackServer
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "alphavantage"
 API_KEY = "K3YSECRET42XYZ"
@@ -102,16 +103,11 @@ def _handler(fake: FakeAlphaVantage) -> type[BaseHTTPRequestHandler]:
 def alphavantage() -> Iterator[FakeAlphaVantage]:
     """A fake Alpha Vantage listening on a free loopback port."""
     fake = FakeAlphaVantage()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
-    server.daemon_threads = True
-    server.block_on_close = False
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}/query"
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
+    server = LoopbackServer(_handler(fake)).start()
+    fake.url = f"{server.base_url}/query"
     yield fake
     fake.released.set()
-    server.shutdown()
-    server.server_close()
+    server.stop()
 
 
 @pytest.fixture

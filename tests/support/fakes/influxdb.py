@@ -11,9 +11,11 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.support.loopback import LoopbackServer
 
 ORG_ID = "0f1e2d3c4b5a6978"  # 16 hex digits, as 2.x gives ids
 
@@ -58,25 +60,21 @@ class FakeInflux:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(  # a short poll: shutdown() waits for one
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
+        self.server = LoopbackServer(Handler)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        return self.server.base_url
 
     def requests_to(self, path: str) -> list[Seen]:
         return [seen for seen in self.seen if seen.path == path]
 
     def __enter__(self) -> FakeInflux:
-        self.thread.start()
+        self.server.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.stop()
 
     # -- answers -------------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ import threading
 from bisect import bisect_right, insort
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from shared.contract.config import ProviderSettings
+from tests.support.loopback import LoopbackServer
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "tiingo"
 API_KEY = "t1ingoS3CRETtoken0042"  # "token" inside: refusals must not be read in the key
@@ -156,16 +157,11 @@ def _handler(fake: FakeTiingo) -> type[BaseHTTPRequestHandler]:
 def tiingo() -> Iterator[FakeTiingo]:
     """A fake Tiingo listening on a free loopback port."""
     fake = FakeTiingo()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
-    server.daemon_threads = True
-    server.block_on_close = False
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
+    server = LoopbackServer(_handler(fake)).start()
+    fake.url = server.base_url
     yield fake
     fake.released.set()
-    server.shutdown()
-    server.server_close()
+    server.stop()
 
 
 @pytest.fixture
