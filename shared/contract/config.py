@@ -14,6 +14,7 @@ from typing import overload
 from urllib.parse import urlparse
 
 from shared.contract.errors import ConfigError
+from shared.contract.schema import DEFAULT_BUCKET
 from shared.contract.validation import BUCKET_PATTERN
 
 FUNCTIONS = ("fetch", "predict", "buckets", "watchlist", "chart", "deadletters", "ui")
@@ -59,7 +60,7 @@ class Settings:
     influx: InfluxSettings = field(default_factory=InfluxSettings)
     provider: ProviderSettings = field(default_factory=ProviderSettings)
     function: str | None = None
-    meta_bucket: str = "stocks"
+    meta_bucket: str = DEFAULT_BUCKET
     k_sink: str | None = None
     api_token: str | None = field(default=None, repr=False)
     """STOCKS_API_TOKEN: what state changes from outside the cluster must present; None leaves
@@ -79,7 +80,7 @@ class Settings:
             ),
             provider=_provider_settings(env),
             function=env.choice("STOCKS_FUNCTION", FUNCTIONS, None),
-            meta_bucket=env.bucket("STOCKS_META_BUCKET", "stocks"),
+            meta_bucket=env.bucket("STOCKS_META_BUCKET", DEFAULT_BUCKET),
             k_sink=env.optional_url("K_SINK"),
             api_token=env.text("STOCKS_API_TOKEN"),
         )

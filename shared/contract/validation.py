@@ -10,7 +10,7 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from shared.contract.errors import BadInput
-from shared.contract.schema import DEFAULT_BUCKET, INTERVALS, PRICE_COLUMNS
+from shared.contract.schema import DAILY, DEFAULT_BUCKET, INTERVALS, PRICE_COLUMNS
 
 SYMBOL_PATTERN = re.compile(r"[A-Z0-9.\-]{1,12}")
 BUCKET_PATTERN = re.compile(r"(?!_)[A-Za-z0-9_\-]{1,64}")  # InfluxDB reserves names starting _
@@ -58,7 +58,7 @@ def bucket(
     return bucket_name(_text(fields, name, default), name)
 
 
-def interval(fields: Mapping[str, Any], default: str = "daily") -> str:
+def interval(fields: Mapping[str, Any], default: str = DAILY) -> str:
     """One of the contract's bar intervals."""
     value = _text(fields, "interval", default)
     if value not in INTERVALS:
@@ -74,7 +74,7 @@ def month(fields: Mapping[str, Any], for_interval: str) -> str | None:
     if value is None:
         return None
     value = _text(fields, "month", None)
-    if for_interval == "daily":
+    if for_interval == DAILY:
         raise BadInput("The field 'month' applies to intraday intervals only, not to daily bars.")
     if not MONTH_PATTERN.fullmatch(value) or int(value[:4]) < 2000:
         raise BadInput(f"The month {value[:20]!r} is not valid: use YYYY-MM, from 2000-01 on.")

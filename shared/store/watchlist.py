@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from shared.contract.schema import DEFAULT_BUCKET, WATCHLIST
+from shared.contract.schema import DAILY, DEFAULT_BUCKET, WATCHLIST
 from shared.influx.client import InfluxClient
 from shared.influx.frames import point
 from shared.influx.influxql import ident
@@ -18,7 +18,7 @@ class Entry:
     """One tracked stock at one interval: where its bars go and which model forecasts them."""
 
     symbol: str
-    interval: str = "daily"
+    interval: str = DAILY
     bucket: str = DEFAULT_BUCKET
     model: str = DEFAULT_MODEL
 

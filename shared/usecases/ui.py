@@ -11,7 +11,7 @@ import pandas as pd
 
 from shared.contract import validation
 from shared.contract.errors import BucketNotFound, Unprocessable
-from shared.contract.schema import FORECASTS_BUCKET, MODELS, PRICE_COLUMNS
+from shared.contract.schema import DEFAULT_BUCKET, FORECASTS_BUCKET, MODELS, PRICE_COLUMNS
 from shared.contract.timefmt import rfc3339
 from shared.runtime.services import Services
 from shared.store import dead_letters, forecasts, prices, runs
@@ -139,7 +139,7 @@ def symbol_view(services: Services, fields: Mapping[str, Any]) -> dict[str, Any]
     symbol = validation.symbol(fields)
     interval = validation.interval(fields)
     entry = watchlist.watchlist_of(services).find(symbol, interval)
-    bucket = validation.bucket(fields, default=entry.bucket if entry else "stocks")
+    bucket = validation.bucket(fields, default=entry.bucket if entry else DEFAULT_BUCKET)
     points = validation.integer(fields, "points", 250, 10, 5_000)
     try:
         bars = prices.newest(services.influx, bucket, symbol, interval, PRICE_COLUMNS, points)
