@@ -6,7 +6,7 @@ FUNCTION ?= fetch
 PORT    ?= 8080
 IMAGE   ?= stocks-manager
 
-.PHONY: install browser run test test-fast mutate lint format serve bench tick deploy clean
+.PHONY: install browser run test test-fast mutate lint format serve bench tick deploy clean calendars
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -50,6 +50,9 @@ serve: install ## one function on one port: make serve FUNCTION=fetch PORT=8081
 
 bench: install browser ## benchmarks, side by side; writes docs/benchmarks.md
 	$(PY) -m bench
+
+calendars: $(STAMP) ## rebuild shared/market/calendar_sessions.json from exchange_calendars
+	$(PY) -m shared.market.calendar_build
 
 tick: $(STAMP) ## fire the PingSource of a running `make run` now
 	$(PY) -m devstack.mesh fire

@@ -1,0 +1,119 @@
+"""Exchange calendars: the committed session table against exchange_calendars, and its API."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import exchange_calendars
+import pandas as pd
+import pytest
+
+from shared.contract.errors import BadInput
+from shared.market import calendar, calendar_build
+from shared.market.calendar import ExchangeCalendar, exchange_of
+
+calendar_of = calendar.calendar
+
+FIRST, LAST = "1990-01-01", "2030-12-31"
+
+
+@pytest.mark.parametrize("mic", calendar.EXCHANGES)
+def test_sessions_opens_and_closes_equal_exchange_calendars_from_1990_to_2030(mic: str) -> None:
+    reference = exchange_calendars.get_calendar(mic, start=FIRST, end=LAST).schedule
+    ours = calendar_of(mic)
+    sessions = ours.sessions(pd.Timestamp(FIRST), pd.Timestamp(LAST))
+    pd.testing.assert_index_equal(
+        sessions, reference.index.rename(None), check_exact=True, check_freq=False
+    )
+    found, opens, closes = ours.hours(sessions)
+    assert found.all()
+    assert (opens == pd.DatetimeIndex(reference["open"])).all()
+    assert (closes == pd.DatetimeIndex(reference["close"])).all()
+
+
+def test_the_committed_table_is_what_make_calendars_builds_now() -> None:
+    assert calendar_build.PATH.read_text() == calendar_build.dumps(calendar_build.build()), (
+        "shared/market/calendar_sessions.json is stale: run `make calendars` and commit it"
+    )
+
+
+def test_one_off_closures_are_no_sessions() -> None:
+    nyse = calendar_of("XNYS")
+    assert not nyse.is_session(pd.Timestamp("2025-01-09"))  # national day of mourning
+    assert not nyse.is_session(pd.Timestamp("2018-12-05"))
+    assert not nyse.is_session(pd.Timestamp("2012-10-29"))  # hurricane Sandy
+    assert nyse.is_session(pd.Timestamp("2025-01-08"))
+    assert list(nyse.next_sessions(pd.Timestamp("2025-01-08"), 2)) == [
+        pd.Timestamp("2025-01-10"),
+        pd.Timestamp("2025-01-13"),
+    ]
+    assert nyse.previous_session(pd.Timestamp("2025-01-10")) == pd.Timestamp("2025-01-08")
+
+
+def test_an_early_close_is_the_sessions_close() -> None:
+    opened, closed = calendar_of("XNYS").open_close(pd.Timestamp("2025-11-28"))
+    assert opened == pd.Timestamp("2025-11-28 09:30", tz="America/New_York")
+    assert closed == pd.Timestamp("2025-11-28 13:00", tz="America/New_York")
+    opened, closed = calendar_of("XLON").open_close(pd.Timestamp("2025-12-24"))
+    assert closed == pd.Timestamp("2025-12-24 12:30", tz="Europe/London")
+
+
+def test_open_close_of_a_day_without_session_is_refused() -> None:
+    with pytest.raises(ValueError, match="no session"):
+        calendar_of("XNYS").open_close(pd.Timestamp("2025-11-27"))
+
+
+def test_the_last_closed_session_changes_at_the_close_not_at_midnight() -> None:
+    nyse = calendar_of("XNYS")
+    close = pd.Timestamp("2025-11-28 13:00", tz="America/New_York")
+    assert nyse.last_closed_session(close - pd.Timedelta(seconds=1)) == pd.Timestamp("2025-11-26")
+    assert nyse.last_closed_session(close) == pd.Timestamp("2025-11-28")
+    saturday = pd.Timestamp("2025-11-29 12:00", tz="UTC")
+    assert nyse.last_closed_session(saturday) == pd.Timestamp("2025-11-28")
+    before_xetra_opens = pd.Timestamp("2025-12-01 08:00", tz="Europe/Berlin")
+    assert calendar_of("XETR").last_closed_session(before_xetra_opens) == pd.Timestamp("2025-11-28")
+
+
+def test_a_tz_aware_date_means_the_exchanges_date_at_that_moment() -> None:
+    late_evening_utc = pd.Timestamp("2025-01-09 02:00", tz="UTC")  # still 8 January in New York
+    assert calendar_of("XNYS").is_session(late_evening_utc)
+
+
+def test_exchanges_follow_the_symbol() -> None:
+    assert exchange_of("IBM") == "XNYS"
+    assert exchange_of("AAPL") == "XNAS"  # a known listing
+    assert exchange_of("unknownco") == "XNYS"  # no suffix: New York
+    assert exchange_of("BP.LON") == "XLON"
+    assert exchange_of("ry.trt") == "XTSE"
+    assert exchange_of("SAP.DEX") == "XETR"
+
+
+def test_an_unsupported_exchange_is_bad_input_naming_the_supported_ones() -> None:
+    with pytest.raises(BadInput, match="XNYS, XNAS, XLON, XTSE, XETR"):
+        calendar_of("XTKS")
+
+
+def test_dates_outside_the_table_come_from_exchange_calendars() -> None:
+    stored = calendar._committed()["exchanges"]["XNYS"]
+    nyse = ExchangeCalendar("XNYS", stored)
+    reference = exchange_calendars.get_calendar("XNYS", start="1987-10-01", end="1987-10-31")
+    sessions = nyse.sessions(pd.Timestamp("1987-10-01"), pd.Timestamp("1987-10-31"))
+    pd.testing.assert_index_equal(sessions, reference.sessions.rename(None), check_freq=False)
+    assert nyse.next_sessions(pd.Timestamp("2035-12-30"), 2)[-1] == pd.Timestamp("2036-01-02")
+
+
+def test_looking_sessions_up_never_imports_exchange_calendars() -> None:
+    code = (
+        "import sys, pandas as pd\n"
+        "from shared.market.calendar import EXCHANGES, calendar as calendar_of\n"
+        "for mic in EXCHANGES:\n"
+        "    c = calendar_of(mic)\n"
+        "    c.sessions(pd.Timestamp('1990-01-01'), pd.Timestamp('2035-12-31'))\n"
+        "    c.last_closed_session(pd.Timestamp.now(tz='UTC'))\n"
+        "print('exchange_calendars' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "False"
