@@ -7,9 +7,13 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 PAGE = "index.html"
+MODULES = tuple(sorted(f"js/{path.name}" for path in (HERE / "js").glob("*.js")))
+"""The page's script: one ES module a panel, plus the few they share (no build step)."""
 ASSETS = (
-    "app.js",
+    "js/main.js",
+    *(name for name in MODULES if name != "js/main.js"),
     "style.css",
+    "favicon.svg",
     "vendor/uplot/uPlot.iife.min.js",
     "vendor/uplot/uPlot.min.css",
 )
@@ -17,6 +21,7 @@ TYPES = {
     ".html": "text/html; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",
     ".css": "text/css; charset=utf-8",
+    ".svg": "image/svg+xml",
 }
 
 

@@ -224,7 +224,11 @@ def test_refresh_when_the_days_budget_is_spent_is_a_429_with_retry_after(serve, 
         ({"view": "symbol", "symbol": "IBM", "points": "9"}, 400, "'points'"),
         ({"view": "symbol", "symbol": "NOPE"}, 422, "There is no daily data for NOPE"),
         ({"asset": "../func.py"}, 400, "is not valid"),
-        ({"asset": "app.js", "view": "watchlist"}, 400, "'view' is not one a request for a page"),
+        (
+            {"asset": "favicon.svg", "view": "watchlist"},
+            400,
+            "'view' is not one a request for a page",
+        ),
         ({"modle": "naive"}, 400, "'modle'"),
     ],
 )

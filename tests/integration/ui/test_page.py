@@ -73,6 +73,17 @@ def track_with_keyboard(browser: Chrome, symbol: str, interval: str, model: str)
     field.send_keys(Keys.ENTER)
 
 
+def polls(browser: Chrome) -> int:
+    """How many polls the page has finished (each leaves a `poll` performance mark)."""
+    return browser.execute_script("return performance.getEntriesByName('poll').length;")
+
+
+def wait_for_polls(browser: Chrome, count: int = 2) -> None:
+    """Wait until the page has polled `count` more times (every row redrawn from new answers)."""
+    target = polls(browser) + count
+    WebDriverWait(browser, 60, poll_frequency=0.25).until(lambda b: polls(b) >= target)
+
+
 def forecast_shown(browser: Chrome, symbol: str, interval: str) -> bool:
     """The row shows a forecast and an ok fetch (columns: forecast 7th, last fetch 10th)."""
     shown = cells(browser, symbol, interval)
@@ -88,6 +99,10 @@ def test_tracking_fetches_and_forecasts_through_the_mesh_and_the_chart_shows_it(
     wait.until(lambda b: dialog.get_attribute("open") is not None)
     token_field = browser.switch_to.active_element
     assert token_field.get_attribute("id") == "token-input"
+    assert "read-only until you enter the access token" in dialog.text
+    wait_for_polls(browser)  # the page keeps polling behind the dialog, which stays open
+    assert dialog.get_attribute("open") is not None
+    assert browser.switch_to.active_element == token_field
     token_field.send_keys(TOKEN, Keys.ENTER)  # the change is sent again, with the token
     status = browser.find_element(By.ID, "status")
     wait.until(lambda b: status.text == "Now tracking IBM (daily); fetching it now.")
@@ -145,7 +160,9 @@ def test_an_intraday_chart_leaves_out_the_closed_hours(stack: LocalStack, browse
     ).json()
     times = view["prices"]["time"] + view["forecast"]["time"]
     assert max(b - a for a, b in itertools.pairwise(times)) > 12 * 3600  # nights
-    axis = browser.execute_script("return Array.from(state.charts[0].data[0]);")
+    axis = browser.execute_script(
+        "return Array.from(document.querySelector('#price-chart').chart.data[0]);"
+    )
     assert axis == list(range(len(times)))  # one step a bar: the nights take no room
 
 
@@ -157,6 +174,16 @@ def test_a_bad_symbol_is_refused_with_the_reason_shown(stack: LocalStack, browse
     assert "is not valid" in error.text and "BAD!" in error.text
     assert browser.switch_to.active_element.get_attribute("id") == "track-symbol"
     assert requests.get(stack.functions["watchlist"].url, timeout=30).json() == before
+
+
+def test_focus_survives_polls(stack: LocalStack, browser: Chrome) -> None:
+    """Rows are updated in place: the focused button is the same element after polls."""
+    remove = browser.find_element(By.CSS_SELECTOR, 'button[aria-label="Stop tracking IBM (5min)"]')
+    browser.execute_script("arguments[0].focus();", remove)
+    wait_for_polls(browser)
+    assert browser.switch_to.active_element == remove
+    remove.send_keys(Keys.SHIFT, Keys.TAB)  # and the keyboard goes on from there
+    assert browser.switch_to.active_element.get_attribute("aria-label") == "Fetch IBM (5min) now"
 
 
 def test_untracking_removes_the_row(stack: LocalStack, browser: Chrome, shots: Path) -> None:
@@ -175,4 +202,9 @@ def test_the_page_fits_a_phone(stack: LocalStack, shots: Path) -> None:
         WebDriverWait(phone, 30).until(lambda b: row(b, "IBM", "5min"))
         width = phone.execute_script("return document.documentElement.scrollWidth;")
         assert width <= phone.execute_script("return window.innerWidth;")  # the table scrolls
+        phone.execute_script("window.scrollTo(0, document.body.scrollHeight);")
+        scrolled = phone.execute_script("return window.scrollY;")
+        assert scrolled > 0
+        wait_for_polls(phone)
+        assert phone.execute_script("return window.scrollY;") == scrolled
         phone.save_screenshot(str(shots / "ui-phone.png"))

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from shared.ui.assets import ASSETS, HERE, PAGE, asset
+from shared.ui.assets import ASSETS, HERE, MODULES, PAGE, asset
 
 
 def test_the_page_names_exactly_the_served_files():
@@ -19,7 +19,12 @@ def test_the_page_names_exactly_the_served_files():
 def test_each_file_is_served_with_its_type(name):
     content, content_type = asset(name)
     assert content == (HERE / name).read_bytes() and content
-    assert content_type.split(";")[0] in {"text/html", "text/javascript", "text/css"}
+    assert content_type.split(";")[0] in {
+        "text/html",
+        "text/javascript",
+        "text/css",
+        "image/svg+xml",
+    }
 
 
 def test_uplot_comes_with_its_licence():
@@ -31,3 +36,13 @@ def test_uplot_comes_with_its_licence():
 def test_no_other_file_is_served(name):
     with pytest.raises(ValueError):
         asset(name)
+
+
+def test_every_module_imports_only_served_modules():
+    for name in MODULES:
+        source = (HERE / name).read_text()
+        imported = set(
+            re.findall(r'from "\./\?asset=([\w./-]+)"|import "\./\?asset=([\w./-]+)"', source)
+        )
+        for names in imported:
+            assert {n for n in names if n} <= set(MODULES), (name, names)
