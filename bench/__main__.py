@@ -19,6 +19,7 @@ MODULES = (
     "bench_coldstart",
     "bench_predict",
     "bench_pipeline",
+    "bench_stack",
     "bench_ui",
 )
 OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
@@ -62,17 +63,21 @@ def table(rows: list[dict]) -> str:
 
 def main(selected: list[str]) -> None:
     rows: list[dict] = []
+    details: list[str] = []
     with scratch_influxd() as server:
         for name in selected or MODULES:
             module = importlib.import_module(f"bench.{name}")
             wants_url = "url" in inspect.signature(module.run).parameters
             print(f"running {name} ...", file=sys.stderr, flush=True)
             rows.extend(module.run(server.url) if wants_url else module.run())
+            if hasattr(module, "details"):
+                details.append(module.details())
     report = (
         f"# Benchmarks\n\nMeasured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `make bench` on "
         f"{machine()}; `influxd` {server_version()} on the same machine. Ratios compare "
-        f"measures taken side by side in this one run (best of several repetitions).\n\n"
-        f"{table(rows)}\n"
+        f"measures taken side by side in this one run (best or median of several repetitions, "
+        f"as each benchmark says below).\n\n{table(rows)}\n"
+        + "".join(f"\n{section}\n" for section in details)
     )
     print(report)
     if not selected:
