@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from shared.contract.errors import Unprocessable
+
 
 class Listing(NamedTuple):
     """One known symbol."""
@@ -87,6 +89,14 @@ def listing(symbol: str) -> Listing | None:
     if synthetic is None:
         return None
     return Listing(symbol, f"Demo stock {synthetic[1]} (synthetic)", SYNTHETIC_EXCHANGE)
+
+
+def served(symbol: str) -> Listing:
+    """The listing of a symbol the demo provider serves; Unprocessable naming some otherwise."""
+    known = listing(symbol)
+    if known is None:
+        raise Unprocessable(f"The demo provider has no symbol {symbol!r}: it serves {examples()}.")
+    return known
 
 
 def name(symbol: str) -> str | None:

@@ -9,7 +9,7 @@ import pandas as pd
 
 from shared.contract.errors import RateLimited, SinkFailed, SinkMissing, Unprocessable
 from shared.contract.events import FETCH_REQUESTED, new_event, send
-from shared.market import budget
+from shared.market import budget, listings
 from shared.runtime.services import Services
 from shared.store.watchlist import Entry, Watchlist
 from shared.usecases.tick import spending
@@ -42,7 +42,12 @@ def watchlist_of(services: Services) -> Watchlist:
 
 
 def track(services: Services, entry: Entry, requester: str) -> Outcome:
-    """Track the entry; when that changes anything, ask fetch for it now (budget allowing)."""
+    """Track the entry; when that changes anything, ask fetch for it now (budget allowing).
+
+    With the demo provider a symbol outside its universe is refused (422) before it is tracked.
+    """
+    if services.settings.provider.name == "demo":
+        listings.served(entry.symbol)
     watchlist = watchlist_of(services)
     current = watchlist.find(entry.symbol, entry.interval)
     if current == entry:

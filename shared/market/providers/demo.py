@@ -1,11 +1,14 @@
 """An offline, deterministic provider: realistic bars seeded by the symbol, no network.
 
-Daily bars are a geometric random walk from a fixed origin (2016-01-04) over NYSE trading days, its
-start price, drift, volatility and volume drawn from a stable hash of the symbol; a bar depends
-only on the symbol and its date, never on the day it is asked for, so asking later only adds bars.
-Intraday bars of a day are 1-minute Brownian bridges from that day's daily open to its close,
-kept inside its daily high and low and sharing out its daily volume, seeded by (symbol, day);
-coarser intervals aggregate them.
+It knows the listings of `shared.market.listings` (a few dozen real tickers, DEMO1 to DEMO999)
+and refuses any other symbol (422), so no made-up ticker looks like a real stock. Daily bars are a
+geometric random walk from a fixed origin (2016-01-04) over the sessions of the symbol's exchange
+that have closed, its start price, drift, volatility and volume drawn from a stable hash of the
+symbol; a bar depends only on the symbol and its date, never on the day it is asked for, so asking
+later only adds bars. Intraday bars (US listings only, like the real providers') of a session are
+1-minute Brownian bridges from its open to its close (an early close ends them early) from that
+day's daily open to its close, kept inside its daily high and low and sharing out its daily
+volume, seeded by (symbol, day); coarser intervals aggregate them.
 
 A few symbols have corporate actions, fixed here: NVDA and AAPL split on their real ex-dates, so
 their raw bars drop overnight as the real ones did (the walk is the split-adjusted series), and
@@ -21,11 +24,12 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from shared.contract.errors import Unprocessable
 from shared.contract.schema import INTRADAY_INTERVALS
+from shared.market import listings
 from shared.market.actions import combine, dividends, splits
+from shared.market.calendar import INTRADAY_EXCHANGES, ExchangeCalendar, calendar, exchange_of
 from shared.market.providers.base import as_utc, check_request, empty_bars, finish
-from shared.market.session import MARKET_TZ, SESSION_MINUTES, SESSION_OPEN, bar_minutes
-from shared.market.trading_days import trading_day
 
 ORIGIN = pd.Timestamp("2016-01-04")
 RECENT_DAYS = 30
@@ -39,7 +43,7 @@ DIVIDEND_MONTHS = (2, 5, 8, 11)
 
 
 class DemoProvider:
-    """Synthetic bars for any symbol, the same every time."""
+    """Synthetic bars for the known listings, the same every time."""
 
     name = "demo"
 
@@ -54,24 +58,30 @@ class DemoProvider:
         since: pd.Timestamp | None = None,
         month: str | None = None,
     ) -> pd.DataFrame:
-        """Bars up to now: all daily bars from the origin, or 30 days (or `month`) of intraday."""
+        """Bars up to now: daily bars of every closed session from the origin, or 30 days (or
+        `month`) of intraday bars of the sessions' hours. Unknown symbols are refused (422)."""
         check_request(interval, month)
+        sessions = _sessions(symbol, interval)
         now = as_utc(self.now())
-        today = now.tz_localize(None).normalize()
         if interval not in INTRADAY_INTERVALS:
-            daily = _daily(symbol, today)
+            closed = sessions.last_closed_session(now)
+            if closed is None or closed < ORIGIN:
+                return empty_bars()
+            daily = _daily(symbol, closed)
             return finish(daily.set_axis(daily.index.tz_localize("UTC")), since)
+        today = sessions.date_of(pd.DatetimeIndex([now]))[0]
         if month is None:
             first, last = today - pd.Timedelta(days=RECENT_DAYS - 1), today
         else:
             first = pd.Timestamp(f"{month}-01")
             last = min(first + pd.offsets.MonthEnd(0), today)
         if since is not None:
-            first = max(first, as_utc(since).tz_convert(MARKET_TZ).tz_localize(None).normalize())
-        days = pd.date_range(max(first, ORIGIN), last, freq=trading_day())
+            first = max(first, sessions.date_of(pd.DatetimeIndex([as_utc(since)]))[0])
+        days = sessions.sessions(max(first, ORIGIN), last)
         if days.empty:
             return empty_bars()
-        frame = _intraday(symbol, _daily(symbol, days[-1]).loc[days], bar_minutes(interval))
+        daily = _daily(symbol, days[-1]).loc[days]
+        frame = _intraday(symbol, daily, sessions, int(interval.removesuffix("min")))
         return finish(frame[frame.index <= now], since)
 
     def bars_and_actions(
@@ -87,8 +97,20 @@ class DemoProvider:
 
     def actions(self, symbol: str, since: pd.Timestamp | None = None) -> pd.DataFrame:
         """The symbol's splits and dividends up to today, after `since` when given."""
+        _sessions(symbol, "daily")
         found = _actions(symbol, as_utc(self.now()).tz_localize(None).normalize())
         return found[found.index > as_utc(since)] if since is not None else found
+
+
+def _sessions(symbol: str, interval: str) -> ExchangeCalendar:
+    """The calendar of a known symbol's exchange; Unprocessable for anything else it can't serve."""
+    mic = listings.served(symbol).exchange
+    if interval in INTRADAY_INTERVALS and mic not in INTRADAY_EXCHANGES:
+        raise Unprocessable(
+            f"{symbol} trades on {mic}: intraday bars are offered for US listings only "
+            f"({', '.join(INTRADAY_EXCHANGES)}), as by Alpha Vantage and Tiingo; fetch it daily."
+        )
+    return calendar(mic)
 
 
 def _seed(symbol: str) -> int:
@@ -96,8 +118,8 @@ def _seed(symbol: str) -> int:
 
 
 def _daily(symbol: str, last: pd.Timestamp) -> pd.DataFrame:
-    """Daily bars on trading days from the origin to `last`, indexed by naive dates."""
-    dates = pd.date_range(ORIGIN, last, freq=trading_day())
+    """Daily bars on the exchange's sessions from the origin to `last`, indexed by naive dates."""
+    dates = calendar(exchange_of(symbol)).sessions(ORIGIN, last)
     traits = np.random.default_rng([_seed(symbol), 0])
     start = np.exp(traits.uniform(np.log(15), np.log(400)))
     drift = traits.uniform(-0.05, 0.20) / TRADING_DAYS
@@ -143,15 +165,33 @@ def _actions(symbol: str, today: pd.Timestamp) -> pd.DataFrame:
     return combine(*found)
 
 
-def _intraday(symbol: str, daily: pd.DataFrame, minutes: int) -> pd.DataFrame:
-    """Market-hours bars of `minutes` for each day of `daily`, indexed in UTC."""
-    open_, high, low, close, volume = (part.ravel() for part in _minutes(symbol, daily))
-    offsets = np.arange(SESSION_MINUTES)
-    minute_offsets = (SESSION_OPEN + pd.to_timedelta(offsets, unit="min")).to_numpy()
-    local = (daily.index.to_numpy()[:, None] + minute_offsets[None, :]).ravel()
+def _intraday(
+    symbol: str, daily: pd.DataFrame, sessions: ExchangeCalendar, minutes: int
+) -> pd.DataFrame:
+    """Bars of `minutes` from each session's open to its close for each day of `daily` (UTC).
+
+    Sessions of one length (regular days, early closes) are drawn together.
+    """
+    _, opens, closes = sessions.hours(daily.index)
+    lengths = ((closes - opens) / pd.Timedelta(minutes=1)).to_numpy().astype(int)
+    frames = []
+    for length in np.unique(lengths):
+        same = lengths == length
+        frames.append(_bars(symbol, daily[same], opens[same], int(length), minutes))
+    return pd.concat(frames).sort_index() if len(frames) > 1 else frames[0]
+
+
+def _bars(
+    symbol: str, daily: pd.DataFrame, opens: pd.DatetimeIndex, length: int, minutes: int
+) -> pd.DataFrame:
+    """Bars of `minutes` over sessions all `length` minutes long, opening at `opens`."""
+    open_, high, low, close, volume = (part.ravel() for part in _minutes(symbol, daily, length))
+    offsets = np.arange(length)
     starts = np.flatnonzero(np.tile(offsets % minutes == 0, len(daily)))
     ends = np.append(starts[1:], len(close)) - 1
-    times = pd.DatetimeIndex(local[starts]).tz_localize(MARKET_TZ).tz_convert("UTC")
+    moments = (
+        opens.tz_convert(None).to_numpy()[:, None] + (offsets * np.timedelta64(1, "m"))[None, :]
+    )
     return pd.DataFrame(
         {
             "open": open_[starts],
@@ -160,16 +200,15 @@ def _intraday(symbol: str, daily: pd.DataFrame, minutes: int) -> pd.DataFrame:
             "close": close[ends],
             "volume": np.add.reduceat(volume, starts),
         },
-        index=times,
+        index=pd.DatetimeIndex(moments.ravel()[starts]).tz_localize("UTC"),
     )
 
 
-def _minutes(symbol: str, daily: pd.DataFrame) -> tuple[np.ndarray, ...]:
-    """1-minute open, high, low, close, volume (days x minutes) within each day's daily bar.
+def _minutes(symbol: str, daily: pd.DataFrame, n: int) -> tuple[np.ndarray, ...]:
+    """1-minute open, high, low, close, volume (days x `n` minutes) within each day's daily bar.
 
     Each day's draws come from its own generator seeded by (symbol, day).
     """
-    n = SESSION_MINUTES
     z = np.stack(
         [
             np.random.default_rng([_seed(symbol), 2, day.toordinal()]).standard_normal(4 * n)

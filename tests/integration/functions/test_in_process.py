@@ -16,7 +16,7 @@ from cloudevents.http import CloudEvent
 from functions import buckets, deadletters, fetch, watchlist
 from shared.contract.config import Settings
 from shared.contract.events import FETCH_REQUESTED, FETCHED, PING, TICK_COMPLETED
-from shared.contract.schema import DEAD_LETTERS, RUNS
+from shared.contract.schema import DEAD_LETTERS, PRICES, RUNS
 from shared.market.providers import DemoProvider
 from shared.runtime.services import Services
 from tests.support.inprocess import call
@@ -74,6 +74,15 @@ def test_fetch_refuses_a_bad_symbol_and_records_no_run(services, storage, bucket
     answer = call(fetch.SPEC, services, query={"symbol": "A B", "bucket": bucket})
     assert answer.status == 400 and answer.json()["error"].startswith("The symbol ")
     assert storage.query(bucket, 'SELECT * FROM "runs"', RUNS).empty
+
+
+def test_the_demo_refuses_a_symbol_outside_its_universe_naming_some_it_knows(
+    services, storage, bucket
+):
+    answer = call(fetch.SPEC, services, query={"symbol": "ZZZZQ", "bucket": bucket})
+    assert answer.status == 422
+    assert "no symbol 'ZZZZQ'" in answer.json()["error"] and "IBM" in answer.json()["error"]
+    assert storage.query(bucket, 'SELECT * FROM "prices"', PRICES).empty
 
 
 def test_a_failed_fetch_records_its_status_and_error(services, storage, bucket):
@@ -165,6 +174,12 @@ def test_watchlist_tracks_lists_and_untracks(services, bucket):
         watchlist.SPEC, services, method="POST", json_body={"symbol": "IBM", "tracked": "false"}
     )
     assert again.status == 422 and "IBM" in again.json()["error"]
+
+
+def test_tracking_a_symbol_the_demo_does_not_know_is_refused_and_tracks_nothing(services):
+    refused = call(watchlist.SPEC, services, method="POST", json_body={"symbol": "ZZZZQ"})
+    assert refused.status == 422 and "DEMO1 to DEMO999" in refused.json()["error"]
+    assert call(watchlist.SPEC, services).json() == {"watchlist": []}
 
 
 def test_a_tick_requests_each_tracked_stock_and_replies_with_the_plan(settings, bucket):

@@ -7,6 +7,8 @@ import pandas as pd
 import pytest
 
 from shared.contract.errors import Unprocessable
+from shared.market import listings
+from shared.market.calendar import calendar
 from shared.market.providers import DemoProvider
 from shared.market.providers.demo import ORIGIN
 from tests.support.fakes.alphavantage import assert_bars
@@ -151,3 +153,68 @@ def test_months_outside_the_series_are_empty():
 def test_a_month_of_daily_bars_is_refused():
     with pytest.raises(Unprocessable):
         demo().bars("IBM", "daily", month="2026-10")
+
+
+@pytest.mark.parametrize("symbol", ["ZZZZQ", "SYN", "DEMO0", "DEMO1000", "DEMO01", "BP"])
+@pytest.mark.parametrize("interval", ["daily", "5min"])
+def test_a_symbol_outside_the_universe_is_refused_naming_known_ones(symbol, interval):
+    with pytest.raises(Unprocessable, match=r"no symbol .*IBM, AAPL.* or DEMO1 to DEMO999"):
+        demo().bars(symbol, interval)
+    with pytest.raises(Unprocessable, match="no symbol"):
+        demo().actions(symbol)
+
+
+@pytest.mark.parametrize("symbol", [*listings.REAL, "DEMO1", "DEMO999"])
+def test_every_known_listing_has_daily_bars_on_its_exchanges_sessions(symbol):
+    frame = demo().bars(symbol, "daily", since=pd.Timestamp("2025-11-01", tz="UTC"))
+    assert_bars(frame)
+    assert_consistent(frame)
+    exchange = calendar(listings.exchange(symbol))
+    sessions = exchange.sessions(pd.Timestamp("2025-11-02"), exchange.last_closed_session(NOW))
+    pd.testing.assert_index_equal(frame.index.tz_localize(None), sessions, check_names=False)
+
+
+def test_london_trades_on_thanksgiving_and_new_york_on_boxing_day():
+    london = demo(LATER).bars("BP.LON", "daily").index.tz_localize(None)
+    new_york_days = demo(LATER).bars("IBM", "daily").index.tz_localize(None)
+    thanksgiving, boxing_day = pd.Timestamp("2025-11-27"), pd.Timestamp("2025-12-26")
+    assert thanksgiving in london and thanksgiving not in new_york_days
+    assert boxing_day in new_york_days and boxing_day not in london
+    assert pd.Timestamp("2025-01-09") not in new_york_days  # a one-off closure
+
+
+def test_no_daily_bar_stands_for_a_session_that_has_not_closed():
+    close = pd.Timestamp("2026-11-04 16:00", tz="America/New_York")
+    before = demo(close - pd.Timedelta(minutes=1)).bars("IBM", "daily")
+    after = demo(close).bars("IBM", "daily")
+    assert before.index[-1] == pd.Timestamp("2026-11-03", tz="UTC")
+    assert after.index[-1] == pd.Timestamp("2026-11-04", tz="UTC")
+    xetra_close = pd.Timestamp("2026-11-04 17:30", tz="Europe/Berlin")
+    assert demo(xetra_close).bars("SAP.DEX", "daily").index[-1] == pd.Timestamp(
+        "2026-11-04", tz="UTC"
+    )
+
+
+def test_intraday_bars_stop_at_an_early_close():
+    frame = demo(LATER).bars("IBM", "5min", month="2025-11")
+    day = new_york(frame)[
+        new_york(frame).normalize() == pd.Timestamp("2025-11-28", tz="America/New_York")
+    ]
+    assert day[0] == pd.Timestamp("2025-11-28 09:30", tz="America/New_York")
+    assert day[-1] == pd.Timestamp("2025-11-28 12:55", tz="America/New_York")
+    assert len(day) == 42
+    daily = demo(LATER).bars("IBM", "daily").loc["2025-11-28"]
+    one_day = frame[new_york(frame).normalize() == day[0].normalize()]
+    assert one_day.close.iloc[-1] == daily.close
+
+
+def test_intraday_of_a_listing_outside_the_us_is_refused():
+    with pytest.raises(Unprocessable, match="US listings only"):
+        demo().bars("SAP.DEX", "5min")
+
+
+def test_synthetic_stocks_are_named_as_such():
+    assert listings.name("DEMO42") == "Demo stock 42 (synthetic)"
+    assert listings.exchange("DEMO42") == "XNYS"
+    assert listings.name("IBM") == "International Business Machines Corporation"
+    assert listings.name("ZZZZQ") is None
