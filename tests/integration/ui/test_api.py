@@ -38,22 +38,22 @@ def frame(times, **columns) -> pd.DataFrame:
 
 @pytest.fixture
 def seeded(storage: InfluxClient, bucket: str) -> str:
-    """ACME daily (260 days rising by 1 a day) with a forecast and its run, fetch runs, a failed
+    """KO daily (260 days rising by 1 a day) with a forecast and its run, fetch runs, a failed
     run and a dead letter; the forecasts go to a bucket of their own, dropped afterwards."""
     storage.execute(None, 'DROP DATABASE "forecasts"')  # the ui reads the default target only
     storage.create_bucket("forecasts")
     close = [100.0 + i for i in range(len(DAYS))]
-    bars = frame(DAYS, symbol="ACME", interval="daily", close=close, volume=1_000)
+    bars = frame(DAYS, symbol="KO", interval="daily", close=close, volume=1_000)
     bars = bars.assign(open=bars["close"], high=bars["close"] + 1, low=bars["close"] - 1)
     storage.write(bucket, bars, PRICES)
     storage.write(bucket, bars, PRICES_ADJUSTED)  # no corporate actions: the same bars
     ahead = pd.date_range(NOW.normalize() + pd.Timedelta(days=1), periods=5, freq="D")
-    band = frame(ahead, symbol="ACME", interval="daily", field="close", model="drift")
+    band = frame(ahead, symbol="KO", interval="daily", field="close", model="drift")
     band = band.assign(yhat=[360.0, 361.0, 362.0, 363.0, 364.0], yhat_lower=350.0, yhat_upper=370.0)
     storage.write("forecasts", band, FORECAST)
     run = frame(
         [NOW],
-        symbol="ACME",
+        symbol="KO",
         interval="daily",
         field="close",
         model="drift",
@@ -66,7 +66,7 @@ def seeded(storage: InfluxClient, bucket: str) -> str:
         [NOW - pd.Timedelta(hours=2), NOW - pd.Timedelta(hours=1), NOW - pd.Timedelta(minutes=5)],
         function=["fetch", "fetch", "predict"],
         status=["ok", "429", "422"],
-        symbol=["ACME", "ACME", "ZZZ"],
+        symbol=["KO", "KO", "ZZZ"],
         points=[260, 0, 0],
         seconds=[0.2, 0.1, 0.1],
         error=["", "Rate limited; retry later.", "No prices for ZZZ."],
@@ -119,11 +119,11 @@ def test_the_page_and_its_files_are_served(serve):
 
 def test_the_watchlist_view_has_every_figure(serve, seeded):
     ui = serve("ui")
-    tracked = change(ui.url, action="track", symbol="ACME", bucket=seeded, model="drift")
+    tracked = change(ui.url, action="track", symbol="KO", bucket=seeded, model="drift")
     assert tracked.status_code == 200
     (row,) = view(ui.url, view="watchlist").json()["watchlist"]
     last = 100.0 + len(DAYS) - 1
-    assert row["symbol"] == "ACME" and row["interval"] == "daily" and row["model"] == "drift"
+    assert row["symbol"] == "KO" and row["interval"] == "daily" and row["model"] == "drift"
     assert row["close"] == last
     assert row["change_pct"] == round((last / (last - 1) - 1) * 100, 6)
     assert row["sma50"] == last - 24.5 and row["trend50"] == "above"
@@ -131,14 +131,14 @@ def test_the_watchlist_view_has_every_figure(serve, seeded):
     assert row["forecast"]["direction"] == "up"
     assert row["forecast"]["end"] == 364.0
     assert (row["forecast"]["model"], row["forecast"]["rel_naive"]) == ("drift", 0.75)
-    assert row["fetch"]["status"] == "429"  # the latest fetch of ACME
+    assert row["fetch"]["status"] == "429"  # the latest fetch of KO
     assert row["fetch"]["error"] == "Rate limited; retry later."
 
 
 def test_the_symbol_view_has_bars_forecast_and_run(serve, seeded):
     ui = serve("ui")
-    data = view(ui.url, view="symbol", symbol="acme", bucket=seeded, points="30").json()
-    assert (data["symbol"], data["interval"], data["bucket"]) == ("ACME", "daily", seeded)
+    data = view(ui.url, view="symbol", symbol="ko", bucket=seeded, points="30").json()
+    assert (data["symbol"], data["interval"], data["bucket"]) == ("KO", "daily", seeded)
     assert data["tracked"] is False
     prices = data["prices"]
     assert len(prices["time"]) == 30 and prices["time"] == sorted(prices["time"])
