@@ -32,7 +32,7 @@ from shared.forecasting.prophet_model import (
     prophet_class,
 )
 from shared.influx.client import InfluxClient
-from shared.market.trading_days import trading_day
+from shared.market.calendar import calendar as market_calendar
 from shared.usecases.predict import PredictRequest, predict
 
 SEEDS = (0, 1, 2)
@@ -44,15 +44,14 @@ DAILY_HORIZON = 30
 TIME_GOAL = 1 / 25
 DAILY_GOAL = 2.5
 INTRADAY = "1 year of 5-min bars"
+NEW_YORK = market_calendar("XNYS").tz
 DAILY = "5 years of daily bars"
 
 
 def five_minute_year(seed: int) -> pd.Series:
-    """19,656 + 78 bars of random walk, at 5-minute starts from 09:30 to 15:55 New York time."""
-    days = pd.date_range("2024-01-02", periods=(ORIGINAL_BARS + HORIZON) // 78, freq=trading_day())
-    slots = pd.timedelta_range(start="09:30:00", periods=78, freq="5min")
-    wall = pd.DatetimeIndex((days.to_numpy()[:, None] + slots.to_numpy()[None, :]).ravel())
-    bars = wall.tz_localize(calendar.MARKET_TZ).tz_convert("UTC")
+    """19,656 + 78 bars of random walk on XNYS's 5-minute grid from 2024 (early closes too)."""
+    new_year = pd.Timestamp("2024-01-01", tz="UTC")
+    bars = calendar.future_times(new_year, "5min", ORIGINAL_BARS + HORIZON)
     steps = np.random.default_rng(seed).normal(0, 0.1, len(bars))
     return pd.Series(100 + np.cumsum(steps), index=bars)
 
@@ -60,7 +59,7 @@ def five_minute_year(seed: int) -> pd.Series:
 def original(history: pd.Series) -> tuple[float, float]:
     """The original app's fit and predict on all but the last day: (seconds, MASE on that day)."""
     train, held_out = history.iloc[:-HORIZON], history.iloc[-HORIZON:]
-    wall = train.index.tz_convert(calendar.MARKET_TZ).tz_localize(None)
+    wall = train.index.tz_convert(NEW_YORK).tz_localize(None)
     started = time.perf_counter()
     model = prophet_class()(
         daily_seasonality=True,
@@ -71,7 +70,7 @@ def original(history: pd.Series) -> tuple[float, float]:
     model.fit(pd.DataFrame({"ds": wall, "y": train.to_numpy()}))
     model.predict(model.make_future_dataframe(periods=ORIGINAL_PERIODS))
     seconds = time.perf_counter() - started
-    times = held_out.index.tz_convert(calendar.MARKET_TZ).tz_localize(None)
+    times = held_out.index.tz_convert(NEW_YORK).tz_localize(None)
     check = model.predict(pd.DataFrame({"ds": times}))
     return seconds, score(held_out.to_numpy(), check, train.to_numpy())["mase"]
 

@@ -26,8 +26,6 @@ from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
-from shared.market.session import MARKET_TZ
-
 DPI = 100
 MIN_SIZE = (160, 100)
 """The smallest width and height, in pixels, that leave room for the axes' labels."""
@@ -82,15 +80,16 @@ def render_chart(
     width: int = 800,
     height: int = 400,
     *,
-    trading_time: bool = False,
+    session_zone: str | None = None,
 ) -> bytes:
     """PNG bytes of a `width` x `height` pixel chart titled `title`.
 
     `history` is indexed by UTC time and has a `close` column; `forecast`, when given, is indexed
     by UTC time and has `yhat`, `yhat_lower` and `yhat_upper`. The forecast line starts at the
     last close so the two read as one line; its interval is the shaded band. With
-    `trading_time` (intraday bars) bars are placed by position, so closed hours and days take
-    no room, and the labels mark where each session starts.
+    `session_zone` (intraday bars: the exchange's time zone) bars are placed by position, so
+    closed hours and days take no room, and the labels mark where each session starts (its date
+    in that zone).
     """
     check_size(width, height)
     if "close" not in history.columns:
@@ -106,7 +105,7 @@ def render_chart(
         # keeps `inches * dpi` from landing a hair below the size asked for.
         figure = Figure(figsize=((width + 0.5) / DPI, (height + 0.5) / DPI), dpi=DPI)
         try:
-            _draw(figure, close, ahead, title, width, trading_time)
+            _draw(figure, close, ahead, title, width, session_zone)
             buffer = io.BytesIO()
             figure.savefig(buffer, format="png", dpi=DPI)
         finally:
@@ -134,12 +133,13 @@ def _draw(
     ahead: pd.DataFrame | None,
     title: str,
     width: int,
-    trading_time: bool,
+    session_zone: str | None,
 ) -> None:
 
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
     times = close.index if ahead is None else close.index.append(ahead.index[1:])
+    trading_time = session_zone is not None
     x_close = np.arange(len(close)) if trading_time else close.index
     axes.plot(x_close, close.to_numpy(), color="tab:blue", linewidth=1.4, label="close")
     if ahead is not None:
@@ -163,8 +163,8 @@ def _draw(
             label="forecast",
         )
     if axes.has_data():
-        if trading_time:
-            _label_sessions(axes, times, width)
+        if session_zone is not None:
+            _label_sessions(axes, times, width, session_zone)
         else:
             _label_dates(axes)
         axes.legend(loc="best", fontsize="small", frameon=False)
@@ -182,16 +182,16 @@ def _label_dates(axes: Axes) -> None:
     axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))
 
 
-def _label_sessions(axes: Axes, times: pd.DatetimeIndex, width: int) -> None:
-    positions, labels = session_ticks(times, width)
+def _label_sessions(axes: Axes, times: pd.DatetimeIndex, width: int, zone: str) -> None:
+    positions, labels = session_ticks(times, width, zone)
     axes.set_xticks(positions, labels)
     axes.set_xlim(-0.5, len(times) - 0.5)
 
 
-def session_ticks(times: pd.DatetimeIndex, width: int) -> tuple[np.ndarray, list[str]]:
-    """Positions and labels of the first bar of each trading session (its New York date), every
+def session_ticks(times: pd.DatetimeIndex, width: int, zone: str) -> tuple[np.ndarray, list[str]]:
+    """Positions and labels of the first bar of each trading session (its date in `zone`), every
     n-th session only when `width` pixels cannot fit them all. `times` are naive UTC."""
-    days = times.tz_localize("UTC").tz_convert(MARKET_TZ).normalize()
+    days = times.tz_localize("UTC").tz_convert(zone).normalize()
     starts = np.flatnonzero(np.r_[True, days[1:] != days[:-1]]) if len(days) else np.array([])
     every = max(1, -(-len(starts) * LABEL_SPACING_PIXELS // width))  # ceiling division
     shown = starts[::every]

@@ -18,6 +18,7 @@ from shared.forecasting import calendar, selection
 from shared.forecasting.backtest import cross_validate, origins
 from shared.forecasting.metrics import WindowScore, pooled
 from shared.forecasting.models import fit_predict
+from shared.market.calendar import calendar as market_calendar
 
 __all__ = ["MODELS", "WIDTH_RANGE", "Forecast", "forecast", "minimum_points"]
 
@@ -54,14 +55,14 @@ class Forecast:
     reason: str = ""
 
 
-def minimum_points(interval: str, horizon: int) -> int:
+def minimum_points(interval: str, horizon: int, exchange: str = calendar.DEFAULT_EXCHANGE) -> int:
     """Fewest history points `forecast` accepts: one held-out window plus a training set.
 
     The training set is at least 20 points, at least `horizon` points and, intraday, at least
     one full session of bars.
     """
     _check(interval, horizon)
-    return horizon + _min_train(interval, horizon)
+    return horizon + _min_train(interval, horizon, exchange)
 
 
 def forecast(
@@ -70,6 +71,7 @@ def forecast(
     horizon: int,
     model: str = "prophet",
     interval_width: float = 0.8,
+    exchange: str = calendar.DEFAULT_EXCHANGE,
 ) -> Forecast:
     """Score `model` on past windows, then forecast `horizon` bars ahead.
 
@@ -77,8 +79,9 @@ def forecast(
     dropped. 'auto' cross-validates naive and drift over `selection.windows(horizon)` windows and
     keeps naive unless drift wins clearly and consistently (`selection.choose`). Naive and drift are
     scored on the same windows; Prophet on the last `horizon` points only (a fit per window), in
-    a thread beside the final fit. Raises Unprocessable when the history is too short or,
-    intraday, has bars off the session grid; BadInput for invalid arguments.
+    a thread beside the final fit. Future times and, intraday, the session grid are those of
+    `exchange` (an ISO MIC). Raises Unprocessable when the history is too short or, intraday, has
+    bars off the session grid; BadInput for invalid arguments.
     """
     _check(interval, horizon)
     if model not in MODELS:
@@ -89,22 +92,24 @@ def forecast(
             f"not {interval_width}."
         )
     series = _prepared(history)
-    _check_grid(series.index, interval)
-    needed = minimum_points(interval, horizon)
+    _check_grid(series.index, interval, exchange)
+    needed = minimum_points(interval, horizon, exchange)
     if len(series) < needed:
         raise Unprocessable(
             f"The history has {len(series)} points; forecasting {horizon} periods ahead "
             f"needs at least {needed}."
         )
-    future = calendar.future_times(series.index[-1], interval, horizon)
-    min_train = _min_train(interval, horizon)
+    future = calendar.future_times(series.index[-1], interval, horizon, exchange)
+    min_train = _min_train(interval, horizon, exchange)
     if model == "auto":
-        return _auto(series, future, interval, interval_width, min_train)
+        return _auto(series, future, interval, interval_width, min_train, exchange)
     windows = 1 if model == "prophet" else selection.windows(horizon)
     starts = origins(len(series), horizon, windows, min_train)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        pending = pool.submit(fit_predict, model, series, future, interval, interval_width)
-        scores = cross_validate(model, series, interval, horizon, interval_width, starts)
+        pending = pool.submit(
+            fit_predict, model, series, future, interval, interval_width, exchange
+        )
+        scores = cross_validate(model, series, interval, horizon, interval_width, starts, exchange)
         final = pending.result()
     naive = scores
     if model != "naive":
@@ -122,7 +127,12 @@ def forecast(
 
 
 def _auto(
-    series: pd.Series, future: pd.DatetimeIndex, interval: str, width: float, min_train: int
+    series: pd.Series,
+    future: pd.DatetimeIndex,
+    interval: str,
+    width: float,
+    min_train: int,
+    exchange: str,
 ) -> Forecast:
     """Choose by cross-validation; report what the same rule achieved on windows it never saw."""
     horizon = len(future)
@@ -134,7 +144,7 @@ def _auto(
         earlier = origins(start, horizon, selection.windows(horizon), min_train)
         before = _candidates_cv(series.iloc[:start], interval, horizon, width, earlier)
         realised.append(cv[selection.choose(before).model][position])
-    final = fit_predict(choice.model, series, future, interval, width)
+    final = fit_predict(choice.model, series, future, interval, width, exchange)
     return Forecast(
         model=choice.model,
         frame=final.frame,
@@ -156,8 +166,8 @@ def _candidates_cv(
     }
 
 
-def _min_train(interval: str, horizon: int) -> int:
-    session = 0 if interval == calendar.DAILY else calendar.bars_per_session(interval)
+def _min_train(interval: str, horizon: int, exchange: str) -> int:
+    session = 0 if interval == calendar.DAILY else calendar.bars_per_session(interval, exchange)
     return max(MIN_TRAIN_POINTS, horizon, session)
 
 
@@ -170,18 +180,21 @@ def _check(interval: str, horizon: int) -> None:
         raise BadInput(f"The horizon must be a whole number of periods from 1 up, not {horizon!r}.")
 
 
-def _check_grid(index: pd.DatetimeIndex, interval: str) -> None:
+def _check_grid(index: pd.DatetimeIndex, interval: str, exchange: str) -> None:
     """Intraday bars must lie on the session grid the forecast times are laid on."""
     if interval == calendar.DAILY:
         return
-    strays = calendar.off_grid(index, interval)
+    strays = calendar.off_grid(index, interval, exchange)
     if len(strays):
-        first = strays[0].tz_convert(calendar.MARKET_TZ).strftime("%Y-%m-%d %H:%M")
+        zone = market_calendar(exchange).tz
+        first = strays[0].tz_convert(zone).strftime("%Y-%m-%d %H:%M")
+        city = zone.rsplit("/", 1)[-1].replace("_", " ")
         raise Unprocessable(
-            f"{len(strays)} of the {len(index)} {interval} bars lie outside the New York "
-            f"session grid (a bar every {interval} from 09:30 to 16:00 on NYSE trading days), "
-            f"the first at {first} New York time: forecasts of a 24-hour instrument or of "
-            f"extended hours would be laid on the wrong times, so this series is not forecast."
+            f"{len(strays)} of the {len(index)} {interval} bars lie outside the {exchange} "
+            f"session grid (a bar every {interval} from each session's open to its close, "
+            f"early closes included), the first at {first} {city} time: forecasts of a 24-hour "
+            f"instrument, of extended hours or of another exchange would be laid on the wrong "
+            f"times, so this series is not forecast."
         )
 
 

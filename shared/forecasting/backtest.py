@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from shared.forecasting.calendar import DEFAULT_EXCHANGE
 from shared.forecasting.metrics import WindowScore, window_score
 from shared.forecasting.models import COLUMNS, fit_predict, random_walk_paths
 
@@ -34,6 +35,7 @@ def cross_validate(
     horizon: int,
     width: float,
     starts: list[int],
+    exchange: str = DEFAULT_EXCHANGE,
 ) -> list[WindowScore]:
     """Scores of `model` fitted on the points before each start and forecasting `horizon` on."""
     values = series.to_numpy(dtype=np.float64)
@@ -42,7 +44,7 @@ def cross_validate(
         train, actual = values[:start], values[start : start + horizon]
         if model == "prophet":
             times = series.index[start : start + horizon]
-            frame = fit_predict(model, series.iloc[:start], times, interval, width).frame
+            frame = fit_predict(model, series.iloc[:start], times, interval, width, exchange).frame
             yhat, lower, upper = (frame[column].to_numpy() for column in COLUMNS)
         else:
             yhat, lower, upper = random_walk_paths(train, horizon, width, drift=model == "drift")

@@ -1,32 +1,25 @@
 """Bar calendars: the timestamps that follow a history, recent training windows, model time axes.
 
-Daily bars sit at 00:00 UTC of trading days. Intraday bars start on a grid from 09:30 to 16:00
-America/New_York on trading days; the grid is laid out in New York time, so DST is handled.
-Trading days are NYSE's (`shared.market.trading_days`).
+Daily bars sit at 00:00 UTC of the exchange's sessions. Intraday bars start on a grid laid from
+each session's open up to its close in the exchange's time zone: a bar every interval, so an
+early close ends the grid early and DST is handled. Sessions, holidays, one-off closures and
+early closes are the exchange's own (`shared.market.calendar`, built from exchange_calendars);
+every function takes the exchange as an ISO MIC, New York's by default.
 """
 
 from __future__ import annotations
 
 import math
-from functools import cache
 
 import numpy as np
 import pandas as pd
 
 from shared.contract.schema import DAILY
-from shared.market.session import (
-    MARKET_TZ,
-    SESSION,
-    SESSION_MINUTES,
-    SESSION_OPEN,
-    bar_minutes,
-    bars_per_session,
-)
-from shared.market.trading_days import trading_day
+from shared.market.calendar import DEFAULT_EXCHANGE, ExchangeCalendar, calendar
 
 __all__ = [
     "DAILY",
-    "MARKET_TZ",
+    "DEFAULT_EXCHANGE",
     "bar_minutes",
     "bars_per_session",
     "future_times",
@@ -36,81 +29,116 @@ __all__ = [
     "training_window",
 ]
 
-AXIS_ORIGIN = pd.Timestamp("2000-01-03")  # a Monday: day 0 of the trading-time axis
+AXIS_ORIGIN = pd.Timestamp("2000-01-03")  # day 0 of the trading-time axis (XNYS's first session)
 DAILY_WINDOW = 1260  # bars: five years of trading days
 INTRADAY_WINDOW = 800  # bars, rounded up to whole trading days ...
 INTRADAY_DAYS = (3, 60)  # ... but never fewer or more trading days than these
+MINUTE = np.timedelta64(1, "m")
 
 
-@cache
-def _trading_days() -> np.busdaycalendar:
-    return np.busdaycalendar(holidays=trading_day().holidays)
+def bar_minutes(interval: str) -> int:
+    """Minutes between intraday bars ('5min' -> 5)."""
+    return int(interval.removesuffix("min"))
 
 
-def future_times(last: pd.Timestamp, interval: str, horizon: int) -> pd.DatetimeIndex:
+def bars_per_session(interval: str, exchange: str = DEFAULT_EXCHANGE) -> int:
+    """Intraday bars in one regular session of the exchange (a last, shorter bar counts)."""
+    return math.ceil(calendar(exchange).regular_minutes() / bar_minutes(interval))
+
+
+def future_times(
+    last: pd.Timestamp, interval: str, horizon: int, exchange: str = DEFAULT_EXCHANGE
+) -> pd.DatetimeIndex:
     """The `horizon` bar timestamps after `last` (UTC, named "time").
 
-    Daily: the next trading days at 00:00 UTC. Intraday: the session grid continued after the
-    last bar, skipping nights, weekends and holidays.
+    Daily: the next sessions at 00:00 UTC. Intraday: the session grid continued after the last
+    bar, skipping nights, weekends, holidays and the time after an early close.
     """
+    sessions = calendar(exchange)
     if interval == DAILY:
-        start = last.tz_convert("UTC").normalize() + trading_day()
-        return pd.date_range(start, periods=horizon, freq=trading_day(), name="time")
-    per_day = bars_per_session(interval)
-    first_day = pd.Timestamp(last.tz_convert(MARKET_TZ).date())
-    days = pd.date_range(first_day, periods=horizon // per_day + 2, freq=trading_day())
-    slots = SESSION_OPEN + pd.to_timedelta(np.arange(per_day) * bar_minutes(interval), unit="min")
-    wall = pd.DatetimeIndex((days.to_numpy()[:, None] + slots.to_numpy()[None, :]).ravel())
-    times = wall.tz_localize(MARKET_TZ).tz_convert("UTC")
-    return times[times > last][:horizon].rename("time")
+        day = last.tz_convert("UTC").tz_localize(None).normalize()
+        return sessions.next_sessions(day, horizon).tz_localize("UTC").rename("time")
+    step = bar_minutes(interval)
+    first_day = sessions.date_of(pd.DatetimeIndex([last]))[0]
+    count = horizon // bars_per_session(interval, exchange) + 2
+    while True:  # an early close holds fewer bars: widen until the horizon fits
+        days = sessions.sessions(first_day, first_day).append(
+            sessions.next_sessions(first_day, count)
+        )
+        times = _grid(sessions, days, step)
+        times = times[times > last]
+        if len(times) >= horizon:
+            return times[:horizon].rename("time")
+        count *= 2
 
 
-def training_window(series: pd.Series, interval: str, horizon: int) -> pd.Series:
+def training_window(
+    series: pd.Series, interval: str, horizon: int, exchange: str = DEFAULT_EXCHANGE
+) -> pd.Series:
     """The recent part of `series` a model is fitted on, at least four horizons long.
 
-    Daily: the last five years of bars. Intraday: the last whole trading days holding about
-    800 bars, between 3 and 60 days.
+    Daily: the last five years of bars. Intraday: the last whole sessions holding about 800
+    bars, between 3 and 60 sessions.
     """
     if interval == DAILY:
         return series.iloc[-max(DAILY_WINDOW, 4 * horizon) :]
-    wanted = math.ceil(max(INTRADAY_WINDOW, 4 * horizon) / bars_per_session(interval))
+    wanted = math.ceil(max(INTRADAY_WINDOW, 4 * horizon) / bars_per_session(interval, exchange))
     days = min(max(wanted, INTRADAY_DAYS[0]), INTRADAY_DAYS[1])
-    dates = series.index.tz_convert(MARKET_TZ).normalize()
+    dates = calendar(exchange).date_of(series.index)
     first = dates.unique()[-days:][0]
     return series[dates >= first]
 
 
-def model_times(times: pd.DatetimeIndex, interval: str) -> pd.DatetimeIndex:
+def model_times(
+    times: pd.DatetimeIndex, interval: str, exchange: str = DEFAULT_EXCHANGE
+) -> pd.DatetimeIndex:
     """Naive timestamps for a model that needs them (Prophet).
 
     Daily: UTC wall time. Intraday: a gap-free trading-time axis on which each session lasts one
-    day (09:30 is the start of a day, 16:00 its end) and trading days follow each other with no
-    nights, weekends or holidays between them, so a period of 1 day is the intraday pattern.
+    day (the regular open is the start of a day, the regular close its end; an early close just
+    ends its day early) and sessions follow each other with no nights, weekends or holidays
+    between them, so a period of 1 day is the intraday pattern.
     """
     if interval == DAILY:
         return times.tz_convert("UTC").tz_localize(None)
-    wall = times.tz_convert(MARKET_TZ).tz_localize(None)
+    sessions = calendar(exchange)
+    wall = times.tz_convert(sessions.tz).tz_localize(None)
     dates = wall.normalize()
-    day = np.busday_count(
-        AXIS_ORIGIN.date(), dates.to_numpy().astype("datetime64[D]"), busdaycal=_trading_days()
-    )
-    fraction = (wall - dates - SESSION_OPEN) / SESSION
-    return AXIS_ORIGIN + pd.to_timedelta(day + fraction.to_numpy(), unit="D")
+    day = sessions.session_number(dates)
+    regular_open, length = sessions.regular_hours(dates)
+    minutes = ((wall - dates) / pd.Timedelta(minutes=1)).to_numpy()
+    fraction = (minutes - regular_open) / length
+    return AXIS_ORIGIN + pd.to_timedelta(day + fraction, unit="D")
 
 
-def off_grid(times: pd.DatetimeIndex, interval: str) -> pd.DatetimeIndex:
-    """The intraday `times` that start no bar of the session grid on a NYSE trading day.
+def off_grid(
+    times: pd.DatetimeIndex, interval: str, exchange: str = DEFAULT_EXCHANGE
+) -> pd.DatetimeIndex:
+    """The intraday `times` that start no bar of the session grid of the exchange.
 
-    The grid: a bar every `interval` from 09:30 up to (not including) 16:00 New York time.
+    The grid: a bar every `interval` from each session's open up to (not including) its close.
     """
-    wall = times.tz_convert(MARKET_TZ).tz_localize(None)
-    dates = wall.normalize()
-    minutes = ((wall - dates - SESSION_OPEN) / pd.Timedelta(minutes=1)).to_numpy()
-    trading = np.is_busday(dates.to_numpy().astype("datetime64[D]"), busdaycal=_trading_days())
-    in_session = (minutes >= 0) & (minutes < SESSION_MINUTES)
-    return times[~(trading & in_session & (minutes % bar_minutes(interval) == 0))]
+    sessions = calendar(exchange)
+    found, opens, closes = sessions.hours(sessions.date_of(times))
+    moment = times.tz_convert("UTC").as_unit("ns").asi8
+    since_open = moment - opens.as_unit("ns").asi8
+    before_close = moment < closes.as_unit("ns").asi8
+    step = bar_minutes(interval) * 60 * 10**9
+    on_grid = found & (since_open >= 0) & before_close & (since_open % step == 0)
+    return times[~on_grid]
 
 
-def sessions(times: pd.DatetimeIndex) -> int:
-    """How many distinct New York trading dates `times` covers."""
-    return times.tz_convert(MARKET_TZ).normalize().nunique()
+def sessions(times: pd.DatetimeIndex, exchange: str = DEFAULT_EXCHANGE) -> int:
+    """How many distinct session dates of the exchange `times` covers."""
+    return calendar(exchange).date_of(times).nunique()
+
+
+def _grid(sessions: ExchangeCalendar, days: pd.DatetimeIndex, minutes: int) -> pd.DatetimeIndex:
+    """The bar starts of every session in `days`: from its open, every `minutes`, before close."""
+    _, opens, closes = sessions.hours(days)
+    start = opens.tz_convert(None).to_numpy()
+    length = (closes.tz_convert(None).to_numpy() - start) // MINUTE
+    counts = -(-length // minutes)  # a last, shorter bar counts
+    within = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    bars = np.repeat(start, counts) + within * minutes * MINUTE
+    return pd.DatetimeIndex(bars).tz_localize("UTC")

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from shared.forecasting import prophet_model
+from shared.forecasting.calendar import DEFAULT_EXCHANGE
 from shared.forecasting.metrics import drift_path, naive_path
 from shared.forecasting.volatility import bands, volatility
 
@@ -31,11 +32,17 @@ class Prediction:
 
 
 def fit_predict(
-    model: str, train: pd.Series, times: pd.DatetimeIndex, interval: str, width: float
+    model: str,
+    train: pd.Series,
+    times: pd.DatetimeIndex,
+    interval: str,
+    width: float,
+    exchange: str = DEFAULT_EXCHANGE,
 ) -> Prediction:
-    """Fit `model` ('naive', 'drift' or 'prophet') on `train` and forecast at `times`."""
+    """Fit `model` ('naive', 'drift' or 'prophet') on `train` and forecast at `times`; intraday
+    bars lie on the sessions of `exchange`."""
     if model == "prophet":
-        frame, seconds, points = prophet_model.fit_predict(train, times, interval, width)
+        frame, seconds, points = prophet_model.fit_predict(train, times, interval, width, exchange)
         return Prediction(frame, seconds, points)
     started = time.perf_counter()
     frame = random_walk(train.to_numpy(dtype=np.float64), times, width, drift=model == "drift")

@@ -52,20 +52,28 @@ def prophet_class() -> type:
 
 
 def fit_predict(
-    train: pd.Series, times: pd.DatetimeIndex, interval: str, width: float
+    train: pd.Series,
+    times: pd.DatetimeIndex,
+    interval: str,
+    width: float,
+    exchange: str = calendar.DEFAULT_EXCHANGE,
 ) -> tuple[pd.DataFrame, float, int]:
-    """Fit on the recent window of `train`; the forecast at `times`, fit seconds, points fitted."""
-    window = calendar.training_window(train, interval, len(times))
+    """Fit on the recent window of `train`; the forecast at `times`, fit seconds, points fitted.
+
+    Intraday bars lie on the session grid of `exchange`."""
+    window = calendar.training_window(train, interval, len(times), exchange)
     values = train.to_numpy(dtype=np.float64)
     vol = volatility(values)
     scaled = np.log(window.to_numpy()) if vol.multiplicative else window.to_numpy()
-    model = _model(window.index, interval)
-    history = pd.DataFrame({"ds": calendar.model_times(window.index, interval), "y": scaled})
+    model = _model(window.index, interval, exchange)
+    axis = calendar.model_times(window.index, interval, exchange)
+    history = pd.DataFrame({"ds": axis, "y": scaled})
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="prophet-") as output_dir:
         model.fit(history, seed=SEED, output_dir=output_dir)
     fit_seconds = time.perf_counter() - started
-    future = pd.DataFrame({"ds": calendar.model_times(times.insert(0, window.index[-1]), interval)})
+    ahead = calendar.model_times(times.insert(0, window.index[-1]), interval, exchange)
+    future = pd.DataFrame({"ds": ahead})
     curve = model.predict(future)["yhat"].to_numpy(dtype=np.float64)
     moves = curve[1:] - curve[0]  # the curve's movement after the last bar
     yhat = values[-1] * np.exp(moves) if vol.multiplicative else values[-1] + moves
@@ -85,7 +93,7 @@ def spread(sigma: float, moves: np.ndarray) -> np.ndarray:
     return np.sqrt(sigma**2 * h + moves**2)
 
 
-def _model(index: pd.DatetimeIndex, interval: str) -> Any:
+def _model(index: pd.DatetimeIndex, interval: str, exchange: str) -> Any:
     """An unfitted Prophet with settings for this interval and this much data."""
     daily = interval == calendar.DAILY
     model = prophet_class()(
@@ -97,6 +105,6 @@ def _model(index: pd.DatetimeIndex, interval: str) -> Any:
         mcmc_samples=0,
         uncertainty_samples=UNCERTAINTY_SAMPLES,
     )
-    if not daily and calendar.sessions(index) >= 2:
+    if not daily and calendar.sessions(index, exchange) >= 2:
         model.add_seasonality("session", period=1, fourier_order=SESSION_FOURIER_ORDER)
     return model

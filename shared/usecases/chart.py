@@ -10,6 +10,7 @@ from shared.charting.render import render_chart
 from shared.contract.errors import Unprocessable
 from shared.contract.schema import DAILY
 from shared.influx.client import InfluxClient
+from shared.market.calendar import calendar, exchange_of
 from shared.store import forecasts, prices
 
 
@@ -38,7 +39,7 @@ def chart_png(
         title(symbol, interval, model, rel_naive),
         width,
         height,
-        trading_time=interval != DAILY,
+        session_zone=None if interval == DAILY else calendar(exchange_of(symbol)).tz,
     )
 
 

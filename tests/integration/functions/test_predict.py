@@ -13,6 +13,7 @@ from cloudevents.http import CloudEvent
 
 from shared.contract.events import FETCHED, PREDICTED
 from shared.contract.schema import FORECAST, FORECAST_RUNS, PRICES
+from shared.forecasting import calendar
 from shared.store import forecasts
 
 TREND = 0.2  # price units a business day
@@ -141,6 +142,61 @@ def test_no_data_is_422_and_writes_nothing(predict, storage, bucket):
         forecast_rows(storage, bucket, "SYN").empty
         and forecast_rows(storage, bucket, "NODATA").empty
     )
+
+
+def seed_five_minutes(storage, bucket: str, times: pd.DatetimeIndex) -> None:
+    close = 50 + np.sin(np.arange(len(times)) / 7)
+    frame = pd.DataFrame(
+        {"symbol": "IBM", "interval": "5min", "open": close, "high": close + 0.1},
+        index=pd.DatetimeIndex(times, name="time"),
+    ).assign(low=close - 0.1, close=close, volume=100)
+    storage.write(bucket, frame, PRICES)
+
+
+def grid_from(wall: str, bars: int) -> pd.DatetimeIndex:
+    """XNYS's 5-minute bar starts after the New York wall time `wall`."""
+    start = pd.Timestamp(wall, tz="America/New_York").tz_convert("UTC")
+    return calendar.future_times(start, "5min", bars)
+
+
+def test_five_minute_bars_after_an_early_close_are_off_the_grid_and_refused(
+    predict, storage, bucket
+):
+    # the 26th whole, then the 28th as if it had closed at 16:00: 13:00 to 15:55 are strays
+    regular = pd.timedelta_range("09:30:00", periods=78, freq="5min")
+    wall = pd.DatetimeIndex(pd.Timestamp("2025-11-28") + regular)
+    strays_included = wall.tz_localize("America/New_York").tz_convert("UTC")
+    seed_five_minutes(storage, bucket, grid_from("2025-11-26 09:00", 78).append(strays_included))
+    response = requests.post(
+        predict.url,
+        json={"symbol": "IBM", "bucket": bucket, "target": bucket, "interval": "5min",
+              "horizon": 12, "model": "naive"},
+        timeout=60,
+    )  # fmt: skip
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error.startswith("36 of the 156 5min bars lie outside the XNYS session grid")
+    assert "the first at 2025-11-28 13:00 New York time" in error
+    assert forecast_rows(storage, bucket, "IBM").empty
+
+
+def test_an_intraday_forecast_made_on_an_early_close_morning_stops_at_the_close(
+    predict, storage, bucket
+):
+    history = grid_from("2025-11-24 09:00", 3 * 78 + 7)  # to 10:00 on 2025-11-28
+    assert history[-1] == pd.Timestamp("2025-11-28 10:00", tz="America/New_York")
+    seed_five_minutes(storage, bucket, history)
+    response = requests.post(
+        predict.url,
+        json={"symbol": "IBM", "bucket": bucket, "target": bucket, "interval": "5min",
+              "horizon": 40, "model": "naive"},
+        timeout=60,
+    )  # fmt: skip
+    assert response.status_code == 200, response.text
+    times = forecast_rows(storage, bucket, "IBM").index.tz_convert("America/New_York")
+    assert len(times) == 40
+    assert times[34] == pd.Timestamp("2025-11-28 12:55", tz="America/New_York")
+    assert times[35] == pd.Timestamp("2025-12-01 09:30", tz="America/New_York")
 
 
 @pytest.mark.parametrize(

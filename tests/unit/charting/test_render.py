@@ -177,16 +177,18 @@ def test_sessions_are_labelled_where_they_start_and_thinned_to_fit() -> None:
             for t in pd.date_range(day + pd.Timedelta("13:30:00"), periods=78, freq="5min")
         ]
     )
-    positions, labels = session_ticks(times, 800)
+    positions, labels = session_ticks(times, 800, "America/New_York")
     assert positions.tolist() == [0, 78, 156]
     assert labels == ["Jul 06", "Jul 07", "Jul 08"]
-    positions, labels = session_ticks(times, 200)  # room for two labels: every second session
+    positions, labels = session_ticks(
+        times, 200, "America/New_York"
+    )  # room for two labels: every second session
     assert positions.tolist() == [0, 156]
 
 
 def test_an_intraday_chart_on_trading_time_renders() -> None:
     history = history_frame(390 * 3, freq="1min")
     png = render_chart(
-        history, forecast_frame(history, 60), "ACME 1min", 640, 320, trading_time=True
+        history, forecast_frame(history, 60), "ACME 1min", 640, 320, session_zone="America/New_York"
     )
     assert png_size(png) == (640, 320)

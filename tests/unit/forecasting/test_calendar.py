@@ -105,3 +105,53 @@ def test_daily_training_window_is_five_years_or_four_horizons(horizon: int, expe
     days = pd.bdate_range("2010-01-04", periods=3000, tz="UTC")
     series = pd.Series(np.zeros(len(days)), index=days)
     assert len(calendar.training_window(series, "daily", horizon)) == expected
+
+
+def test_a_daily_forecast_made_on_2025_01_08_skips_the_day_of_mourning() -> None:
+    times = calendar.future_times(pd.Timestamp("2025-01-08", tz="UTC"), "daily", 2)
+    assert list(times) == [
+        pd.Timestamp("2025-01-10", tz="UTC"),
+        pd.Timestamp("2025-01-13", tz="UTC"),
+    ]
+
+
+def test_daily_futures_follow_the_exchanges_own_holidays() -> None:
+    christmas_eve = pd.Timestamp("2025-12-24", tz="UTC")
+    new_york = calendar.future_times(christmas_eve, "daily", 1)
+    london = calendar.future_times(christmas_eve, "daily", 1, "XLON")
+    assert new_york[0] == pd.Timestamp("2025-12-26", tz="UTC")
+    assert london[0] == pd.Timestamp("2025-12-29", tz="UTC")  # Boxing Day is a holiday there
+
+
+def test_an_intraday_forecast_made_on_an_early_close_morning_stops_at_the_close() -> None:
+    morning = pd.Timestamp("2025-11-28 10:00", tz=NEW_YORK)
+    times = calendar.future_times(morning.tz_convert("UTC"), "5min", 40).tz_convert(NEW_YORK)
+    assert times[0] == morning + pd.Timedelta(minutes=5)
+    assert times[34] == pd.Timestamp("2025-11-28 12:55", tz=NEW_YORK)
+    assert times[35] == pd.Timestamp("2025-12-01 09:30", tz=NEW_YORK)
+    assert times[39] == pd.Timestamp("2025-12-01 09:50", tz=NEW_YORK)
+
+
+def test_bars_after_an_early_close_are_off_the_grid() -> None:
+    wall = ["2025-11-28 12:55", "2025-11-28 13:00", "2025-11-28 15:55", "2025-11-26 15:55"]
+    times = pd.DatetimeIndex(wall).tz_localize(NEW_YORK).tz_convert("UTC")
+    strays = calendar.off_grid(times, "5min")
+    assert list(strays.tz_convert(NEW_YORK).strftime("%d %H:%M")) == ["28 13:00", "28 15:55"]
+
+
+def test_a_one_off_closure_is_off_the_grid_and_takes_no_room_on_the_axis() -> None:
+    before = pd.Timestamp("2025-01-08 15:55", tz=NEW_YORK).tz_convert("UTC")
+    after = pd.Timestamp("2025-01-10 09:30", tz=NEW_YORK).tz_convert("UTC")
+    closed = pd.Timestamp("2025-01-09 10:00", tz=NEW_YORK).tz_convert("UTC")
+    assert list(calendar.off_grid(pd.DatetimeIndex([before, closed, after]), "5min")) == [closed]
+    axis = calendar.model_times(pd.DatetimeIndex([before, after]), "5min")
+    assert (axis[1] - axis[0]) / (pd.Timedelta(days=1) / 78) == pytest.approx(1)
+
+
+def test_the_grid_and_session_length_follow_the_exchange() -> None:
+    assert calendar.bars_per_session("5min", "XLON") == 102  # 08:00 to 16:30
+    london = pd.Timestamp("2025-12-23 16:25", tz="Europe/London").tz_convert("UTC")
+    times = calendar.future_times(london, "5min", 2, "XLON").tz_convert("Europe/London")
+    assert list(times.strftime("%d %H:%M")) == ["24 08:00", "24 08:05"]
+    stray = pd.DatetimeIndex([pd.Timestamp("2025-12-24 12:30", tz="Europe/London")])
+    assert len(calendar.off_grid(stray, "5min", "XLON")) == 1  # London closes at 12:30 that day

@@ -98,7 +98,7 @@ def test_intraday_bars_off_the_session_grid_are_unprocessable_and_say_why() -> N
     with pytest.raises(Unprocessable) as raised:
         forecast(pd.Series(1.0 + np.arange(len(hours)) % 3, hours), "60min", 7, "naive")
     assert raised.value.status == 422
-    assert raised.value.message.startswith("184 of the 240 60min bars lie outside the New York ")
+    assert raised.value.message.startswith("184 of the 240 60min bars lie outside the XNYS ")
     assert "the first at 2024-03-03 19:30 New York time" in raised.value.message
 
 
