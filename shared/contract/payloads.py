@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from shared.contract import validation
@@ -48,6 +48,10 @@ class Fetched:
     bucket_created: bool
     model: str | None = None
     """The model predict is to use (the request's), when the request named one."""
+    dropped: int = 0
+    """Provider rows and corporate actions left out as impossible (`market.providers.rows`)."""
+    dropped_examples: list[str] = field(default_factory=list)
+    """The first few of them, each 'YYYY-MM-DD: why'."""
 
     def as_data(self) -> dict[str, Any]:
         """The event data (and fetch's JSON answer); `model` only when the request named one."""
@@ -69,7 +73,16 @@ class Fetched:
             provider=_optional_text(fields, "provider") or "",
             bucket_created=validation.boolean(fields, "bucket_created", False),
             model=_optional_model(fields),
+            dropped=validation.integer(fields, "dropped", 0, 0, 10**9),
+            dropped_examples=_texts(fields, "dropped_examples"),
         )
+
+
+def _texts(fields: dict[str, Any], name: str) -> list[str]:
+    value = fields.get(name, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise BadInput(f"The field '{name}' must be a list of strings.")
+    return value
 
 
 def _optional_model(fields: dict[str, Any]) -> str | None:

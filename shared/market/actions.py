@@ -2,11 +2,18 @@
 
 An actions frame has a UTC `time` index (the ex-date, 00:00 UTC) and columns `kind` (`split` or
 `dividend`), `ratio` (new shares per old share, for a split) and `amount` (cash per share, for a
-dividend). Adjustment follows CRSP, as Tiingo's adjusted columns do: bars before a split's ex-date
-have prices divided and volume multiplied by its ratio; bars before a dividend's ex-date have prices
-multiplied by 1 - amount / (the raw close of the bar before the ex-date). Volume is left alone by
-dividends. Adjusting at read time from stored actions means a split that arrives late adjusts
-every bar stored before it.
+dividend). Adjustment follows the providers' own convention, which reproduces Tiingo's and Alpha
+Vantage's adjusted closes to about 4e-12: bars before a split's ex-date have prices divided and
+volume multiplied by its ratio; bars before a dividend's ex-date have prices multiplied by
+close(ex) / (close(ex) + amount), close(ex) being the raw close of the first bar on or after the
+ex-date, in that day's share basis (so a split and a dividend on one ex-date need no conversion).
+CRSP's 1 - amount / close(day before) differs from it by 7.5e-6 to 1.2e-4 per dividend. Volume is
+left alone by dividends. Adjusting at read time from stored actions means a split that arrives
+late adjusts every bar stored before it.
+
+Whatever is stored, adjusting never fails and never loses a bar: actions no market can have (see
+`shared.market.providers.rows`, which drops them where they enter) are skipped here too, the
+compound factor stays within `MAX_FACTOR` either way, and adjusted volumes stay within int64.
 """
 
 from __future__ import annotations
@@ -22,6 +29,13 @@ DIVIDEND = "dividend"
 ACTION_DTYPES = {"kind": "object", "ratio": "float64", "amount": "float64"}
 USUAL_SPLIT_RATIOS = (1.5, 2.0, 3.0, 4.0, 5.0, 10.0, 20.0)
 SPLIT_TOLERANCE = 0.08  # in log terms: a move within 8% of a usual ratio looks like that split
+SPLIT_RATIOS = (1e-4, 1e4)
+"""The plausible range of a split's ratio; outside it an action is impossible, not applied."""
+MAX_FACTOR = 1e12
+"""No compound adjustment goes past this either way: an action that would take it further is
+skipped (real histories stay within about 1e4; nanosecond-old garbage must not reach inf or 0)."""
+MAX_VOLUME = float(np.nextafter(2.0**63, 0))
+"""The largest volume a float holds that still fits int64 (InfluxDB's integer fields)."""
 
 
 @dataclass(frozen=True)
@@ -48,20 +62,6 @@ def dividends(times: Iterable[pd.Timestamp], amounts: Iterable[float]) -> pd.Dat
     return _actions(DIVIDEND, times, amounts=list(amounts))
 
 
-def actions_from_rows(
-    times: pd.DatetimeIndex, split_factor: pd.Series, div_cash: pd.Series
-) -> pd.DataFrame:
-    """The actions a provider's daily rows carry: a split factor other than 1, a cash dividend."""
-    split_rows = (split_factor.to_numpy() != 1.0) & (split_factor.to_numpy() > 0)
-    dividend_rows = div_cash.to_numpy() > 0
-    if not split_rows.any() and not dividend_rows.any():
-        return empty_actions()  # most rows of most requests
-    return combine(
-        splits(times[split_rows], split_factor.to_numpy()[split_rows]),
-        dividends(times[dividend_rows], div_cash.to_numpy()[dividend_rows]),
-    )
-
-
 def combine(*frames: pd.DataFrame) -> pd.DataFrame:
     """Actions from several frames by ex-date, then kind; one per (date, kind), the last given."""
     frames = tuple(f for f in frames if len(f))
@@ -80,11 +80,14 @@ def adjusted(bars: pd.DataFrame, actions: pd.DataFrame) -> pd.DataFrame:
     out = bars.copy()
     for column in ("open", "high", "low", "close"):
         if column in out:
-            out[column] = out[column].to_numpy() * price
+            out[column] = out[column].to_numpy(dtype="float64", na_value=np.nan) * price
     if "volume" in out:
         raw = out["volume"].to_numpy(dtype="float64", na_value=np.nan)
-        shares = pd.Series(np.round(raw * volume), index=out.index)
-        out["volume"] = shares.astype(out["volume"].dtype)  # int64 or InfluxDB's nullable Int64
+        shares = np.clip(np.round(raw * volume), 0.0, MAX_VOLUME)  # NaN stays NaN
+        if out["volume"].dtype == "int64" and np.isnan(shares).any():
+            out["volume"] = pd.array(shares, dtype="Int64")
+        else:  # int64 or InfluxDB's nullable Int64
+            out["volume"] = pd.Series(shares, index=out.index).astype(out["volume"].dtype)
     return out
 
 
@@ -94,34 +97,59 @@ def adjustment_factors(
     """Per bar, the factor its prices and its volume are multiplied by.
 
     Each action at ex-date d scales every bar strictly before d, once a bar on or after d is
-    there (an action announced ahead is not applied early); factors compound backwards.
+    there (an action announced ahead is not applied early); factors compound backwards. Actions
+    no market can have are skipped, and so is any that would take the compound factor past
+    `MAX_FACTOR`.
     """
     n = len(times)
-    price_steps = np.ones(n + 1)
-    volume_steps = np.ones(n + 1)
+    price = np.ones(n)
+    volume = np.ones(n)
     if n == 0 or actions.empty:
-        return price_steps[1:], volume_steps[1:]
+        return price, volume
+    closes = np.asarray(closes, dtype="float64")
     positions = np.searchsorted(times.to_numpy(), actions.index.to_numpy(), side="left")
     kinds = actions["kind"].to_numpy()
-    ratios = actions["ratio"].to_numpy()
-    amounts = actions["amount"].to_numpy()
+    ratios = actions["ratio"].to_numpy(dtype="float64")
+    amounts = actions["amount"].to_numpy(dtype="float64")
+    applied = (positions > 0) & (positions < n)  # a bar before it, and one on or after it
+    with np.errstate(invalid="ignore"):
+        plausible = (ratios >= SPLIT_RATIOS[0]) & (ratios <= SPLIT_RATIOS[1])
     split_at = {
-        p: r for p, k, r in zip(positions, kinds, ratios, strict=True) if k == SPLIT and r > 0
-    }
-    for position, kind, ratio, amount in zip(positions, kinds, ratios, amounts, strict=True):
-        if position == 0 or position == n:
-            continue  # no bar precedes it, or none follows it yet (an announced future action)
-        if kind == SPLIT and ratio > 0:
-            price_steps[position] /= ratio
-            volume_steps[position] *= ratio
-        elif kind == DIVIDEND and amount > 0:
-            # the close before the ex-date, in the share basis of the ex-date
-            previous = closes[position - 1] / split_at.get(position, 1.0)
-            if amount < previous:  # a larger "dividend" is bad data, not an adjustment
-                price_steps[position] *= 1.0 - amount / previous
-    price = np.cumprod(price_steps[::-1])[::-1][1:]
-    volume = np.cumprod(volume_steps[::-1])[::-1][1:]
-    return price, volume
+        p: r for p, k, r, ok in zip(positions, kinds, ratios, applied & plausible, strict=True)
+        if ok and k == SPLIT
+    }  # fmt: skip
+    steps = []  # (position, price step, volume step)
+    for position, kind, amount, ok in zip(positions, kinds, amounts, applied, strict=True):
+        if ok and kind == SPLIT and position in split_at:
+            ratio = split_at[position]
+            steps.append((position, 1.0 / ratio, ratio))
+        elif ok and kind == DIVIDEND and _applicable(amount, closes, position, split_at):
+            ex_close = closes[position]  # in the ex-date's share basis, as the amount is
+            steps.append((position, ex_close / (ex_close + amount), 1.0))
+    price_at = np.ones(n + 1)
+    volume_at = np.ones(n + 1)
+    compound = 1.0
+    for position, price_step, volume_step in sorted(steps, key=lambda s: -s[0]):
+        factor = compound * price_step
+        if not 1 / MAX_FACTOR <= factor <= MAX_FACTOR:
+            continue
+        compound = factor
+        price_at[position] *= price_step
+        volume_at[position] *= volume_step
+    return np.cumprod(price_at[::-1])[::-1][1:], np.cumprod(volume_at[::-1])[::-1][1:]
+
+
+def _applicable(
+    amount: float, closes: np.ndarray, position: int, split_at: dict[int, float]
+) -> bool:
+    """A dividend that can adjust: a positive finite amount, an ex-date close that is a price,
+    and an amount below the close before the ex-date in the ex-date's share basis (that close
+    divided by a split on the same ex-date): a larger one is bad data, not an adjustment."""
+    ex_close = closes[position]
+    if not (np.isfinite(amount) and amount > 0 and np.isfinite(ex_close) and ex_close > 0):
+        return False
+    previous = closes[position - 1] / split_at.get(position, 1.0)
+    return not (np.isfinite(previous) and previous > 0 and amount >= previous)
 
 
 def suspected_splits(

@@ -5,34 +5,22 @@ Alpha Vantage's bars carry none: its SPLITS and DIVIDENDS (two requests) are ask
 symbol's history is first fetched, and when the new bars (with the newest stored one before them)
 show an overnight move near a usual split ratio that no stored split explains. Bars matter more
 than actions: when that listing is refused (a limit, a premium-only answer) the bars are still
-returned, with no actions, and the requests spent are still counted.
+returned, with no actions, and the requests spent are still counted. Everything is checked at the
+provider boundary (`shared.market.providers.rows`), listed actions included.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from dataclasses import dataclass, field
+from typing import Protocol
 
 import pandas as pd
 
 from shared.contract.errors import StocksError
 from shared.contract.schema import DAILY
-from shared.market.actions import empty_actions, suspected_splits
+from shared.market.actions import combine, suspected_splits
 from shared.market.providers.base import Provider
-
-
-@runtime_checkable
-class WithActions(Protocol):
-    """A provider whose bars come with the actions of the same days."""
-
-    def bars_and_actions(
-        self,
-        symbol: str,
-        interval: str,
-        *,
-        since: pd.Timestamp | None = None,
-        month: str | None = None,
-    ) -> tuple[pd.DataFrame, pd.DataFrame]: ...
+from shared.market.providers.rows import Dropped, check_actions
 
 
 class ActionLister(Protocol):
@@ -40,16 +28,19 @@ class ActionLister(Protocol):
 
     requests_per_symbol: int
 
-    def actions(self, symbol: str) -> pd.DataFrame: ...
+    def actions(self, symbol: str) -> pd.DataFrame:
+        """Every action listed for `symbol`, read but not checked."""
+        ...
 
 
 @dataclass(frozen=True)
 class Sourced:
-    """New bars, the actions to store with them, and the provider requests they took."""
+    """New bars, the actions to store with them, what was dropped, the provider requests made."""
 
     bars: pd.DataFrame
     actions: pd.DataFrame
     requests: int
+    dropped: Dropped = field(default_factory=Dropped)
 
 
 def bars_and_actions(
@@ -62,24 +53,30 @@ def bars_and_actions(
     newest_stored: pd.DataFrame | None = None,
     lister: ActionLister | None = None,
 ) -> Sourced:
-    """The provider's bars after `since` and the actions worth storing with them.
+    """The provider's checked bars after `since` and the checked actions worth storing with them.
 
-    `newest_stored` is the newest stored bar (with its close), so the move into the first new
-    bar is judged too; `lister` lists actions for providers whose rows carry none.
+    `newest_stored` is the newest stored bar (with its open and close), so the move into the first
+    new bar is judged too and a dividend on it is checked against its close; `lister` lists
+    actions for providers whose rows carry none.
     """
-    if isinstance(provider, WithActions):
-        bars, actions = provider.bars_and_actions(symbol, interval, since=since, month=month)
-        return Sourced(bars, actions, 1)
-    bars = provider.bars(symbol, interval, since=since, month=month)
+    checked = provider.checked(symbol, interval, since=since, month=month, before=newest_stored)
+    bars, dropped = checked.bars, checked.dropped
     if lister is None or interval != DAILY or bars.empty:
-        return Sourced(bars, empty_actions(), 1)
+        return Sourced(bars, checked.actions, 1, dropped)
     if since is None or _looks_split(bars, newest_stored):
         try:
             listed = lister.actions(symbol)
         except StocksError:
-            listed = empty_actions()
-        return Sourced(bars, listed, 1 + lister.requests_per_symbol)
-    return Sourced(bars, empty_actions(), 1)
+            return Sourced(bars, checked.actions, 1 + lister.requests_per_symbol, dropped)
+        now = pd.Timestamp.now(tz="UTC")
+        actions, dropped_actions = check_actions(listed, now, bars, newest_stored)
+        return Sourced(
+            bars,
+            combine(checked.actions, actions),
+            1 + lister.requests_per_symbol,
+            dropped + dropped_actions,
+        )
+    return Sourced(bars, checked.actions, 1, dropped)
 
 
 def _looks_split(bars: pd.DataFrame, newest_stored: pd.DataFrame | None) -> bool:

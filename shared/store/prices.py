@@ -38,6 +38,38 @@ def last_bar_time(
     return latest.index.max() if len(latest) else None
 
 
+def last_bar(
+    client: InfluxClient,
+    bucket: str,
+    symbol: str,
+    interval: str,
+    *,
+    until: pd.Timestamp | None = None,
+) -> pd.DataFrame:
+    """The newest stored bar's open and close (one row, or none; none when the bucket is
+    missing), at or before `until` when given."""
+    where = tags_equal(symbol=symbol, interval=interval)
+    if until is not None:
+        where += f" AND time <= {pd.Timestamp(until).value:d}"
+    query = (
+        f"SELECT {ident('open')}, {ident('close')} FROM {MEASUREMENT} WHERE {where} "
+        "ORDER BY time DESC LIMIT 1"
+    )
+    return client.query(bucket, query, PRICES, missing_ok=True)
+
+
+def delete_after(
+    client: InfluxClient, bucket: str, symbol: str, interval: str, after: pd.Timestamp
+) -> None:
+    """Delete the stored bars (raw and adjusted) of a symbol and interval dated after `after`.
+
+    InfluxDB 3 cannot delete points: there they stay, and readers bound their times instead.
+    """
+    since = pd.Timestamp(after) + pd.Timedelta(1)
+    for measurement in (PRICES.name, PRICES_ADJUSTED.name):
+        client.delete(bucket, measurement, {"symbol": symbol, "interval": interval}, since=since)
+
+
 def newest(
     client: InfluxClient,
     bucket: str,

@@ -7,11 +7,14 @@ splits and dividends that come with the bars (or that Alpha Vantage lists when d
 
 from __future__ import annotations
 
+import pandas as pd
+
 from shared.contract.errors import Unprocessable
 from shared.contract.payloads import Fetched, FetchRequest
 from shared.contract.timefmt import rfc3339
 from shared.influx.client import InfluxClient
 from shared.market.providers.base import Provider
+from shared.market.providers.rows import LATEST_AHEAD
 from shared.market.sourcing import ActionLister, bars_and_actions
 from shared.store import actions, prices
 
@@ -23,14 +26,14 @@ def fetch(
     lister: ActionLister | None = None,
 ) -> Fetched:
     """Fetch and store the bars `request` names that the bucket does not hold yet, and the
-    corporate actions that come with them (`lister` lists them for providers whose rows lack)."""
+    corporate actions that come with them (`lister` lists them for providers whose rows lack).
+
+    Everything the provider gave is checked before the first write (`rows.check`: impossible
+    rows and actions are dropped and counted in the reply); a refused answer writes nothing.
+    """
     symbol, interval, bucket = request.symbol, request.interval, request.bucket
-    since = None if request.month else prices.last_bar_time(client, bucket, symbol, interval)
-    newest = None
-    if lister is not None and since is not None:  # to judge the move into the first new bar
-        newest = prices.newest(
-            client, bucket, symbol, interval, ("open", "close"), 1, adjusted=False
-        )
+    newest = None if request.month else _newest_plausible(client, bucket, symbol, interval)
+    since = newest.index.max() if newest is not None and len(newest) else None
     sourced = bars_and_actions(
         provider,
         symbol,
@@ -42,7 +45,8 @@ def fetch(
     )
     bars = sourced.bars
     if bars.empty and since is None:
-        raise Unprocessable(f"The provider has no {interval} bars for {symbol}.")
+        dropped = f" ({sourced.dropped.summary()})" if sourced.dropped else ""
+        raise Unprocessable(f"The provider has no {interval} bars for {symbol}{dropped}.")
     created = prices.write_bars(client, bucket, symbol, interval, bars) if len(bars) else False
     actions.write_actions(client, bucket, symbol, sourced.actions)
     if len(bars) or len(sourced.actions):
@@ -57,4 +61,23 @@ def fetch(
         provider=provider.name,
         bucket_created=created,
         model=request.model,
+        dropped=len(sourced.dropped),
+        dropped_examples=list(sourced.dropped.examples),
     )
+
+
+def _newest_plausible(
+    client: InfluxClient, bucket: str, symbol: str, interval: str
+) -> pd.DataFrame:
+    """The newest stored bar no later than a day from now (its open and close).
+
+    A bar dated later is impossible (`rows.LATEST_AHEAD`); one stored before the boundary
+    checked dates would make every later fetch ask for bars after it, freezing the symbol. It
+    is deleted (where the server can delete) and the newest plausible bar taken instead.
+    """
+    newest = prices.last_bar(client, bucket, symbol, interval)
+    latest = pd.Timestamp.now(tz="UTC") + LATEST_AHEAD
+    if len(newest) and newest.index.max() > latest:
+        prices.delete_after(client, bucket, symbol, interval, latest)
+        newest = prices.last_bar(client, bucket, symbol, interval, until=latest)
+    return newest

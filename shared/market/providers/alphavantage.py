@@ -4,7 +4,9 @@ Alpha Vantage answers HTTP 200 to everything, so the body tells the outcome: a C
 `timestamp,open,high,low,close,volume` header or a JSON `Time Series (...)` object is data; a JSON
 `Error Message`, `Note` or `Information` is a refusal, classified here into the contract's typed
 errors. Messages are this module's own sentences: Alpha Vantage's texts (and request URLs) can
-carry the API key, so they are never echoed unredacted.
+carry the API key, so they are never echoed unredacted. This module reads the answer's structure
+(a body that is not rows is `ProviderFailed`); the cells are checked, and impossible rows dropped,
+at the provider boundary (`rows.check`).
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ from shared.contract.errors import (
     Unprocessable,
 )
 from shared.market.providers import transport
-from shared.market.providers.base import COLUMNS, as_utc, check_request, finish
+from shared.market.providers.base import COLUMNS, as_utc, check_request
+from shared.market.providers.rows import Rows, Source, check
 
 DAILY = "TIME_SERIES_DAILY"
 INTRADAY = "TIME_SERIES_INTRADAY"
@@ -45,20 +48,12 @@ JSON_FIELDS = {
 DEFAULT_ZONE = "America/New_York"
 """The zone of bars whose body states none (CSV): Alpha Vantage's `US/Eastern`."""
 ZONE_ALIASES = {"US/Eastern": "America/New_York"}  # legacy links some tzdata builds omit
-PRICE_FIELDS = ("open", "high", "low", "close")
-SHORT_DIGITS = r"[0-9]{1,18}"  # ASCII digits below 10**18: inside int64 whatever they are
-MAX_VOLUME = int(np.iinfo(np.int64).max)
-WHOLE_NUMBER = re.compile(r"[0-9]{1,19}")
-EARLIEST = pd.Timestamp("1900-01-01", tz="UTC")
-"""No bar is older: Alpha Vantage's histories start in the late 1990s."""
-LATEST_AHEAD = pd.Timedelta(days=1)
-"""How far past now a bar may be stamped (a daily bar is stamped at 00:00 UTC of its date)."""
 PREMIUM_PARAMETER = re.compile(r"([A-Za-z_]+=[A-Za-z0-9_]+) parameter value is a premium feature")
 PER_MINUTE_HINTS = ("per minute", "per second", "spreading out", "burst")
 RATE_HINTS = ("rate limit", "call frequency", "requests per day", "calls per day")
 
 
-class AlphaVantageProvider:
+class AlphaVantageProvider(Source):
     """Bars from Alpha Vantage over one pooled `requests.Session`."""
 
     name = "alphavantage"
@@ -69,20 +64,18 @@ class AlphaVantageProvider:
         self.settings = settings
         self.session = requests.Session()
 
-    def bars(
+    def rows(
         self,
         symbol: str,
         interval: str,
         *,
         since: pd.Timestamp | None = None,
         month: str | None = None,
-    ) -> pd.DataFrame:
-        """Bars of `symbol`, asking Alpha Vantage only for what `since` lacks."""
+    ) -> Rows:
+        """Rows of `symbol`, asking Alpha Vantage only for what `since` lacks."""
         check_request(interval, month)
-        body = self._get(self._query(symbol, interval, since=since, month=month))
-        return parse_bars(
-            body, interval, since=since, secret=self.settings.alphavantage_api_key, symbol=symbol
-        )
+        body = self._get(self._query(symbol, interval, since=since, month=month), symbol)
+        return read_bars(body, interval, secret=self.settings.alphavantage_api_key, symbol=symbol)
 
     def _query(
         self, symbol: str, interval: str, *, since: pd.Timestamp | None, month: str | None
@@ -114,7 +107,7 @@ class AlphaVantageProvider:
             return "compact"  # at most 100 business days, so at most 100 trading days, are missing
         return "full" if self.settings.alphavantage_premium else "compact"
 
-    def _get(self, params: dict[str, str]) -> bytes:
+    def _get(self, params: dict[str, str], symbol: str) -> bytes:
         """The raw body Alpha Vantage answers; transport failures become `ProviderFailed`."""
         params = {**params, "apikey": self.settings.alphavantage_api_key or ""}
         response = transport.get(
@@ -137,26 +130,30 @@ def parse_bars(
     secret: str | None = None,
     symbol: str = "the symbol",
 ) -> pd.DataFrame:
-    """Contract bars from an Alpha Vantage body (CSV or JSON), or the typed error it stands for.
+    """Contract bars from an Alpha Vantage body, impossible rows dropped, or the typed error."""
+    return check(read_bars(body, interval, secret=secret, symbol=symbol), since).bars
 
-    `secret` (the API key) is redacted from any provider text a message quotes.
-    """
+
+def read_bars(
+    body: bytes, interval: str, *, secret: str | None = None, symbol: str = "the symbol"
+) -> Rows:
+    """The rows of an Alpha Vantage body (CSV or JSON), not checked, or the typed error it
+    stands for. `secret` (the API key) is redacted from any provider text a message quotes."""
+    now = pd.Timestamp.now(tz="UTC")
     text = body.lstrip()
     if not text:
         raise ProviderFailed("Alpha Vantage answered an empty body.")
     if text.startswith(b"{"):
-        frame = _from_json(text, interval, secret, symbol)
-    elif text.startswith(CSV_HEADER):
-        frame = _from_csv(text, interval)
-    elif text.startswith(b"<"):
+        return Rows(_from_json(text, interval, secret, symbol), now)
+    if text.startswith(CSV_HEADER):
+        return Rows(_from_csv(text, interval), now)
+    if text.startswith(b"<"):
         raise ProviderFailed("Alpha Vantage answered an HTML page instead of data.")
-    else:
-        raise ProviderFailed("Alpha Vantage answered something that is neither CSV nor JSON.")
-    return finish(frame, since)
+    raise ProviderFailed("Alpha Vantage answered something that is neither CSV nor JSON.")
 
 
 def _from_csv(text: bytes, interval: str) -> pd.DataFrame:
-    try:  # every cell as text: `_typed` decides what a value is, pandas never guesses
+    try:  # every cell as text: the boundary decides what a value is, pandas never guesses
         frame = pd.read_csv(
             io.BytesIO(text),
             usecols=["timestamp", *COLUMNS],
@@ -166,7 +163,9 @@ def _from_csv(text: bytes, interval: str) -> pd.DataFrame:
         )
     except (ValueError, pd.errors.ParserError):
         raise ProviderFailed("Alpha Vantage answered a truncated or malformed CSV.") from None
-    return _stamped(_typed(frame[list(COLUMNS)]), frame["timestamp"], interval, DEFAULT_ZONE)
+    if not text.endswith(b"\n") and len(frame) and (frame.iloc[-1] == "").any():
+        raise ProviderFailed("Alpha Vantage answered a truncated CSV (its last row is cut).")
+    return _stamped(frame[list(COLUMNS)], frame["timestamp"], interval, DEFAULT_ZONE)
 
 
 def _from_json(text: bytes, interval: str, secret: str | None, symbol: str) -> pd.DataFrame:
@@ -174,15 +173,20 @@ def _from_json(text: bytes, interval: str, secret: str | None, symbol: str) -> p
         document = json.loads(text)
     except (ValueError, RecursionError):  # RecursionError: nesting deeper than the parser goes
         raise ProviderFailed("Alpha Vantage answered truncated or malformed JSON.") from None
+    if not isinstance(document, dict):
+        raise ProviderFailed("Alpha Vantage answered JSON that is not an object.")
     series_key = next((key for key in document if key.startswith("Time Series")), None)
     if series_key is None:
         raise refusal(document, interval, secret, symbol)
     series = document[series_key]
     if not isinstance(series, dict) or not all(isinstance(bar, dict) for bar in series.values()):
         raise ProviderFailed("Alpha Vantage answered a malformed time series.")
-    frame = pd.DataFrame.from_dict(series, orient="index", columns=list(JSON_FIELDS), dtype=object)
-    frame = _typed(frame.rename(columns=JSON_FIELDS))
-    return _stamped(frame, frame.index, interval, _zone(document.get("Meta Data")))
+    stamps = list(series)
+    frame = pd.DataFrame(
+        {name: [series[s].get(key) for s in stamps] for key, name in JSON_FIELDS.items()},
+        dtype=object,
+    )
+    return _stamped(frame, stamps, interval, _zone(document.get("Meta Data")))
 
 
 def _zone(meta: object) -> str:
@@ -203,84 +207,28 @@ def _zone(meta: object) -> str:
     return zone
 
 
-def _typed(frame: pd.DataFrame) -> pd.DataFrame:
-    """Raw bar values as the contract's bars, or `ProviderFailed` for any value out of bounds.
-
-    Prices must be finite and not negative; volumes whole, not negative and within int64 (what
-    InfluxDB's integer fields hold). Anything else is the provider's garbage, never a guess.
-    """
-    if frame.isna().to_numpy().any() or (frame == "").to_numpy().any():
-        raise ProviderFailed("Alpha Vantage answered a truncated time series (values are missing).")
-    prices = frame[list(PRICE_FIELDS)]
-    texts = all(pd.api.types.is_string_dtype(frame[column]) for column in frame.columns)
-    if not texts and not prices.map(_is_number).to_numpy().all():  # JSON: no booleans or lists
-        raise ProviderFailed(
-            "Alpha Vantage answered a time series with prices that are not numbers."
-        )
-    try:
-        prices = prices.apply(pd.to_numeric).astype("float64")
-    except (ValueError, TypeError):
-        raise ProviderFailed(
-            "Alpha Vantage answered a time series with prices that are not numbers."
-        ) from None
-    values = prices.to_numpy()
-    if not np.isfinite(values).all() or (values < 0).any():
-        raise ProviderFailed("Alpha Vantage answered prices that are infinite, NaN or negative.")
-    volumes = _volumes(frame["volume"], texts)
-    if volumes.isna().any():
-        raise ProviderFailed(
-            f"Alpha Vantage answered volumes that are not whole numbers from 0 to {MAX_VOLUME}."
-        )
-    return prices.assign(volume=volumes.astype("int64"))
-
-
-def _is_number(value: object) -> bool:
-    """A JSON number or a text (parsed afterwards), not a boolean, list or object."""
-    return isinstance(value, (str, int, float)) and not isinstance(value, bool)
-
-
-def _volumes(column: pd.Series, texts: bool) -> pd.Series:
-    """`_volume` of each value; all-digit texts short enough to fit int64 convert at once."""
-    if texts and column.str.fullmatch(SHORT_DIGITS).all():
-        return column.astype("int64")
-    return column.map(_volume)
-
-
-def _volume(value: object) -> int | None:
-    """A volume as a Python int, or None when it is not a whole number from 0 to `MAX_VOLUME`."""
-    if isinstance(value, str) and WHOLE_NUMBER.fullmatch(value):
-        number = int(value)
-    elif isinstance(value, int) and not isinstance(value, bool):
-        number = value
-    else:
-        return None
-    return number if 0 <= number <= MAX_VOLUME else None
-
-
 def _stamped(frame: pd.DataFrame, stamps: Any, interval: str, zone: str) -> pd.DataFrame:
-    """`frame` indexed by its `stamps` in UTC: daily at 00:00 UTC, intraday read in `zone`.
-
-    Times outside `EARLIEST` to a day past now are garbage: nothing trades there, and times past
-    2262 do not fit the nanosecond timestamps pandas and InfluxDB use.
-    """
+    """`frame` indexed by its `stamps` in UTC (NaT where a stamp is unreadable): daily at 00:00
+    UTC, intraday read as wall-clock times in `zone`."""
+    texts = pd.Series(list(stamps), dtype=object)
+    texts = texts.where(texts.map(lambda v: isinstance(v, str)), None)
     try:
-        times = pd.DatetimeIndex(pd.to_datetime(pd.Index(stamps, dtype=object), format="ISO8601"))
-        if interval == "daily":
-            times = times.normalize().tz_localize("UTC")
-        else:
-            order = np.argsort(times.asi8, kind="stable")  # oldest first, as inferring DST needs
-            frame, times = frame.iloc[order], times[order]
-            times = times.tz_localize(zone, ambiguous="infer", nonexistent="shift_forward")
+        times = pd.DatetimeIndex(pd.to_datetime(texts, format="ISO8601", errors="coerce"))
+    except (ValueError, TypeError, OverflowError):  # stamps with and without an offset
+        raise ProviderFailed("Alpha Vantage answered times it does not state clearly.") from None
+    if times.tz is not None:  # a stamp with an offset: Alpha Vantage states wall-clock times
+        raise ProviderFailed("Alpha Vantage answered times it does not state clearly.")
+    if interval == "daily":
+        return frame.set_axis(times.normalize().tz_localize("UTC").rename("time"))
+    readable = np.flatnonzero(~times.isna())
+    order = readable[np.argsort(times[readable].asi8, kind="stable")]  # oldest first, for DST
+    try:
+        local = times[order].tz_localize(zone, ambiguous="infer", nonexistent="shift_forward")
     except (ValueError, TypeError, KeyError, OverflowError):
         raise ProviderFailed("Alpha Vantage answered times it does not state clearly.") from None
-    if times.isna().any():  # an empty timestamp cell reads as NaT
-        raise ProviderFailed("Alpha Vantage answered a bar without a time.")
-    latest = pd.Timestamp.now(tz="UTC") + LATEST_AHEAD
-    if len(times) and (times.min() < EARLIEST or times.max() > latest):
-        raise ProviderFailed(
-            f"Alpha Vantage answered bars dated before {EARLIEST:%Y} or in the future."
-        )
-    return frame.set_axis(times.tz_convert("UTC").as_unit("ns"))
+    unreadable = np.flatnonzero(times.isna())
+    utc = local.tz_convert("UTC").append(pd.DatetimeIndex([pd.NaT] * len(unreadable), tz="UTC"))
+    return frame.iloc[np.concatenate((order, unreadable))].set_axis(utc.rename("time"))
 
 
 def refusal(

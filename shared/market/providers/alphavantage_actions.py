@@ -3,7 +3,8 @@
 Both answer `{"symbol": ..., "data": [...]}`: splits as `effective_date` and `split_factor`,
 dividends as `ex_dividend_date` and `amount` (other dates may read "None"). A symbol without
 actions has an empty `data`; an unknown symbol gets `{}`. Refusals (limits, premium, bad key) come
-as HTTP 200 with `Information`, `Note` or `Error Message`, as for bars.
+as HTTP 200 with `Information`, `Note` or `Error Message`, as for bars. Listed actions are read,
+not checked: the provider boundary (`rows.check_actions`) drops impossible ones.
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ import pandas as pd
 
 from shared.contract.config import ProviderSettings
 from shared.contract.errors import ProviderFailed, StocksError, Unprocessable
-from shared.market.actions import combine, dividends, empty_actions, splits
+from shared.market.actions import empty_actions
 from shared.market.providers.alphavantage import (
     PER_MINUTE_HINTS,
     RATE_HINTS,
     AlphaVantageProvider,
     refusal,
 )
+from shared.market.providers.rows import numbers, read_actions
 
 SPLITS = "SPLITS"
 DIVIDENDS = "DIVIDENDS"
@@ -37,8 +39,8 @@ class AlphaVantageActions:
         self.provider = AlphaVantageProvider(settings)  # its session, key check and transport
 
     def actions(self, symbol: str) -> pd.DataFrame:
-        """Every split and dividend Alpha Vantage lists for `symbol`, ascending by ex-date."""
-        return combine(self.splits(symbol), self.dividends(symbol))
+        """Every split and dividend Alpha Vantage lists for `symbol`, read but not checked."""
+        return pd.concat([self.splits(symbol), self.dividends(symbol)])
 
     def splits(self, symbol: str) -> pd.DataFrame:
         """Splits of `symbol` (one request)."""
@@ -53,7 +55,7 @@ class AlphaVantageActions:
         return self.provider.settings.alphavantage_api_key
 
     def _ask(self, function: str, symbol: str) -> bytes:
-        return self.provider._get({"function": function, "symbol": symbol})
+        return self.provider._get({"function": function, "symbol": symbol}, symbol)
 
 
 def parse_actions(
@@ -62,7 +64,7 @@ def parse_actions(
     """Actions from a SPLITS or DIVIDENDS answer, or the typed error a refusal stands for."""
     try:
         document = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise ProviderFailed(f"Alpha Vantage answered {function} with malformed JSON.") from None
     if not isinstance(document, dict):
         raise ProviderFailed(f"Alpha Vantage answered {function} with JSON that is not an object.")
@@ -74,17 +76,14 @@ def parse_actions(
     if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
         raise ProviderFailed(f"Alpha Vantage answered {function} with malformed data.")
     date_field, value_field = FIELDS[function]
-    try:
-        frame = pd.DataFrame.from_records(rows, columns=[date_field, value_field])
-        times = pd.to_datetime(frame[date_field], format="%Y-%m-%d")
-        values = pd.to_numeric(frame[value_field])
-    except (ValueError, TypeError):
-        raise ProviderFailed(
-            f"Alpha Vantage answered {function} with dates or values it does not state clearly."
-        ) from None
+    dates = pd.Series([row.get(date_field) for row in rows], dtype=object)
+    dates = dates.where(dates.map(lambda v: isinstance(v, str)), None)
+    times = pd.DatetimeIndex(pd.to_datetime(dates, format="%Y-%m-%d", errors="coerce"))
+    values = numbers(pd.Series([row.get(value_field) for row in rows], dtype=object))
     if function == SPLITS:
-        return combine(splits(times, values))
-    return combine(dividends(times, values))
+        return read_actions(split=(times, values))
+    listed = values != 0  # a zero amount lists no dividend
+    return read_actions(dividend=(times[listed], values[listed]))
 
 
 def _refusal(

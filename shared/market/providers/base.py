@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import pandas as pd
@@ -10,14 +11,33 @@ import pandas as pd
 from shared.contract.errors import Unprocessable
 from shared.contract.schema import INTRADAY_INTERVALS, PRICE_COLUMNS, PRICES
 
+if TYPE_CHECKING:
+    from shared.market.providers.rows import Checked
+
 COLUMNS = PRICE_COLUMNS
 DTYPES = dict(PRICES.fields)
 
 
 class Provider(Protocol):
-    """A source of OHLCV bars."""
+    """A source of OHLCV bars (and of the corporate actions its answers carry).
+
+    Every provider is a `shared.market.providers.rows.Source`: it reads its answers into rows,
+    and `checked` (the provider boundary) keeps what meets the contract.
+    """
 
     name: str
+
+    def checked(
+        self,
+        symbol: str,
+        interval: str,
+        *,
+        since: pd.Timestamp | None = None,
+        month: str | None = None,
+        before: pd.DataFrame | Callable[[], pd.DataFrame] | None = None,
+    ) -> Checked:
+        """`Checked` bars after `since` and the actions that came with them."""
+        ...
 
     def bars(
         self,

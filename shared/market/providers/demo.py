@@ -30,6 +30,7 @@ from shared.market import listings
 from shared.market.actions import combine, dividends, splits
 from shared.market.calendar import INTRADAY_EXCHANGES, ExchangeCalendar, calendar, exchange_of
 from shared.market.providers.base import as_utc, check_request, empty_bars, finish
+from shared.market.providers.rows import Rows, Source
 
 ORIGIN = pd.Timestamp("2016-01-04")
 RECENT_DAYS = 30
@@ -42,7 +43,7 @@ QUARTERLY_YIELD = {"AAPL": 0.0012, "MSFT": 0.002, "NVDA": 0.0003, "KO": 0.0075}
 DIVIDEND_MONTHS = (2, 5, 8, 11)
 
 
-class DemoProvider:
+class DemoProvider(Source):
     """Synthetic bars for the known listings, the same every time."""
 
     name = "demo"
@@ -50,7 +51,20 @@ class DemoProvider:
     def __init__(self, now: Callable[[], pd.Timestamp] | None = None) -> None:
         self.now = now or (lambda: pd.Timestamp.now(tz="UTC"))
 
-    def bars(
+    def rows(
+        self,
+        symbol: str,
+        interval: str,
+        *,
+        since: pd.Timestamp | None = None,
+        month: str | None = None,
+    ) -> Rows:
+        """`_bars(...)` and the actions with ex-dates after `since` (all of them without it),
+        for the provider boundary to check like any provider's."""
+        bars = self._bars(symbol, interval, since=since, month=month)
+        return Rows(bars, as_utc(self.now()), self.actions(symbol, since))
+
+    def _bars(
         self,
         symbol: str,
         interval: str,
@@ -83,17 +97,6 @@ class DemoProvider:
         daily = _daily(symbol, days[-1]).loc[days]
         frame = _intraday(symbol, daily, sessions, int(interval.removesuffix("min")))
         return finish(frame[frame.index <= now], since)
-
-    def bars_and_actions(
-        self,
-        symbol: str,
-        interval: str,
-        *,
-        since: pd.Timestamp | None = None,
-        month: str | None = None,
-    ) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """`bars(...)` and the actions with ex-dates after `since` (all of them without it)."""
-        return self.bars(symbol, interval, since=since, month=month), self.actions(symbol, since)
 
     def actions(self, symbol: str, since: pd.Timestamp | None = None) -> pd.DataFrame:
         """The symbol's splits and dividends up to today, after `since` when given."""

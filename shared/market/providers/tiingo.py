@@ -3,6 +3,8 @@
 One request (`/tiingo/daily/<ticker>/prices?startDate=...&format=csv`) returns decades of daily
 rows; each row has raw and adjusted OHLCV plus `divCash` and `splitFactor`. We keep the raw bars and
 turn `divCash`/`splitFactor` into corporate actions, so adjustment is computed from stored actions.
+This module reads the answer's structure (a body that is not rows is `ProviderFailed`); the cells
+are checked, and impossible rows dropped, at the provider boundary (`rows.check`).
 Tiingo answers its limits both as HTTP 200 with a plain-text body and as HTTP 429 with a JSON
 `detail`, so refusals are classified on the body's words, not only on the status. The token travels
 in the `Authorization` header and is blanked out of any provider text a message quotes.
@@ -13,10 +15,10 @@ from __future__ import annotations
 import io
 import json
 import math
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+import numpy as np
 import pandas as pd
 import requests
 
@@ -29,9 +31,10 @@ from shared.contract.errors import (
     Unprocessable,
 )
 from shared.contract.schema import INTRADAY_INTERVALS
-from shared.market.actions import actions_from_rows, empty_actions
+from shared.market.actions import empty_actions
 from shared.market.providers import transport
-from shared.market.providers.base import COLUMNS, as_utc, check_request, finish
+from shared.market.providers.base import COLUMNS, as_utc, check_request
+from shared.market.providers.rows import Checked, Rows, Source, check, numbers, read_actions
 
 EARLIEST = "1950-01-01"  # without a startDate Tiingo answers only the latest row
 ROW_FIELDS = ("open", "high", "low", "close", "volume", "divCash", "splitFactor")
@@ -39,15 +42,7 @@ CSV_HEADER = b"date,"
 HOUR_SECONDS = 3600
 
 
-@dataclass(frozen=True)
-class Daily:
-    """What one daily request yields: raw bars and the corporate actions of the same rows."""
-
-    bars: pd.DataFrame
-    actions: pd.DataFrame
-
-
-class TiingoProvider:
+class TiingoProvider(Source):
     """Daily bars and corporate actions from Tiingo over one pooled `requests.Session`."""
 
     name = "tiingo"
@@ -58,26 +53,15 @@ class TiingoProvider:
         self.settings = settings
         self.session = requests.Session()
 
-    def bars(
+    def rows(
         self,
         symbol: str,
         interval: str,
         *,
         since: pd.Timestamp | None = None,
         month: str | None = None,
-    ) -> pd.DataFrame:
-        """Raw daily bars of `symbol` after `since`."""
-        return self.bars_and_actions(symbol, interval, since=since, month=month)[0]
-
-    def bars_and_actions(
-        self,
-        symbol: str,
-        interval: str,
-        *,
-        since: pd.Timestamp | None = None,
-        month: str | None = None,
-    ) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """Raw daily bars after `since` and the splits and dividends on those days: one request."""
+    ) -> Rows:
+        """Daily rows after `since` with the splits and dividends on those days: one request."""
         check_request(interval, month)
         if interval in INTRADAY_INTERVALS:
             raise Unprocessable(
@@ -85,16 +69,12 @@ class TiingoProvider:
                 "small share of the market's: ask for daily bars, or use Alpha Vantage or the "
                 "demo provider for intraday."
             )
+        now = pd.Timestamp.now(tz="UTC")
         start = _start_date(since)
-        if start > pd.Timestamp.now(tz="UTC").normalize():
-            return finish(_no_rows(), since), empty_actions()  # nothing can be newer yet
-        daily = parse_daily(
-            *self._get(symbol, start),
-            since=since,
-            secret=self.settings.tiingo_api_key,
-            symbol=symbol,
-        )
-        return daily.bars, daily.actions
+        if start > now.normalize():
+            return Rows(_no_rows(), now)  # nothing can be newer yet
+        status, body = self._get(symbol, start)
+        return read_daily(status, body, secret=self.settings.tiingo_api_key, symbol=symbol)
 
     def _get(self, symbol: str, start: pd.Timestamp) -> tuple[int, bytes]:
         """Tiingo's status and body; transport failures become `ProviderFailed`."""
@@ -117,58 +97,71 @@ def parse_daily(
     since: pd.Timestamp | None = None,
     secret: str | None = None,
     symbol: str = "the symbol",
-) -> Daily:
-    """Bars and actions from a Tiingo daily-prices answer (CSV or JSON), or the typed refusal."""
+) -> Checked:
+    """Checked bars and actions from a Tiingo daily-prices answer, or the typed refusal."""
+    return check(read_daily(status, body, secret=secret, symbol=symbol), since)
+
+
+def read_daily(
+    status: int, body: bytes, *, secret: str | None = None, symbol: str = "the symbol"
+) -> Rows:
+    """The rows of a Tiingo daily-prices answer (CSV or JSON), not checked, or the typed refusal.
+
+    A body that is not rows at all (truncated, malformed, not a list of objects) is
+    `ProviderFailed`; cells are read as they are, for `rows.check` to judge.
+    """
+    now = pd.Timestamp.now(tz="UTC")
     text = body.lstrip()
     if status == 200 and text.startswith(CSV_HEADER):
-        rows = _from_csv(text)
+        frame = _from_csv(text)
     elif status == 200 and text.startswith(b"["):
-        rows = _from_json(text)
+        frame = _from_json(text)
     else:
         raise refusal(status, text, secret, symbol)
-    rows = rows[rows.index > as_utc(since)] if since is not None else rows
-    actions = actions_from_rows(rows.index, rows["splitFactor"], rows["divCash"])
-    return Daily(finish(rows, since), actions)
+    dates = frame["date"].map(lambda v: v[:10] if isinstance(v, str) else None)
+    times = pd.DatetimeIndex(pd.to_datetime(dates, format="%Y-%m-%d", errors="coerce"))
+    times = times.tz_localize("UTC").rename("time")
+    bars = frame[list(COLUMNS)].set_axis(times)
+    return Rows(bars, now, _actions(times, frame))
 
 
 def _from_csv(text: bytes) -> pd.DataFrame:
     if not text.endswith(b"\n"):  # Tiingo ends every row with one; a cut body ends mid-row
         raise ProviderFailed("Tiingo answered a truncated or malformed CSV.")
-    try:
-        frame = pd.read_csv(io.BytesIO(text), usecols=["date", *ROW_FIELDS])
+    try:  # every cell as text: the boundary decides what a value is, pandas never guesses
+        return pd.read_csv(
+            io.BytesIO(text), usecols=["date", *ROW_FIELDS], dtype=str, keep_default_na=False
+        )
     except (ValueError, pd.errors.ParserError):
         raise ProviderFailed("Tiingo answered a truncated or malformed CSV.") from None
-    return _rows(frame)
 
 
 def _from_json(text: bytes) -> pd.DataFrame:
     try:
         document = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting deeper than the parser goes
         raise ProviderFailed("Tiingo answered truncated or malformed JSON.") from None
-    if not all(isinstance(row, dict) for row in document):
+    if not isinstance(document, list) or not all(isinstance(row, dict) for row in document):
         raise ProviderFailed("Tiingo answered a list that is not one of price rows.")
-    frame = pd.DataFrame.from_records(document, columns=["date", *ROW_FIELDS])
-    return _rows(frame)
+    columns = ["date", *ROW_FIELDS]
+    return pd.DataFrame({c: [row.get(c) for row in document] for c in columns}, dtype=object)
 
 
-def _rows(frame: pd.DataFrame) -> pd.DataFrame:
-    """Rows indexed by 00:00 UTC of their date, numeric; rows lacking a price are dropped.
+def _actions(times: pd.DatetimeIndex, frame: pd.DataFrame) -> pd.DataFrame:
+    """The splits and dividends the rows carry: a split factor other than 1, a cash dividend.
 
-    Tiingo leaves a price null on the odd day it has none; one such day must not fail a
-    decades-long history, and the bar cannot be stored without it.
+    Empty or null cells mean none; any other value is an action for `rows.check` to judge.
     """
-    try:
-        numbers = frame[list(ROW_FIELDS)].astype("float64")
-        dates = pd.to_datetime(frame["date"].astype(str).str[:10], format="%Y-%m-%d")
-    except (ValueError, TypeError):
-        raise ProviderFailed("Tiingo answered rows with values that are not numbers.") from None
-    numbers = numbers.set_axis(pd.DatetimeIndex(dates).tz_localize("UTC").rename("time"))
-    numbers = numbers.dropna(subset=list(COLUMNS))
-    numbers["divCash"] = numbers["divCash"].fillna(0.0)
-    numbers["splitFactor"] = numbers["splitFactor"].fillna(1.0)
-    numbers["volume"] = numbers["volume"].round()
-    return numbers
+    factor = numbers(frame["splitFactor"])
+    cash = numbers(frame["divCash"])
+    split_rows = ~np.isnan(factor) & (factor != 1.0)
+    dividend_rows = ~np.isnan(cash) & (cash != 0.0)
+    if not split_rows.any() and not dividend_rows.any():
+        return empty_actions()  # most rows of most requests
+    return read_actions(
+        split=(times[split_rows], factor[split_rows]),
+        dividend=(times[dividend_rows], cash[dividend_rows]),
+    )
 
 
 def _no_rows() -> pd.DataFrame:

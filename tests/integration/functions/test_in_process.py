@@ -50,6 +50,8 @@ def test_fetch_stores_the_demo_bars_and_records_the_run(services, storage, bucke
         "last": bars.index.max().strftime("%Y-%m-%dT%H:%M:%SZ"),
         "provider": "demo",
         "bucket_created": False,
+        "dropped": 0,
+        "dropped_examples": [],
     }
     runs = storage.query(bucket, 'SELECT * FROM "runs"', RUNS)
     assert runs["function"].tolist() == ["fetch"] and runs["status"].tolist() == ["ok"]

@@ -26,9 +26,9 @@ class RecordingDemo(DemoProvider):
         super().__init__(now=lambda: NOW)
         self.asked: list[pd.Timestamp | None] = []
 
-    def bars(self, symbol, interval, *, since=None, month=None):
+    def rows(self, symbol, interval, *, since=None, month=None):
         self.asked.append(since)
-        return super().bars(symbol, interval, since=since, month=month)
+        return super().rows(symbol, interval, since=since, month=month)
 
 
 def test_intraday_fetch_asks_for_bars_after_the_newest_stored_bar(storage, bucket):

@@ -16,6 +16,8 @@ REPLY = {
     "last": "2026-11-25T15:25:00Z",
     "provider": "demo",
     "bucket_created": True,
+    "dropped": 1,
+    "dropped_examples": ["2200-01-02: bar dated after 2026-11-26"],
 }
 
 

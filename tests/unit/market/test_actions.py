@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from shared.market.actions import (
-    actions_from_rows,
+    MAX_FACTOR,
     adjusted,
     combine,
     dividends,
@@ -68,14 +68,74 @@ def test_volume_before_a_split_is_multiplied_by_its_ratio():
     assert result["volume"].dtype == "int64"
 
 
-def test_a_dividend_scales_earlier_prices_by_one_less_its_yield_and_not_the_volume():
+def test_a_dividend_scales_earlier_prices_as_the_providers_do_and_not_the_volume():
     bars = walk(days=5)
     day = bars.index[3]
     result = adjusted(bars, dividends([day], [1.0]))
-    factor = 1 - 1.0 / bars["close"].iloc[2]
-    np.testing.assert_allclose(result["close"].iloc[:3], bars["close"].iloc[:3] * factor)
+    ex_close = bars["close"].iloc[3]
+    factor = ex_close / (ex_close + 1.0)  # Tiingo's and Alpha Vantage's: not 1 - D / close(ex-1)
+    np.testing.assert_allclose(
+        result["close"].iloc[:3], bars["close"].iloc[:3] * factor, rtol=1e-15
+    )
     np.testing.assert_allclose(result["close"].iloc[3:], bars["close"].iloc[3:])
     assert result["volume"].tolist() == bars["volume"].tolist()
+
+
+def test_a_split_and_a_dividend_on_one_ex_date_take_the_yield_in_the_ex_date_share_basis():
+    truth = walk(days=6)
+    day = truth.index[3]
+    raw = split_raw(truth, day, 10.0)  # raw closes before the ex-date are ten times higher
+    amount = 0.5
+    actions = combine(splits([day], [10.0]), dividends([day], [amount]))
+    result = adjusted(raw, actions)
+    ex_close = raw["close"].iloc[3]  # after the split, as the amount is
+    factor = ex_close / (ex_close + amount) / 10.0
+    np.testing.assert_allclose(result["close"].iloc[:3], raw["close"].iloc[:3] * factor, rtol=1e-15)
+    np.testing.assert_allclose(result["close"].iloc[3:], raw["close"].iloc[3:])
+    # The amount is checked against the close before, in the same basis: 30 is more than a
+    # post-split close (about 10) though less than the raw pre-split one (about 100): not applied.
+    too_large = combine(splits([day], [10.0]), dividends([day], [raw["close"].iloc[2] / 5]))
+    np.testing.assert_allclose(
+        adjusted(raw, too_large)["close"], adjusted(raw, splits([day], [10.0]))["close"]
+    )
+
+
+@pytest.mark.parametrize(
+    "actions",
+    [
+        lambda t: splits([t[3]], [1e300]),
+        lambda t: splits([t[2], t[4]], [1e-200, 1e-200]),
+        lambda t: splits([t[3]], [np.inf]),
+        lambda t: splits([t[3]], [np.nan]),
+        lambda t: splits([t[3]], [0.0]),
+        lambda t: splits([t[3]], [-2.0]),
+        lambda t: dividends([t[3]], [np.inf]),
+        lambda t: dividends([t[3]], [-1.0]),
+        lambda t: dividends([t[3]], [1e6]),
+        lambda t: dividends([t[3]], [np.nan]),
+    ],
+)
+def test_impossible_stored_actions_change_no_bar_and_lose_none(actions):
+    bars = walk(days=6)
+    result = adjusted(bars, actions(bars.index))
+    pd.testing.assert_frame_equal(result, bars)
+
+
+def test_a_compound_factor_past_the_bound_skips_the_action_that_would_cross_it():
+    bars = walk(days=6)
+    actions = splits(bars.index[1:5], [1e4, 1e4, 1e4, 1e4])  # 1e16 compounded
+    result = adjusted(bars, actions)
+    factors = bars["close"] / result["close"]
+    assert np.isfinite(result.to_numpy(dtype="float64")).all()
+    assert factors.max() <= MAX_FACTOR * (1 + 1e-12)
+    assert (result["volume"] >= 0).all() and result["volume"].dtype == "int64"
+
+
+def test_adjusted_volumes_stay_within_int64():
+    bars = walk(days=3)
+    bars["volume"] = np.iinfo(np.int64).max // 2
+    result = adjusted(bars, splits([bars.index[2]], [1e4]))
+    assert all(9.2e18 < v <= np.iinfo(np.int64).max for v in result["volume"].tolist()[:2])
 
 
 def test_actions_compound_backwards():
@@ -97,15 +157,6 @@ def test_actions_before_the_first_bar_or_after_the_last_change_nothing():
     with_next_bar = walk(days=6)
     later = adjusted(with_next_bar, splits([with_next_bar.index[-1]], [4.0]))
     assert (with_next_bar["close"] / later["close"]).round(9).tolist() == [4.0] * 5 + [1.0]
-
-
-def test_provider_rows_become_actions_only_where_something_happened():
-    times = pd.DatetimeIndex(pd.bdate_range("2024-06-06", periods=4, tz=UTC), name="time")
-    actions = actions_from_rows(
-        times, pd.Series([1.0, 1.0, 10.0, 1.0]), pd.Series([0.0, 0.04, 0.0, 0.0])
-    )
-    assert actions["kind"].tolist() == ["dividend", "split"]
-    assert actions.index.tolist() == [times[1], times[2]]
 
 
 def test_the_same_action_given_twice_is_kept_once():

@@ -196,10 +196,8 @@ def seconds_to_utc_midnight() -> float:
         ("truncated.csv", "5min", ProviderFailed, "truncated"),
         ("truncated.json", "daily", ProviderFailed, "truncated"),
         (b"Internal Server Error", "daily", ProviderFailed, "neither CSV nor JSON"),
-        (b"timestamp,open,high,low,close,volume\r\n2026-10-30,1.0,x,0.5,1.5,10\r\n", "daily",
-         ProviderFailed, "prices that are not numbers"),
-        (b'{"Meta Data": {}, "Time Series (Daily)": {"2026-10-30": {"1. open": "1.0"}}}',
-         "daily", ProviderFailed, "missing"),
+        (b"[]", "daily", ProviderFailed, "neither CSV nor JSON"),
+        (b'{"Time Series (Daily)": []}', "daily", ProviderFailed, "malformed time series"),
     ],
 )  # fmt: skip
 def test_each_answer_maps_to_its_typed_error_without_the_key(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import traceback
 
 import pandas as pd
@@ -9,6 +10,7 @@ import pytest
 
 from shared.contract.errors import ProviderFailed, RateLimited, StocksError, Unprocessable
 from shared.market.providers.alphavantage_actions import AlphaVantageActions
+from shared.market.providers.rows import check_actions
 from tests.support.fakes.alphavantage import API_KEY
 
 UTC = "UTC"
@@ -17,7 +19,10 @@ UTC = "UTC"
 def test_splits_and_dividends_are_two_requests_and_one_frame(alphavantage, av_settings):
     alphavantage.route("splits.json", function="SPLITS", symbol="NVDA")
     alphavantage.route("dividends.json", function="DIVIDENDS", symbol="NVDA")
-    actions = AlphaVantageActions(av_settings).actions("NVDA")
+    actions, dropped = check_actions(
+        AlphaVantageActions(av_settings).actions("NVDA"), pd.Timestamp("2024-06-15", tz=UTC)
+    )
+    assert not dropped
     assert [q["function"] for q in alphavantage.queries] == ["SPLITS", "DIVIDENDS"]
     assert all(q["apikey"] == API_KEY for q in alphavantage.queries)
     assert actions.index.is_monotonic_increasing
@@ -50,7 +55,7 @@ def test_no_dividends_is_an_empty_frame(alphavantage, av_settings):
         ("invalid_call.json", Unprocessable, "NVDA is probably an unknown symbol"),
         ("truncated.json", ProviderFailed, "malformed JSON"),
         (b"[]", ProviderFailed, "not an object"),
-        (b'{"data": [{"effective_date": "soon", "split_factor": "2"}]}', ProviderFailed, "dates"),
+        (b'{"data": {"effective_date": "2024-06-10"}}', ProviderFailed, "malformed data"),
     ],
 )
 def test_refusals_are_typed_by_the_contract(alphavantage, av_settings, fixture, expected, words):
@@ -65,3 +70,31 @@ def test_the_key_never_appears_in_an_error(alphavantage, av_settings):
     with pytest.raises(StocksError) as caught:
         AlphaVantageActions(av_settings).dividends("NVDA")
     assert API_KEY not in "".join(traceback.format_exception(caught.value))
+
+
+@pytest.mark.parametrize(
+    ("row", "words"),
+    [
+        ({"effective_date": "soon", "split_factor": "2"}, "readable ex-date"),
+        ({"effective_date": None, "split_factor": "2"}, "readable ex-date"),
+        ({"effective_date": "1600-01-01", "split_factor": "2"}, "dated before 1900"),
+        ({"effective_date": "2024-06-10", "split_factor": "Infinity"}, "ratio"),
+        ({"effective_date": "2024-06-10", "split_factor": "1e300"}, "ratio"),
+        ({"effective_date": "2024-06-10", "split_factor": "0"}, "ratio"),
+        ({"effective_date": "2024-06-10", "split_factor": "-2"}, "ratio"),
+        ({"effective_date": "2024-06-10", "split_factor": "1e-200"}, "ratio"),
+    ],
+)
+def test_impossible_listed_actions_are_dropped_and_the_rest_kept(
+    alphavantage, av_settings, row, words
+):
+    good = {"effective_date": "2021-07-20", "split_factor": "4.0000"}
+    alphavantage.route(
+        f'{{"symbol": "NVDA", "data": [{json.dumps(row)}, {json.dumps(good)}]}}'.encode(),
+        function="SPLITS",
+        symbol="NVDA",
+    )
+    listed = AlphaVantageActions(av_settings).splits("NVDA")
+    actions, dropped = check_actions(listed, pd.Timestamp("2024-06-15", tz=UTC))
+    assert actions.index.tolist() == [pd.Timestamp("2021-07-20", tz=UTC)]
+    assert len(dropped) == 1 and words in dropped.summary()

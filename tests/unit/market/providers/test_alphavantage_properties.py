@@ -1,8 +1,9 @@
 """Property tests of the Alpha Vantage parser: bars or a typed error, whatever the body.
 
-A provider's garbage must end as `ProviderFailed` (502) before anything is written, so the parser
-may answer only contract bars (finite, non-negative prices; whole volumes within int64; UTC
-nanosecond times that exist) or a `StocksError`. Any other exception would be a 500.
+A body that is not rows must end as `ProviderFailed` (502) before anything is written; rows that
+are impossible are dropped at the provider boundary (`rows.check`). So the parser may answer only
+contract bars (finite prices above zero, high not below low; whole volumes within int64; UTC
+nanosecond times from 1900 to tomorrow) or a `StocksError`. Any other exception would be a 500.
 """
 
 from __future__ import annotations
@@ -17,12 +18,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from shared.contract.errors import ProviderFailed, StocksError
-from shared.market.providers.alphavantage import (
-    EARLIEST,
-    MAX_VOLUME,
-    parse_bars,
-    refusal,
-)
+from shared.market.providers.alphavantage import parse_bars, read_bars, refusal
+from shared.market.providers.rows import EARLIEST, MAX_VOLUME, check
 from tests.support.fakes.alphavantage import assert_bars
 
 INTERVALS = st.sampled_from(["daily", "5min"])
@@ -73,7 +70,8 @@ def parsed_or_typed_error(body: bytes, interval: str) -> pd.DataFrame | None:
 def assert_contract(frame: pd.DataFrame) -> None:
     assert_bars(frame)
     prices = frame[["open", "high", "low", "close"]].to_numpy()
-    assert np.isfinite(prices).all() and (prices >= 0).all()
+    assert np.isfinite(prices).all() and (prices > 0).all()
+    assert (frame["high"] >= frame["low"]).all()
     assert ((frame["volume"] >= 0) & (frame["volume"] <= MAX_VOLUME)).all()
     if len(frame):
         assert frame.index.min() >= EARLIEST
@@ -125,7 +123,9 @@ def test_any_refusal_document_maps_to_a_typed_error(document: dict) -> None:
     assert isinstance(refusal(document, "daily", "K3Y"), StocksError)
 
 
-valid_prices = st.floats(min_value=0, max_value=1e12, allow_nan=False, allow_infinity=False)
+valid_prices = st.floats(
+    min_value=0, max_value=1e12, exclude_min=True, allow_nan=False, allow_infinity=False
+)
 valid_bars = st.lists(
     st.tuples(
         st.dates(min_value=EARLIEST.date(), max_value=pd.Timestamp.now().date()),
@@ -134,7 +134,7 @@ valid_bars = st.lists(
         valid_prices,
         valid_prices,
         st.integers(min_value=0, max_value=MAX_VOLUME),
-    ),
+    ).map(lambda b: (b[0], b[1], max(b[2], b[3]), min(b[2], b[3]), b[4], b[5])),
     min_size=1,
     max_size=8,
     unique_by=lambda bar: bar[0],
@@ -170,21 +170,31 @@ def test_valid_daily_bars_read_back_exactly(bars: list[tuple], as_json: bool) ->
 @pytest.mark.parametrize(
     ("row", "words"),
     [
-        ("2026-01-02,1,1,1,1,18446744073709551616", "volumes"),
-        ("2026-01-02,1,1,1,1,-5", "volumes"),
-        ("2026-01-02,1,1,1,1,5.5", "volumes"),
+        ("2026-01-02,1,1,1,1,18446744073709551616", "volume"),
+        ("2026-01-02,1,1,1,1,-5", "volume"),
+        ("2026-01-02,1,1,1,1,5.5", "volume"),
+        ("2026-01-02,1,1,1,1,", "volume"),
         ("2026-01-02,1,1,1,inf,5", "infinite"),
         ("2026-01-02,1,1,1,1e400,5", "infinite"),
         ("2026-01-02,1,1,-1,1,5", "negative"),
-        ("3000-01-01,1,1,1,1,5", "future"),
-        ("2262-04-11,1,1,1,1,5", "future"),
+        ("2026-01-02,1,1,0,1,5", "zero"),
+        ("2026-01-02,1,1,2,1,5", "high below its low"),
+        ("2026-01-02,1,1,1,x,5", "not a number"),
+        ("3000-01-01,1,1,1,1,5", "dated after"),
+        ("2262-04-11,1,1,1,1,5", "dated after"),
+        ("9999-12-31,1,1,1,1,5", "dated after"),
         ("1850-01-02,1,1,1,1,5", "before 1900"),
+        ("1600-01-02,1,1,1,1,5", "before 1900"),
+        ("2026-13-45,1,1,1,1,5", "readable date"),
+        (",1,1,1,1,5", "readable date"),
     ],
 )
-def test_out_of_bounds_csv_values_are_provider_failures(row: str, words: str) -> None:
-    with pytest.raises(ProviderFailed) as caught:
-        parse_bars(f"{HEADER}\n{row}\n".encode(), "daily")
-    assert caught.value.status == 502 and words in caught.value.message
+def test_impossible_csv_rows_are_dropped_and_counted(row: str, words: str) -> None:
+    good = "2026-01-05,1,2,0.5,1.5,7"
+    checked = check(read_bars(f"{HEADER}\n{row}\n{good}\n".encode(), "daily"))
+    assert checked.bars.index.tolist() == [pd.Timestamp("2026-01-05", tz="UTC")]
+    assert len(checked.dropped) == 1
+    assert words in checked.dropped.summary() and words in checked.dropped.examples[0]
 
 
 @pytest.mark.parametrize("zone", ["", "  ", None, 5, 5.5, [], {}, True, "5", "Mars/Base"])

@@ -23,7 +23,8 @@ def overnight(bars: pd.DataFrame) -> pd.Series:
 
 
 def test_nvda_raw_bars_drop_at_its_splits_and_the_adjusted_series_does_not():
-    bars, actions = demo().bars_and_actions("NVDA", "daily")
+    checked = demo().checked("NVDA", "daily")
+    bars, actions = checked.bars, checked.actions
     splits = actions[actions["kind"] == "split"]
     assert splits.index.tolist() == NVDA_SPLITS and splits["ratio"].tolist() == [4.0, 10.0]
     moves = overnight(bars)
@@ -35,7 +36,8 @@ def test_nvda_raw_bars_drop_at_its_splits_and_the_adjusted_series_does_not():
 
 
 def test_volume_before_a_split_is_the_walks_divided_by_its_ratio():
-    bars, actions = demo().bars_and_actions("AAPL", "daily")
+    checked = demo().checked("AAPL", "daily")
+    bars, actions = checked.bars, checked.actions
     day = pd.Timestamp("2020-08-31", tz=UTC)
     adjusted_volume = adjusted(bars, actions)["volume"]
     before = bars.index < day
@@ -44,7 +46,8 @@ def test_volume_before_a_split_is_the_walks_divided_by_its_ratio():
 
 
 def test_dividends_are_quarterly_on_trading_days_and_small():
-    bars, actions = demo().bars_and_actions("KO", "daily")
+    checked = demo().checked("KO", "daily")
+    bars, actions = checked.bars, checked.actions
     paid = actions[actions["kind"] == "dividend"]
     assert (actions["kind"] == "dividend").all()
     assert paid.index.isin(bars.index).all()
@@ -56,7 +59,7 @@ def test_dividends_are_quarterly_on_trading_days_and_small():
 
 def test_symbols_without_actions_have_none_and_their_bars_are_unchanged():
     assert demo().actions("IBM").empty
-    assert demo().bars_and_actions("IBM", "daily")[0].equals(demo().bars("IBM", "daily"))
+    assert demo().checked("IBM", "daily").bars.equals(demo().bars("IBM", "daily"))
 
 
 def test_actions_are_the_same_every_time_and_asking_later_only_adds_some():
@@ -68,6 +71,7 @@ def test_actions_are_the_same_every_time_and_asking_later_only_adds_some():
 
 def test_only_actions_after_since_come_with_new_bars():
     since = pd.Timestamp("2024-06-07", tz=UTC)
-    bars, actions = demo().bars_and_actions("NVDA", "daily", since=since)
+    checked = demo().checked("NVDA", "daily", since=since)
+    bars, actions = checked.bars, checked.actions
     assert bars.index.min() == NVDA_SPLITS[1]
     assert actions.index.min() == NVDA_SPLITS[1] and (actions.index > since).all()

@@ -46,7 +46,8 @@ def documented_rows() -> pd.DataFrame:
 
 def test_daily_bars_are_raw_and_stamped_at_utc_midnight(tiingo, tiingo_settings):
     tiingo.route("nvda", "daily.csv")
-    bars, actions = provider(tiingo_settings).bars_and_actions("NVDA", "daily")
+    checked = provider(tiingo_settings).checked("NVDA", "daily")
+    bars, actions = checked.bars, checked.actions
     assert_bars(bars)
     assert len(bars) == 10 and bars.index[0] == pd.Timestamp("2024-06-03", tz=UTC)
     assert bars.loc[pd.Timestamp("2024-06-07", tz=UTC)].to_dict() == {
@@ -90,7 +91,8 @@ def test_adjusting_the_raw_bars_by_their_actions_gives_tiingos_adjusted_columns(
 def test_only_the_days_after_the_newest_stored_bar_are_asked_for(tiingo, tiingo_settings):
     tiingo.route("nvda", "daily.csv")
     since = pd.Timestamp("2024-06-10", tz=UTC)
-    bars, actions = provider(tiingo_settings).bars_and_actions("NVDA", "daily", since=since)
+    checked = provider(tiingo_settings).checked("NVDA", "daily", since=since)
+    bars, actions = checked.bars, checked.actions
     assert tiingo.requests[0].query["startDate"] == "2024-06-11"
     assert bars.index.min() == DIVIDEND_DAY and len(bars) == 4
     assert actions.index.tolist() == [DIVIDEND_DAY]  # the split belongs to a bar already stored
@@ -100,7 +102,8 @@ def test_only_the_days_after_the_newest_stored_bar_are_asked_for(tiingo, tiingo_
 def test_no_new_rows_are_no_bars_and_no_actions(tiingo, tiingo_settings, fixture):
     tiingo.route("nvda", fixture)
     since = pd.Timestamp("2024-06-14", tz=UTC)
-    bars, actions = provider(tiingo_settings).bars_and_actions("NVDA", "daily", since=since)
+    checked = provider(tiingo_settings).checked("NVDA", "daily", since=since)
+    bars, actions = checked.bars, checked.actions
     assert_bars(bars)
     assert bars.empty and actions.empty
 
