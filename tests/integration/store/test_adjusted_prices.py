@@ -90,7 +90,8 @@ def test_a_dividend_scales_earlier_prices_and_not_volume(storage, bucket):
     ex_date = raw.index[200]
     write_actions(storage, bucket, SYMBOL, dividends([ex_date], [0.5]))
     adjusted = read(storage, bucket)
-    factor = 1 - 0.5 / raw["close"].iloc[199]
+    ex_close = raw["close"].iloc[200]
+    factor = ex_close / (ex_close + 0.5)  # the providers' convention
     np.testing.assert_allclose(adjusted["close"].iloc[:200], raw["close"].iloc[:200] * factor)
     np.testing.assert_allclose(adjusted["close"].iloc[200:], raw["close"].iloc[200:])
     assert (adjusted["volume"].iloc[199:201] == raw["volume"].iloc[199:201]).all()
