@@ -17,7 +17,17 @@ from shared.contract.errors import ConfigError
 from shared.contract.schema import DEFAULT_BUCKET
 from shared.contract.validation import BUCKET_PATTERN
 
-FUNCTIONS = ("fetch", "predict", "buckets", "watchlist", "chart", "deadletters", "ui")
+FUNCTIONS = (
+    "fetch",
+    "predict",
+    "buckets",
+    "watchlist",
+    "chart",
+    "deadletters",
+    "ui",
+    "alerts",
+    "notifier",
+)
 PROVIDERS = ("alphavantage", "tiingo", "demo")
 ALPHAVANTAGE_FREE_DAILY_LIMIT = 25
 TIINGO_FREE_DAILY_LIMIT = 1000  # Tiingo's free plan as published in 2025-26
@@ -54,6 +64,19 @@ class ProviderSettings:
 
 
 @dataclass(frozen=True)
+class WebhookSettings:
+    """Where the notifier posts alerts and how it signs them (both from Secrets in the cluster)."""
+
+    url: str | None = field(default=None, repr=False)
+    """STOCKS_ALERT_WEBHOOK_URL: the default receiver; None: alerts are recorded, not posted."""
+    signing_secret: str | None = field(default=None, repr=False)
+    """STOCKS_ALERT_WEBHOOK_SECRET: the key of the body's HMAC-SHA256 (`X-Signature`)."""
+    timeout_seconds: float = 5.0
+    inbox_url: str | None = None
+    """STOCKS_ALERT_INBOX_URL: a page where delivered alerts can be read (the page links to it)."""
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything a function reads from its environment."""
 
@@ -65,6 +88,7 @@ class Settings:
     api_token: str | None = field(default=None, repr=False)
     """STOCKS_API_TOKEN: what state changes from outside the cluster must present; None leaves
     them open (the local stack only)."""
+    webhook: WebhookSettings = field(default_factory=WebhookSettings)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -83,6 +107,14 @@ class Settings:
             meta_bucket=env.bucket("STOCKS_META_BUCKET", DEFAULT_BUCKET),
             k_sink=env.optional_url("K_SINK"),
             api_token=env.text("STOCKS_API_TOKEN"),
+            webhook=WebhookSettings(
+                url=env.optional_url("STOCKS_ALERT_WEBHOOK_URL", secret=True),
+                signing_secret=env.text("STOCKS_ALERT_WEBHOOK_SECRET"),
+                timeout_seconds=env.seconds(
+                    "STOCKS_ALERT_WEBHOOK_TIMEOUT_SECONDS", WebhookSettings.timeout_seconds
+                ),
+                inbox_url=env.optional_url("STOCKS_ALERT_INBOX_URL"),
+            ),
         )
 
 
@@ -153,15 +185,17 @@ class _Env:
         """An http(s) URL without a trailing slash, or `default` when unset."""
         return (self.optional_url(name) or default).rstrip("/")
 
-    def optional_url(self, name: str) -> str | None:
-        """An http(s) URL as given, or None when unset."""
+    def optional_url(self, name: str, secret: bool = False) -> str | None:
+        """An http(s) URL as given, or None when unset; a `secret` one is not quoted back (a
+        webhook URL carries its receiver's token in its path)."""
         value = self.text(name)
         if value is None:
             return None
         parsed = urlparse(value)
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            shown = "the value given" if secret else repr(value)
             raise ConfigError(
-                f"{name} must be an http(s) URL such as http://host:port, not {value!r}."
+                f"{name} must be an http(s) URL such as http://host:port, not {shown}."
             )
         return value
 

@@ -65,6 +65,12 @@ class ProviderFailed(StocksError):
     status = 502
 
 
+class WebhookFailed(StocksError):
+    """An alert's webhook failed, hung or answered anything but 2xx; the retry may reach it."""
+
+    status = 502
+
+
 class StorageUnavailable(StocksError):
     """InfluxDB is unreachable, timing out or failing."""
 

@@ -15,6 +15,7 @@ FETCH_REQUESTED = "io.stocksmanager.fetch.requested"
 FETCHED = "io.stocksmanager.fetched"
 PREDICTED = "io.stocksmanager.predicted"
 TICK_COMPLETED = "io.stocksmanager.tick.completed"
+ALERT_FIRED = "io.stocksmanager.alert.fired"
 PING = "dev.knative.sources.ping"
 _NAMESPACE = uuid.UUID("6f1c4d0e-2b7a-4c55-9f57-5d1f4a3b8e21")
 

@@ -124,3 +124,29 @@ class Predicted:
     def as_data(self) -> dict[str, Any]:
         """The event data (and predict's JSON answer)."""
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class AlertFired:
+    """`io.stocksmanager.alert.fired`: an alert the alerts function sent, as the notifier reads it.
+
+    `data` is the event's data as it came, for the webhook's structured part.
+    """
+
+    alert: str
+    rule: str
+    symbol: str
+    at: str
+    message: str
+    data: dict[str, Any]
+
+    @classmethod
+    def from_fields(cls, fields: dict[str, Any]) -> AlertFired:
+        """Parse the event's data; a `BadInput` names the field at fault."""
+        texts = {}
+        for name in ("alert", "rule", "at", "message"):
+            value = fields.get(name)
+            if not isinstance(value, str) or not value or len(value) > 2_000:
+                raise BadInput(f"The field '{name}' must be a non-empty string.")
+            texts[name] = value
+        return cls(symbol=validation.symbol(fields), data=dict(fields), **texts)

@@ -84,3 +84,52 @@ DEAD_LETTERS = Measurement(
     ("type", "trigger"),
     {"event_id": "str", "subscriber": "str", "code": "int64", "error": "str", "data": "str"},
 )
+ALERT_RULES = Measurement(
+    "alert_rules",
+    ("symbol", "rule"),
+    {
+        "interval": "str",
+        "kind": "str",
+        "threshold": "float64",
+        "note": "str",
+        "webhook": "str",
+        "since": "str",
+        "created": "str",
+        "active": "bool",
+    },
+)
+"""Alert rules, in the meta bucket: one point per change of a rule (`rule`: its id), the newest
+one in force; deleting writes `active` false (no point is ever deleted, as on InfluxDB 3).
+`threshold` is the kind's number (a price level, a percentage, minutes, a count of failures);
+`since` the newest bar when it was made (RFC 3339), from which price rules watch the bars."""
+ALERTS = Measurement(
+    "alerts",
+    ("symbol", "rule"),
+    {
+        "interval": "str",
+        "kind": "str",
+        "value": "float64",
+        "threshold": "float64",
+        "message": "str",
+        "alert_id": "str",
+        "fired_at": "str",
+    },
+)
+"""The alerts that fired, in the meta bucket, stamped with what triggered them (the bar, the
+stale session's deadline, the first failed fetch, the dead letter): a replay rewrites the same
+point. `alert_id` is the `io.stocksmanager.alert.fired` event's id; `fired_at` when first seen."""
+ALERT_BANDS = Measurement(
+    "alert_bands",
+    ("symbol", "interval"),
+    {"yhat": "float64", "yhat_lower": "float64", "yhat_upper": "float64", "issued": "str"},
+)
+"""The forecast's next points as the alerts function saw them when they were still ahead of the
+newest bar: the band a bar is checked against was made before the bar (predict's later
+forecasts replace the stored one)."""
+ALERT_DELIVERIES = Measurement(
+    "alert_deliveries",
+    ("symbol", "rule"),
+    {"alert_id": "str", "status": "int64", "seconds": "float64", "delivered_at": "str"},
+)
+"""Alerts the notifier delivered to their webhook, stamped like the alert itself: a redelivered
+`alert.fired` finds its point and is not posted again."""

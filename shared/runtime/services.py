@@ -57,4 +57,6 @@ class Services:
             self.settings.provider.alphavantage_api_key,
             self.settings.provider.tiingo_api_key,
             self.settings.api_token,
+            self.settings.webhook.url,
+            self.settings.webhook.signing_secret,
         )
