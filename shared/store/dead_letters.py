@@ -18,3 +18,9 @@ def recent(client: InfluxClient, bucket: str, limit: int) -> pd.DataFrame:
     """The newest `limit` dead letters, newest first."""
     query = f"SELECT * FROM {ident(DEAD_LETTERS.name)} ORDER BY time DESC LIMIT {limit:d}"
     return client.query(bucket, query, DEAD_LETTERS, missing_ok=True)
+
+
+def since(client: InfluxClient, bucket: str, start: pd.Timestamp) -> pd.DataFrame:
+    """The dead letters recorded from `start` on, oldest first."""
+    query = f"SELECT * FROM {ident(DEAD_LETTERS.name)} WHERE time >= {pd.Timestamp(start).value:d}"
+    return client.query(bucket, query, DEAD_LETTERS, missing_ok=True).sort_index()

@@ -64,3 +64,23 @@ def latest_fetches(client: InfluxClient, bucket: str, since: pd.Timestamp) -> pd
     )
     frame = client.query(bucket, query, RUNS, missing_ok=True)
     return frame.sort_index().groupby("symbol").tail(1)
+
+
+def fetch_failure_streak(
+    client: InfluxClient, bucket: str, symbol: str, limit: int
+) -> pd.DataFrame:
+    """The first `limit` failed fetch runs of a symbol after its last successful one, oldest
+    first (its `status` and `error`): the start of the current run of failures."""
+    fetches_of = f"{tags_equal(function='fetch')} AND {ident('symbol')} = {literal(symbol)}"
+    last_ok = (
+        f"SELECT last({ident('seconds')}) FROM {MEASUREMENT} "
+        f"WHERE {fetches_of} AND {ident('status')} = {literal('ok')}"
+    )
+    ok = client.query(bucket, last_ok, missing_ok=True)
+    after = f" AND time > {ok.index.max().value:d}" if len(ok) else ""
+    query = (
+        f"SELECT {ident('error')}, {ident('status')} FROM {MEASUREMENT} "
+        f"WHERE {fetches_of} AND {ident('status')} != {literal('ok')}{after} "
+        f"ORDER BY time ASC LIMIT {limit:d}"
+    )
+    return client.query(bucket, query, RUNS, missing_ok=True)

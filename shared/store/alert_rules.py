@@ -1,0 +1,77 @@
+"""Alert rules (`alert_rules`): one point per change of a rule; the newest one is in force."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from shared.alerting.rules import Rule
+from shared.contract.schema import ALERT_RULES
+from shared.influx.client import InfluxClient
+from shared.influx.frames import point
+from shared.influx.influxql import ident, tags_equal
+
+MEASUREMENT = ident(ALERT_RULES.name)
+
+
+def save(client: InfluxClient, bucket: str, rule: Rule) -> None:
+    """Record the rule as it is from now on (`active` false: deleted)."""
+    row = point(
+        symbol=rule.symbol,
+        rule=rule.rule,
+        interval=rule.interval,
+        kind=rule.kind,
+        threshold=math.nan if rule.threshold is None else float(rule.threshold),
+        note=rule.note,
+        webhook=rule.webhook,
+        since=rule.since or "",
+        created=rule.created or "",
+        active=rule.active,
+    )
+    client.write_or_create(bucket, row, ALERT_RULES, precision="ms")
+
+
+def latest(client: InfluxClient, bucket: str, symbol: str | None = None) -> list[Rule]:
+    """Every rule as it now stands (deleted ones too), of one symbol if given, oldest first."""
+    where = f"WHERE {tags_equal(symbol=symbol)} " if symbol else ""
+    query = (
+        f"SELECT * FROM {MEASUREMENT} {where}GROUP BY {ident('rule')} ORDER BY time DESC LIMIT 1"
+    )
+    rows = client.query(bucket, query, ALERT_RULES, missing_ok=True)
+    rules = [_rule(row) for row in rows.to_dict("records")]
+    return sorted(rules, key=lambda rule: (rule.created or "", rule.rule))
+
+
+def active(client: InfluxClient, bucket: str, symbol: str | None = None) -> list[Rule]:
+    """The rules in force, of one symbol if given."""
+    return [rule for rule in latest(client, bucket, symbol) if rule.active]
+
+
+def find(client: InfluxClient, bucket: str, rule_id: str) -> Rule | None:
+    """A rule as it now stands, deleted or not; None if it never existed."""
+    query = (
+        f"SELECT * FROM {MEASUREMENT} WHERE {tags_equal(rule=rule_id)} ORDER BY time DESC LIMIT 1"
+    )
+    rows = client.query(bucket, query, ALERT_RULES, missing_ok=True)
+    return _rule(rows.to_dict("records")[0]) if len(rows) else None
+
+
+def _rule(row: dict) -> Rule:
+    threshold = row.get("threshold")
+    return Rule(
+        rule=str(row["rule"]),
+        symbol=str(row["symbol"]),
+        interval=str(row["interval"]),
+        kind=str(row["kind"]),
+        threshold=None if threshold is None or pd.isna(threshold) else float(threshold),
+        note=_text(row.get("note")),
+        webhook=_text(row.get("webhook")),
+        since=_text(row.get("since")) or None,
+        created=_text(row.get("created")) or None,
+        active=bool(row.get("active")),
+    )
+
+
+def _text(value: object) -> str:
+    return "" if value is None or pd.isna(value) else str(value)
