@@ -19,14 +19,24 @@ from croniter import croniter
 from devstack.mesh import Mesh, Topology
 from devstack.mesh.durations import parse_duration
 from devstack.mesh.manifests import load_objects
-from devstack.mesh.ping import PING_TYPE
+from devstack.mesh.ping import PING_TYPE, ping_event
 from tests.support.mesh import Answer
 
 ROOT = Path(__file__).resolve().parents[3]
 KNATIVE = ROOT / "knative"
 VALIDATE = ROOT.parent / "shared" / "knative-schemas" / "validate.py"
-FUNCTIONS = {"fetch", "predict", "buckets", "watchlist", "chart", "deadletters", "ui"}
-CLUSTER_LOCAL = {"fetch", "predict", "watchlist", "deadletters"}
+FUNCTIONS = {
+    "fetch",
+    "predict",
+    "buckets",
+    "watchlist",
+    "chart",
+    "deadletters",
+    "ui",
+    "alerts",
+    "notifier",
+}
+CLUSTER_LOCAL = {"fetch", "predict", "watchlist", "deadletters", "alerts", "notifier"}
 VISIBILITY = "networking.knative.dev/visibility"
 SECRET_REFERENCE = re.compile(r"\{\{ secret:(?P<name>[-a-z0-9.]+):(?P<key>[-._a-zA-Z0-9]+) \}\}")
 EVENT_TYPE = re.compile(r"io\.stocksmanager(\.[a-z]+)+")
@@ -243,10 +253,7 @@ def test_every_event_type_a_function_emits_has_a_trigger_or_is_final(raw):
     declared = set().union(*topology.emits.values())
     in_source = emitted_types_in_source()
 
-    assert topology.final_event_types == {
-        "io.stocksmanager.predicted",
-        "io.stocksmanager.tick.completed",
-    }
+    assert topology.final_event_types == {"io.stocksmanager.tick.completed"}
     assert not routed & topology.final_event_types
     assert in_source <= declared | routed, "an event type in the code is not in the manifests"
     for event_type in declared | in_source:
@@ -255,29 +262,44 @@ def test_every_event_type_a_function_emits_has_a_trigger_or_is_final(raw):
 
 
 def test_cron_time_zone_and_durations_are_valid(raw):
-    (ping,) = of_kind(raw, "PingSource")
-    spec = ping["spec"]
-    assert croniter.is_valid(spec["schedule"])
-    assert ZoneInfo(spec["timezone"])
-    assert spec["contentType"] == "application/json"
-    assert yaml.safe_load(spec["data"])  # JSON data
+    pings = of_kind(raw, "PingSource")
+    assert sorted(p["metadata"]["name"] for p in pings) == ["alerts-check", "market-close"]
+    for ping in pings:
+        spec = ping["spec"]
+        assert croniter.is_valid(spec["schedule"])
+        assert ZoneInfo(spec["timezone"])
+        assert spec["contentType"] == "application/json"
+        assert yaml.safe_load(spec["data"])  # JSON data
     for obj in [*of_kind(raw, "Trigger"), *of_kind(raw, "Broker")]:
         delay = obj["spec"]["delivery"]["backoffDelay"]
         assert re.fullmatch(r"PT\d+(\.\d+)?S", delay), obj["metadata"]["name"]
         assert parse_duration(delay) > 0
 
 
-def test_the_pingsource_and_sinkbindings_send_to_the_broker(raw):
-    (ping,) = of_kind(raw, "PingSource")
+def test_the_pingsources_and_sinkbindings_send_to_the_broker(raw):
+    ping, other = of_kind(raw, "PingSource")
     bindings = of_kind(raw, "SinkBinding")
 
     assert ping["spec"]["sink"]["ref"]["kind"] == "Broker"
+    assert other["spec"]["sink"]["ref"] == ping["spec"]["sink"]["ref"]
     for binding in bindings:
         assert binding["spec"]["sink"]["ref"] == ping["spec"]["sink"]["ref"]
-    assert sorted(b["spec"]["subject"]["name"] for b in bindings) == ["ui", "watchlist"]
+    assert sorted(b["spec"]["subject"]["name"] for b in bindings) == ["alerts", "ui", "watchlist"]
     for binding in bindings:
         assert binding["spec"]["subject"]["kind"] == "Service"
         assert binding["spec"]["subject"]["apiVersion"] == "serving.knative.dev/v1"
+
+
+def test_each_pingsource_reaches_its_own_function_only(raw):
+    """Both send dev.knative.sources.ping: their `stocksjob` extension tells them apart."""
+    topology = Topology.from_objects(raw)
+    reached = {}
+    for ping in topology.ping_sources:
+        event = ping_event(ping)
+        reached[ping.name] = [
+            t.subscriber.ref.name for t in topology.triggers if t.matches(event.get_attributes())
+        ]
+    assert reached == {"market-close": ["watchlist"], "alerts-check": ["alerts"]}
 
 
 def test_influxdb_grafana_and_functions_agree_on_url_organisation_and_token(raw):
@@ -355,13 +377,17 @@ def test_func_yaml_builds_the_one_python_image_with_the_procfile(func_yaml):
     assert procfile["web"].strip().startswith("python -m ")
 
 
-def test_the_real_wiring_carries_a_tick_through_fetch_to_predict(stand_in, tmp_path, raw):
+def test_the_real_wiring_carries_a_tick_through_fetch_and_predict_to_alerts(
+    stand_in, tmp_path, raw
+):
     """knative/'s eventing objects, run by the mesh against stand-ins replying as the functions."""
     watchlist = stand_in(then=Answer.event("io.stocksmanager.tick.completed", {"requested": []}))
     fetch = stand_in(then=Answer.event("io.stocksmanager.fetched", {"symbol": "AAPL"}))
     predict = stand_in(then=Answer.event("io.stocksmanager.predicted", {"symbol": "AAPL"}))
+    alerts, notifier = stand_in(), stand_in()
     others = {name: stand_in() for name in ("buckets", "chart", "deadletters")}
     urls = {"watchlist": watchlist.url, "fetch": fetch.url, "predict": predict.url}
+    urls |= {"alerts": alerts.url, "notifier": notifier.url}
     urls |= {name: server.url for name, server in others.items()}
     with Mesh(
         Topology.from_objects(raw),
@@ -378,13 +404,20 @@ def test_the_real_wiring_carries_a_tick_through_fetch_to_predict(stand_in, tmp_p
             timeout=10,
         )
         assert answer.status_code == 202
+        alert = Answer.event("io.stocksmanager.alert.fired", {"symbol": "AAPL"})
+        answer = requests.post(
+            mesh.sink_bindings()["alerts"], headers=alert.headers, data=alert.body, timeout=10
+        )
+        assert answer.status_code == 202
         assert mesh.wait_idle(30)
 
     assert [r.headers["ce-type"] for r in watchlist.requests] == [PING_TYPE]
     assert [r.headers["ce-type"] for r in fetch.requests] == ["io.stocksmanager.fetch.requested"]
     assert [r.headers["ce-type"] for r in predict.requests] == ["io.stocksmanager.fetched"]
+    assert [r.headers["ce-type"] for r in alerts.requests] == ["io.stocksmanager.predicted"]
+    assert [r.headers["ce-type"] for r in notifier.requests] == ["io.stocksmanager.alert.fired"]
     finals = {r.event_type for r in mesh.received() if r.final}
-    assert finals == {"io.stocksmanager.tick.completed", "io.stocksmanager.predicted"}
+    assert finals == {"io.stocksmanager.tick.completed"}
     assert all(r.triggers == 1 for r in mesh.received() if not r.final)
     assert others["deadletters"].requests == []
 
