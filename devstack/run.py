@@ -9,12 +9,15 @@ so data and forecasts appear within a minute. A second run reuses the data.
 from __future__ import annotations
 
 import logging
+import math
 import os
+import secrets
 import shutil
 import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -25,8 +28,9 @@ import requests
 from devstack.functions import ROOT, FunctionProcess
 from devstack.influxd import InfluxServer
 from devstack.mesh.mesh import DEFAULT_PORT as MESH_PORT
-from devstack.mesh.mesh import Mesh
+from devstack.mesh.mesh import Chaos, Mesh
 from devstack.ports import port_or_free, terminate
+from devstack.webhook import WebhookReceiver
 
 DATA = ROOT / ".stocks"
 PORTS = {
@@ -37,10 +41,16 @@ PORTS = {
     "watchlist": 8084,
     "chart": 8085,
     "deadletters": 8087,
+    "alerts": 8088,
+    "notifier": 8089,
 }
 INFLUX_PORT = 8086
+WEBHOOK_PORT = 8091
 GRAFANA_PORT = 3000
 DEMO_WATCHLIST = ("AAPL", "MSFT", "NVDA")
+DEMO_RULE_SYMBOL = "AAPL"
+DEMO_RULE_MARGIN = 0.95
+"""The seeded rule's level, as a fraction of the newest close: it holds now, so it fires once."""
 PASSED_THROUGH = (
     "STOCKS_PROVIDER",
     "ALPHAVANTAGE_API_KEY",
@@ -55,6 +65,7 @@ PASSED_THROUGH = (
     "TIINGO_HOURLY_LIMIT",
     "TIINGO_MONTHLY_SYMBOLS",
     "STOCKS_META_BUCKET",
+    "STOCKS_ALERT_WEBHOOK_TIMEOUT_SECONDS",
 )
 
 
@@ -65,10 +76,12 @@ class LocalStack:
     data: Path = DATA
     backoff_scale: float = 1.0
     schedule_pings: bool = True
+    chaos: Chaos = field(default_factory=Chaos)
     stoppers: list[Callable[[], None]] = field(default_factory=list)
     functions: dict[str, FunctionProcess] = field(default_factory=dict)
     influx: InfluxServer | None = None
     mesh: Mesh | None = None
+    webhook: WebhookReceiver | None = None
     grafana_url: str | None = None
 
     def start(self, env: dict[str, str] | None = None) -> LocalStack:
@@ -85,14 +98,17 @@ class LocalStack:
             backoff_scale=self.backoff_scale,
             dead_letter_file=self.data / "dead-letters.jsonl",
             schedule_pings=self.schedule_pings,
+            chaos=self.chaos,
         )
         sinks = self.mesh.sink_bindings()
         base = {
             "INFLUX_URL": self.started()[0].url,
             **{k: os.environ[k] for k in PASSED_THROUGH if k in os.environ},
         }
+        own = {"notifier": self._start_webhook(), "ui": {"STOCKS_ALERT_INBOX_URL": self.inbox}}
         for name, port in ports.items():
             extra = {"K_SINK": sinks[name]} if name in sinks else {}
+            extra |= own.get(name, {})
             process = FunctionProcess(
                 name,
                 {**base, **extra, **(env or {})},
@@ -107,6 +123,25 @@ class LocalStack:
         self.stoppers.append(self.mesh.stop)
         self.grafana_url = self._start_grafana()
         return self
+
+    def _start_webhook(self) -> dict[str, str]:
+        """Start the local webhook receiver; the notifier's environment: the receiver's URL and
+        a signing secret made for this run, unless STOCKS_ALERT_WEBHOOK_URL names another."""
+        secret = os.environ.get("STOCKS_ALERT_WEBHOOK_SECRET") or secrets.token_hex(32)
+        self.webhook = WebhookReceiver(
+            self.data / "webhook.jsonl", secret, port_or_free(WEBHOOK_PORT)
+        ).start()
+        self.stoppers.append(self.webhook.stop)
+        return {
+            "STOCKS_ALERT_WEBHOOK_URL": os.environ.get("STOCKS_ALERT_WEBHOOK_URL")
+            or self.webhook.url,
+            "STOCKS_ALERT_WEBHOOK_SECRET": secret,
+        }
+
+    @property
+    def inbox(self) -> str:
+        """The receiver's page, which the web page links to."""
+        return self.webhook.url if self.webhook else ""
 
     def stop(self) -> None:
         """Stop everything started, last first."""
@@ -130,6 +165,33 @@ class LocalStack:
                 url, json={"symbol": symbol}, headers=api_token_header(), timeout=30
             ).raise_for_status()
         return list(DEMO_WATCHLIST)
+
+    def seed_alert_rule(self, timeout: float = 90.0) -> dict | None:
+        """When no alert rule exists, wait for the demo symbol's first bars and set a rule that
+        holds now (close above 95% of the newest close), so one alert fires and reaches the
+        local webhook within a minute of the first start; the rule made, or None."""
+        url = self.functions["alerts"].url
+        if requests.get(url, timeout=30).json()["rules"]:
+            return None
+        deadline = time.monotonic() + timeout
+        view = self.functions["ui"].url
+        while time.monotonic() < deadline:
+            rows = requests.get(view, params={"view": "watchlist"}, timeout=30).json()
+            close = next(
+                (r["close"] for r in rows["watchlist"] if r["symbol"] == DEMO_RULE_SYMBOL), None
+            )
+            if close:
+                rule = {
+                    "symbol": DEMO_RULE_SYMBOL,
+                    "kind": "above",
+                    "level": math.floor(close * DEMO_RULE_MARGIN),
+                    "note": "A demo rule make run set: delete it on the page.",
+                }
+                answer = requests.post(url, json=rule, headers=api_token_header(), timeout=30)
+                answer.raise_for_status()
+                return answer.json()
+            time.sleep(1)
+        return None
 
     def tick(self) -> None:
         """Fire every PingSource now."""
@@ -182,6 +244,7 @@ def banner(stack: LocalStack, symbols: list[str]) -> str:
     ]
     lines += [f"  {name:<12} {process.url}" for name, process in stack.functions.items()]
     lines.append(f"  event mesh   {mesh.url}   (dead letters: {stack.data / 'dead-letters.jsonl'})")
+    lines.append(f"  webhook      {stack.inbox}   (the alerts the notifier delivered)")
     lines.append(
         f"  Grafana      {stack.grafana_url}"
         if stack.grafana_url
@@ -197,13 +260,15 @@ def banner(stack: LocalStack, symbols: list[str]) -> str:
         f"  curl -s '{fetch}?symbol=IBM'",
         f'  curl -s \'{predict}\' -d \'{{"symbol": "IBM", "model": "auto", "bucket": "stocks"}}\'',
         f"  curl -s '{chart}?symbol=IBM&width=640&height=320' > /tmp/ibm.png",
+        f"  curl -s '{stack.functions['alerts'].url}' -d "
+        '\'{"symbol": "IBM", "kind": "move", "percent": 3}\'',
         f"  make tick    # fire the PingSource now (mesh at {mesh.url})",
         f"Function logs: {stack.data / 'logs'}. Ctrl-C stops everything.",
-        "State changes (POST to buckets, watchlist, ui) need Authorization: Bearer "
+        "State changes (POST to buckets, watchlist, ui, alerts) need Authorization: Bearer "
         "$STOCKS_API_TOKEN."
         if api_token_header()
-        else "STOCKS_API_TOKEN is not set: state changes (POST to buckets, watchlist, ui) are "
-        "open to anyone who reaches these ports. Local use only: the cluster requires it.",
+        else "STOCKS_API_TOKEN is not set: state changes (POST to buckets, watchlist, ui, alerts) "
+        "are open to anyone who reaches these ports. Local use only: the cluster requires it.",
     ]
     return "\n".join(lines)
 
@@ -214,9 +279,19 @@ def api_token_header() -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"} if token else {}
 
 
+def _seed_alert_rule(stack: LocalStack) -> None:
+    try:
+        made = stack.seed_alert_rule()
+    except requests.RequestException as error:
+        print(f"Could not seed the demo alert rule: {error}", flush=True)
+        return
+    if made:
+        print(f"Alert rule seeded: {made['message']} See {stack.inbox}", flush=True)
+
+
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
-    stack = LocalStack()
+    stack = LocalStack(chaos=Chaos.from_env(os.environ))
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     signal.signal(signal.SIGINT, lambda *_: stopping.set())
@@ -225,6 +300,7 @@ def main() -> None:
         symbols = stack.seed_watchlist()
         stack.tick()
         print(banner(stack, symbols), flush=True)
+        threading.Thread(target=_seed_alert_rule, args=(stack,), daemon=True).start()
         stopping.wait()
         print("\nStopping ...", flush=True)
     finally:

@@ -127,12 +127,13 @@ class Dispatcher:
         self._idle = threading.Condition()
         self._pending = 0
 
-    def submit(self, route: Route, event: CloudEvent, hops: int) -> None:
-        """Queue `event` for delivery to `route`; `hops` counts replies that led to it."""
+    def submit(self, route: Route, event: CloudEvent, hops: int, delay: float = 0.0) -> None:
+        """Queue `event` for delivery to `route`, starting after `delay` seconds; `hops` counts
+        replies that led to it."""
         with self._idle:
             self._pending += 1
         try:
-            self._pool.submit(self._run, route, event, hops)
+            self._pool.submit(self._run, route, event, hops, delay)
         except RuntimeError:  # closed: account for the event (a dead letter in the file) here
             self._run(route, event, hops)
 
@@ -152,7 +153,9 @@ class Dispatcher:
         self._pool.shutdown(wait=True)
         return idle
 
-    def _run(self, route: Route, event: CloudEvent, hops: int) -> None:
+    def _run(self, route: Route, event: CloudEvent, hops: int, delay: float = 0.0) -> None:
+        if delay > 0:
+            self._stopping.wait(delay)
         started = time.monotonic()
         try:
             self._journal.delivered(self._deliver(route, event, hops, started))

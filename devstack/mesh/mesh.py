@@ -10,7 +10,9 @@ in-process against functions served on local URLs.
 from __future__ import annotations
 
 import logging
+import random
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,12 +35,37 @@ DEFAULT_DEAD_LETTER_FILE = Path(".stocks/dead-letters.jsonl")
 MAX_HOPS = 255  # as Knative's knativebrokerttl: a reply loop ends after this many replies
 
 
+@dataclass(frozen=True)
+class Chaos:
+    """At-least-once delivery made visible: every event goes to each of its Triggers `copies`
+    times, each copy after a random wait of up to `reorder` seconds, so copies arrive together
+    and events overtake each other (Knative may do both; consumers must not care).
+
+    From the environment: STOCKS_MESH_COPIES (default 1) and STOCKS_MESH_REORDER_SECONDS
+    (default 0); STOCKS_MESH_SEED makes the order repeatable.
+    """
+
+    copies: int = 1
+    reorder: float = 0.0
+    seed: int | None = None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Chaos:
+        seed = environ.get("STOCKS_MESH_SEED")
+        return cls(
+            copies=max(1, int(environ.get("STOCKS_MESH_COPIES") or 1)),
+            reorder=max(0.0, float(environ.get("STOCKS_MESH_REORDER_SECONDS") or 0)),
+            seed=int(seed) if seed else None,
+        )
+
+
 class Mesh:
     """Routes CloudEvents between local functions as Knative eventing does for knative/.
 
     `subscribers` maps each Knative Service name a Trigger, dead-letter sink or SinkBinding
     refers to onto the URL where that function runs; a missing one is a MeshConfigError here.
-    `backoff_scale` multiplies every retry wait (tests use a small one).
+    `backoff_scale` multiplies every retry wait (tests use a small one); `chaos` duplicates
+    and reorders deliveries on demand.
     """
 
     def __init__(
@@ -53,8 +80,11 @@ class Mesh:
         workers: int = 16,
         request_timeout: float = 600.0,
         schedule_pings: bool = True,
+        chaos: Chaos = Chaos(),
     ) -> None:
         self.topology = topology
+        self.chaos = chaos
+        self._random = random.Random(chaos.seed)
         self._subscribers = dict(subscribers)
         self._ingress = Ingress(
             host, port or free_port(), self._accept, self._fire_named, self._describe
@@ -232,7 +262,9 @@ class Mesh:
         if not routes and not final:
             logger.warning("no Trigger takes %s and it is not a final type", event["type"])
         for route in routes:
-            self._dispatcher.submit(route, event, hops)
+            for _ in range(self.chaos.copies):
+                delay = self._random.uniform(0, self.chaos.reorder) if self.chaos.reorder else 0.0
+                self._dispatcher.submit(route, event, hops, delay)
 
     def _fire_named(self, name: str | None) -> list[CloudEvent]:
         names = list(self._pings) if name is None else [name]

@@ -13,7 +13,7 @@ import requests
 from cloudevents.conversion import to_binary, to_structured
 from cloudevents.http import CloudEvent
 
-from devstack.mesh import Mesh, MeshConfigError
+from devstack.mesh import Chaos, Mesh, MeshConfigError
 from devstack.mesh.delivery import backoff_seconds, is_retryable
 from devstack.ports import free_port
 from tests.support.mesh import Answer, broker, knative_service, trigger, write_manifests
@@ -391,3 +391,29 @@ def test_a_trigger_referring_to_a_service_without_a_url_fails_at_start(tmp_path,
 
     with pytest.raises(MeshConfigError, match="no URL for Service 'fetch'"):
         Mesh.from_manifests(path, {"predict": stand_in().url})
+
+
+def test_chaos_delivers_every_event_to_each_trigger_three_times(stand_in, mesh_for):
+    fetch, other = stand_in(), stand_in()
+    mesh = mesh_for(
+        [broker(), trigger("t1", "fetch", type="test.created"), trigger("t2", "other")],
+        {"fetch": fetch.url, "other": other.url},
+        chaos=Chaos(copies=3, reorder=0.05, seed=7),
+    )
+    sent = [event() for _ in range(4)]
+    for each in sent:
+        assert post_binary(mesh, each).status_code == 202
+    assert mesh.wait_idle(30)
+
+    for server in (fetch, other):
+        ids = sorted(r.headers["ce-id"] for r in server.requests)
+        assert ids == sorted([e["id"] for e in sent] * 3)
+    assert len(mesh.deliveries()) == 24
+    assert len(mesh.received()) == 4  # the broker took each event once
+
+
+def test_chaos_is_read_from_the_environment():
+    assert Chaos.from_env({}) == Chaos(1, 0.0, None)
+    assert Chaos.from_env(
+        {"STOCKS_MESH_COPIES": "3", "STOCKS_MESH_REORDER_SECONDS": "0.5", "STOCKS_MESH_SEED": "4"}
+    ) == Chaos(3, 0.5, 4)
