@@ -58,11 +58,9 @@ def recorded(
         f"WHERE ({any_rule}) AND time >= {pd.Timestamp(since).value:d} GROUP BY {ident('rule')}"
     )
     rows = client.query(bucket, query, ALERTS, missing_ok=True)
-    return (
-        {(str(rule), time) for time, rule in zip(rows.index, rows["rule"], strict=True)}
-        if len(rows)
-        else set()
-    )
+    if rows.empty:
+        return set()
+    return {(str(rule), time.value) for time, rule in zip(rows.index, rows["rule"], strict=True)}
 
 
 def recent(
