@@ -88,7 +88,10 @@ def test_copies_arriving_together_are_posted_once(hooked):
     ("answer", "words"),
     [
         (Answer(500), "The webhook answered 500; retry later."),
-        (Answer(302, headers={"Location": "http://elsewhere/"}), "The webhook redirected 302; retry later."),
+        (
+            Answer(302, headers={"Location": "http://x/"}),
+            "The webhook redirected 302; retry later.",
+        ),
         (Answer(404), "The webhook answered 404; retry later."),
     ],
 )
@@ -122,7 +125,8 @@ def test_a_hanging_webhook_times_out_without_holding_up_other_alerts(
     assert hanging.is_alive()  # the other alert did not wait for it
     hanging.join()
     assert outcome["answer"].status == 502
-    assert outcome["answer"].json()["error"] == "The webhook did not answer within 4 s; retry later."
+    error = outcome["answer"].json()["error"]
+    assert error == "The webhook did not answer within 4 s; retry later."
     logged = capsys.readouterr().out
     assert TOKEN_PATH not in logged and SECRET not in logged
 
