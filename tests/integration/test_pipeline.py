@@ -29,7 +29,9 @@ def test_a_tick_brings_prices_and_forecasts_for_every_tracked_symbol(tmp_path):
             ("dev.knative.sources.ping", "delivered"),
             ("io.stocksmanager.fetch.requested", "delivered"),
             ("io.stocksmanager.fetched", "delivered"),
+            ("io.stocksmanager.predicted", "delivered"),  # to alerts
         }
         # tracking asks fetch for each symbol at once, then the tick asks again: two chains each
-        assert len(stack.mesh.deliveries()) == 1 + 2 * 2 * len(SYMBOLS)
+        # (fetch.requested, fetched, predicted); the tick fires both PingSources
+        assert len(stack.mesh.deliveries()) == 2 + 2 * 3 * len(SYMBOLS)
         assert stack.mesh.dead_letter_count == 0

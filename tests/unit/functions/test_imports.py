@@ -26,6 +26,8 @@ EXPECTED = {
     "chart": {"pandas", "matplotlib"},  # loaded at start, so no request pays for it
     "deadletters": {"pandas"},
     "ui": {"pandas"},
+    "alerts": {"pandas"},
+    "notifier": {"pandas"},  # reads and records deliveries through the store
 }
 
 
