@@ -110,9 +110,23 @@ def predicted(symbol: str) -> CloudEvent:
     )
 
 
-def logged(stack, function: str, status: int) -> int:
-    text = (stack.data / "logs" / f"{function}.log").read_text()
-    return text.count(f'"function":"{function}"') and text.count(f'"status":{status}')
+def answered(stack, function: str, status: int) -> int:
+    """How many times the function has answered `status`, from its log."""
+    return (stack.data / "logs" / f"{function}.log").read_text().count(f'"status":{status}')
+
+
+def during_outage(stack, part: str, send) -> None:
+    """Stop influxd or the webhook receiver, `send`, wait until the function that needs the part
+    has failed for it at least once, and start the part again on the same port."""
+    server, function, status = {
+        "influxd": (stack.influx, "alerts", 503),
+        "receiver": (stack.webhook, "notifier", 502),
+    }[part]
+    before = answered(stack, function, status)
+    server.stop()
+    send()
+    wait_for(lambda: answered(stack, function, status) > before, 60, f"{function} failing")
+    server.start()
 
 
 def run(stack, symbols: list[str], faults: bool) -> tuple[list, list]:
@@ -134,23 +148,17 @@ def run(stack, symbols: list[str], faults: bool) -> tuple[list, list]:
         write_day(storage, symbols, day)
         if day == 6:
             write_failures(storage, symbols)
-        influx_down = faults and day == 4
-        receiver_down = faults and day == 6
-        if influx_down:
-            stack.influx.stop()
-            before = logged(stack, "alerts", 503)
-        if receiver_down:
-            stack.webhook.stop()
-            before = logged(stack, "notifier", 502)
-        for symbol in symbols:
-            publish(stack, predicted(symbol))
-        stack.mesh.fire_ping("alerts-check")
-        if influx_down:
-            wait_for(lambda: logged(stack, "alerts", 503) > before, 60, "alerts failing")
-            stack.influx.start()
-        if receiver_down:
-            wait_for(lambda: logged(stack, "notifier", 502) > before, 60, "webhook failing")
-            stack.webhook.start()
+
+        def send() -> None:
+            for symbol in symbols:
+                publish(stack, predicted(symbol))
+            stack.mesh.fire_ping("alerts-check")
+
+        part = {4: "influxd", 6: "receiver"}.get(day) if faults else None
+        if part:
+            during_outage(stack, part, send)
+        else:
+            send()
         assert stack.mesh.wait_idle(180)
     return history(storage, symbols), inbox(stack, symbols)
 
