@@ -23,8 +23,8 @@ from shared.store import alert_rules
 from tests.support.inprocess import call
 from tests.support.mesh import Answer
 
-SECRET = "s1gning-s3cret"
-TOKEN_PATH = "T000/B000/xoxb-t0ken"
+SECRET = "dummy-signing-key"
+TOKEN_PATH = "T000/B000/dummy-path-token"
 RULE = Rule("r0123456789ab", "DEMO1", "daily", "above", 180.0, note="sell")
 
 

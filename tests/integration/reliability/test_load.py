@@ -37,6 +37,8 @@ def test_a_thousand_fetch_requests_at_once_lose_nothing(serve, storage, bucket, 
             "deadletters": deadletters.url,
             "predict": predict_stand_in.url,
             "watchlist": predict_stand_in.url,
+            "alerts": predict_stand_in.url,
+            "notifier": predict_stand_in.url,
         }
         with Mesh.from_manifests(
             ROOT / "knative",
