@@ -42,20 +42,20 @@ class Clock:
         return self.now
 
 
-class FailingOn:
-    """The demo provider, failing on the chosen sessions as an unreachable provider does."""
+class FailingOn(DemoProvider):
+    """The demo provider on the simulated clock, failing on the chosen sessions as an
+    unreachable provider does (a test double: the production code has no such hook)."""
 
     def __init__(self, clock: Clock, days: list[str]) -> None:
-        self.demo = DemoProvider(now=clock)
+        super().__init__(now=clock)
         self.clock = clock
         self.days = {pd.Timestamp(day) for day in days}
-        self.name = "demo"
 
-    def bars_and_actions(self, symbol: str, interval: str, **options):
+    def rows(self, symbol: str, interval: str, **options):
         today = self.clock.now.tz_convert(XNYS.tz).tz_localize(None).normalize()
         if today in self.days:
             raise ProviderFailed("The provider is unreachable; retry later.")
-        return self.demo.bars_and_actions(symbol, interval, **options)
+        return super().rows(symbol, interval, **options)
 
 
 @pytest.mark.slow
