@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -141,13 +142,23 @@ def _stored_models(client: InfluxClient, target: str, tags: dict[str, str]) -> s
     return {row[1] for series in result.get("series", []) for row in series.get("values", [])}
 
 
-def forecast_ends(client: InfluxClient, target: str) -> dict[tuple[str, str], float]:
-    """The last forecast value of `close` (at the horizon) of every symbol and interval, from
+class Horizon(NamedTuple):
+    """Where a current forecast of `close` ends: its last time, value and interval."""
+
+    time: pd.Timestamp
+    yhat: float
+    yhat_lower: float
+    yhat_upper: float
+
+
+def forecast_ends(client: InfluxClient, target: str) -> dict[tuple[str, str], Horizon]:
+    """The last forecast point of `close` (at the horizon) of every symbol and interval, from
     its current forecast (of the models stored, the one whose run is newest, as `latest`)."""
     by_model = f"GROUP BY {ident('symbol')}, {ident('interval')}, {ident('model')}"
+    columns = ", ".join(ident(name) for name in Horizon._fields[1:])
     query = (
-        f"SELECT last({ident('yhat')}) AS {ident('yhat')} FROM {MEASUREMENT} "
-        f"WHERE {tags_equal(field='close')} {by_model}"
+        f"SELECT {columns} FROM {MEASUREMENT} WHERE {tags_equal(field='close')} {by_model} "
+        "ORDER BY time DESC LIMIT 1"
     )
     runs_query = (
         f"SELECT last({ident('horizon')}) FROM {RUNS_MEASUREMENT} "
@@ -163,7 +174,12 @@ def forecast_ends(client: InfluxClient, target: str) -> dict[tuple[str, str], fl
         frame.itertuples(),
         key=lambda r: (issued.get((r.symbol, r.interval, r.model), NEVER), r.model),
     )
-    return {(r.symbol, r.interval): float(r.yhat) for r in ends}
+    return {
+        (r.symbol, r.interval): Horizon(
+            r.Index, float(r.yhat), float(r.yhat_lower), float(r.yhat_upper)
+        )
+        for r in ends
+    }
 
 
 def latest_runs(

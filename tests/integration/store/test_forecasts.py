@@ -227,4 +227,8 @@ def test_forecast_ends_are_of_the_current_forecast_not_an_older_longer_one(stora
     drift = forecast_frame("SYN", "drift", 2, points=5)
     forecasts.replace(storage, bucket, drift, RUN)
     assert stored(storage, bucket, "SYN").index.max() > drift.index.max()  # prophet's, older
-    assert forecasts.forecast_ends(storage, bucket) == {("SYN", "daily"): 2.0}
+    ((key, end),) = forecasts.forecast_ends(storage, bucket).items()
+    assert key == ("SYN", "daily") and end.time == drift.index.max()
+    assert (end.yhat, end.yhat_lower, end.yhat_upper) == tuple(
+        drift[["yhat", "yhat_lower", "yhat_upper"]].iloc[-1]
+    )
