@@ -59,8 +59,19 @@ FORECAST_RUNS = Measurement(
         "naive_coverage": "float64",
         "reason": "str",
         "selection": "str",
+        "interval_width": "float64",
+        "volatility": "float64",
+        "volatility_percentile": "float64",
+        "drawdown": "float64",
+        "high_52w": "float64",
+        "low_52w": "float64",
+        "from_high": "float64",
+        "from_low": "float64",
     },
 )
+"""A prediction run: the model, its skill, the band's aim (`interval_width`), and the series'
+risk figures when the run forecast adjusted closes (shared/market/risk.py; a figure is absent
+where the history was too short for it)."""
 WATCHLIST = Measurement(
     "watchlist",
     ("symbol", "interval"),

@@ -35,6 +35,10 @@ class Run:
     """Why this model drew the forecast, in a sentence."""
     selection: dict[str, dict[str, float]] = field(default_factory=dict)
     """Each candidate's cross-validation scores (stored as JSON text)."""
+    interval_width: float | None = None
+    """The share of outcomes the forecast interval aims to hold."""
+    risk: dict[str, float] = field(default_factory=dict)
+    """The series' risk figures (shared/market/risk.py), each stored as a field of its name."""
 
 
 def replace(client: InfluxClient, target: str, frame: pd.DataFrame, run: Run) -> None:
@@ -110,6 +114,8 @@ def _record_run(
         **{f"naive_{name}": float(value) for name, value in run.naive_metrics.items()},
         reason=run.reason,
         selection=json.dumps(run.selection, sort_keys=True),
+        **({} if run.interval_width is None else {"interval_width": float(run.interval_width)}),
+        **{name: float(value) for name, value in run.risk.items()},
     )
     client.write_or_create(target, row, FORECAST_RUNS, precision="ms")
     return issued

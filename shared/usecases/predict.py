@@ -14,6 +14,7 @@ from shared.contract.payloads import Fetched, Predicted
 from shared.contract.timefmt import rfc3339
 from shared.forecasting import forecast
 from shared.influx.client import InfluxClient
+from shared.market import risk
 from shared.store import forecasts, prices
 
 MAX_HISTORY_POINTS = 20_000
@@ -97,6 +98,8 @@ def predict(
             naive_metrics=naive,
             reason=result.reason,
             selection=selection,
+            interval_width=request.interval_width,
+            risk=_risk(history[request.field], request),
         ),
     )
     return _predicted(
@@ -111,6 +114,15 @@ def predict(
         reason=result.reason,
         refit=True,
     )
+
+
+def _risk(history: pd.Series, request: PredictRequest) -> dict[str, float]:
+    """The series' risk figures, from the history already read: of adjusted closes only (raw
+    prices jump at splits); the figures its history is too short for are left out."""
+    if request.field != "close" or not request.adjusted:
+        return {}
+    figures = risk.figures(history.astype("float64"), request.interval)
+    return {name: value for name, value in figures.items() if value is not None}
 
 
 def _past_the_end_of_time(history: pd.DataFrame, request: PredictRequest) -> Unprocessable:

@@ -14,6 +14,7 @@ from functions.predict import SPEC
 from shared.contract.events import FETCHED, PREDICTED
 from shared.contract.schema import FORECAST, FORECAST_RUNS
 from shared.contract.timefmt import rfc3339
+from shared.market import risk
 from shared.runtime.services import Services
 from tests.support.inprocess import call
 from tests.support.prices import seed_walk
@@ -83,6 +84,24 @@ def test_the_reply_and_the_stored_run_say_what_was_done(services, storage, bucke
         len(history),
     )
     assert run.mase == pytest.approx(body["metrics"]["mase"], rel=1e-4)
+
+
+def test_the_run_records_the_bands_aim_and_the_series_risk_figures(services, storage, bucket):
+    history = seed(storage, bucket)  # no corporate actions: adjusted closes are the closes
+    fields = {"symbol": SYMBOL, "bucket": bucket, "target": bucket, "model": "naive"}
+    assert (
+        call(SPEC, services, method="POST", json_body={**fields, "interval_width": 0.9}).status
+        == 200
+    )
+    [run] = runs_of(storage, bucket).to_dict("records")
+    assert run["interval_width"] == 0.9
+    expected = risk.figures(history["close"])
+    assert all(value is not None for value in expected.values())  # 300 sessions: every figure
+    assert {name: run[name] for name in risk.FIELDS} == pytest.approx(expected)
+
+    call(SPEC, services, method="POST", json_body={**fields, "field": "open"})
+    opens = runs_of(storage, bucket).query("field == 'open'")
+    assert opens[list(risk.FIELDS)].isna().all(axis=None)  # risk is of closes only
 
 
 def test_no_new_bar_answers_with_the_stored_forecast_without_fitting(services, storage, bucket):
