@@ -10,9 +10,16 @@ import numpy as np
 import pandas as pd
 
 from shared.contract import validation
-from shared.contract.errors import BucketNotFound, Unprocessable
-from shared.contract.schema import DEFAULT_BUCKET, FORECASTS_BUCKET, MODELS, PRICE_COLUMNS
+from shared.contract.errors import BadInput, BucketNotFound, Unprocessable
+from shared.contract.schema import (
+    DAILY,
+    DEFAULT_BUCKET,
+    FORECASTS_BUCKET,
+    MODELS,
+    PRICE_COLUMNS,
+)
 from shared.contract.timefmt import rfc3339
+from shared.market import calendar, correlation, listings, risk
 from shared.runtime.services import Services
 from shared.store import dead_letters, forecasts, prices, runs
 from shared.store.watchlist import Entry
@@ -22,10 +29,25 @@ TREND_DAYS = (50, 200)
 HISTORY_DAYS = 300  # enough trading days for a 200-day average
 FETCH_LOOKBACK = pd.Timedelta(days=35)
 FLAT_PERCENT = 0.05  # a forecast moving less than this is shown as flat
+SAME_AS_NAIVE = 0.005  # a relative error within this of naive's is naive's (naive's own is 1)
+SPARK_SESSIONS = 60
+RANGES = {"1M": 31, "6M": 184, "1Y": 366, "5Y": 1_827, "all": 20_000}
+"""The chart's ranges and at most how many days (so sessions) each spans ("all": the newest
+bars up to `MAX_CHART_BARS`); what is read is then cut to the range's dates."""
+OFFSETS = {
+    "1M": pd.DateOffset(months=1),
+    "6M": pd.DateOffset(months=6),
+    "1Y": pd.DateOffset(years=1),
+    "5Y": pd.DateOffset(years=5),
+}
+MAX_CHART_BARS = 20_000
+LONGEST_SESSION_MINUTES = 510
+DEFAULT_INTERVAL_WIDTH = 0.8  # predict's default, when the run does not say its own
 VIEW_FIELDS = {
     "watchlist": {"view"},
     "pipeline": {"view"},
-    "symbol": {"view", "symbol", "interval", "bucket", "points"},
+    "correlation": {"view"},
+    "symbol": {"view", "symbol", "interval", "bucket", "points", "range"},
 }
 ACTION_FIELDS = {
     "track": {"action", "symbol", "interval", "bucket", "model"},
@@ -44,6 +66,8 @@ def read(services: Services, fields: Mapping[str, Any]) -> dict[str, Any]:
         return symbol_view(services, fields)
     if name == "pipeline":
         return pipeline_view(services)
+    if name == "correlation":
+        return correlation_view(services)
     return watchlist_view(services)
 
 
@@ -68,7 +92,8 @@ def change(services: Services, fields: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def watchlist_view(services: Services) -> dict[str, Any]:
-    """Every tracked entry with its last close, trends, latest forecast and last fetch."""
+    """Every tracked entry with its name, last close, trends, last 60 closes, latest forecast
+    and its range, risk figures and last fetch; and what the page says about the provider."""
     meta = services.settings.meta_bucket
     entries = watchlist.watchlist_of(services).tracked()
     closes = {
@@ -86,16 +111,44 @@ def watchlist_view(services: Services) -> dict[str, Any]:
     for entry in entries:
         key = (entry.symbol, entry.interval)
         series = closes[entry.bucket].get(key, pd.Series(dtype="float64"))
-        row = {**entry.as_dict(), **price_figures(series)}
-        row["forecast"] = forecast_figures(row["close"], ends.get(key), latest_runs.get(key))
+        run = latest_runs.get(key)
+        row = {
+            **entry.as_dict(),
+            "name": listings.name(entry.symbol),
+            **where_traded(entry.symbol, entry),
+            **price_figures(series),
+        }
+        row["spark"] = values(series.iloc[-SPARK_SESSIONS:])
+        row["forecast"] = forecast_figures(row["close"], ends.get(key), run)
+        row["risk"] = risk_figures(run)
         row["fetch"] = fetched.get(entry.symbol)
         rows.append(row)
-    return {"watchlist": rows}
+    return {"watchlist": rows, **about_page(services), "explanations": risk.EXPLANATIONS}
+
+
+def risk_figures(run: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The risk figures predict stored with its run (each None where the history was too short);
+    None when the run has none (no run yet, or one made before predict stored them)."""
+    if run is None or "volatility" not in run:
+        return None
+    return {name: run.get(name) for name in risk.FIELDS}
+
+
+def about_page(services: Services) -> dict[str, Any]:
+    """What every view tells the page: the provider (the demo's data is made up) and whether
+    changes need the API token (never the token itself)."""
+    provider = services.settings.provider.name
+    return {
+        "provider": provider,
+        "demo": provider == "demo",
+        "token_required": services.settings.api_token is not None,
+    }
 
 
 def price_figures(closes: pd.Series) -> dict[str, Any]:
-    """Last close, its change on the day before, and where it stands to the 50/200-day averages."""
-    figures: dict[str, Any] = {"close": None, "change_pct": None, "day": None}
+    """Last close, its session, its change on the one before (in price and %), and where it
+    stands to the 50/200-day averages."""
+    figures: dict[str, Any] = {"close": None, "change": None, "change_pct": None, "day": None}
     figures |= {f"sma{days}": None for days in TREND_DAYS}
     figures |= {f"trend{days}": None for days in TREND_DAYS}
     if closes.empty:
@@ -104,7 +157,9 @@ def price_figures(closes: pd.Series) -> dict[str, Any]:
     figures["close"] = finite(last)
     figures["day"] = rfc3339(closes.index[-1])
     if len(closes) > 1:
-        figures["change_pct"] = finite((last / float(closes.iloc[-2]) - 1) * 100)
+        before = float(closes.iloc[-2])
+        figures["change"] = finite(last - before)
+        figures["change_pct"] = finite((last / before - 1) * 100)
     for days in TREND_DAYS:
         if len(closes) >= days:
             average = float(closes.iloc[-days:].mean())
@@ -114,19 +169,42 @@ def price_figures(closes: pd.Series) -> dict[str, Any]:
 
 
 def forecast_figures(
-    close: float | None, end: float | None, run: dict[str, Any] | None
+    close: float | None, end: forecasts.Horizon | None, run: dict[str, Any] | None
 ) -> dict[str, Any] | None:
-    """Where the latest forecast ends against the last close, its model and skill."""
+    """The latest forecast at its horizon: its range, its model and how it did against the
+    naive forecast ("tomorrow equals today"). A direction is given only when the model beat
+    naive; `skill` says `better`, `same` or `worse` than naive."""
     if close is None or end is None or run is None:
         return None
-    change_pct = (end / close - 1) * 100
-    direction = "flat" if abs(change_pct) < FLAT_PERCENT else "up" if change_pct > 0 else "down"
+    change_pct = (end.yhat / close - 1) * 100
+    rel_naive = run.get("rel_naive")
+    skill = (
+        None
+        if rel_naive is None
+        else "better"
+        if rel_naive < 1 - SAME_AS_NAIVE
+        else "worse"
+        if rel_naive > 1 + SAME_AS_NAIVE
+        else "same"
+    )
+    direction = None
+    if skill == "better":
+        direction = "flat" if abs(change_pct) < FLAT_PERCENT else "up" if change_pct > 0 else "down"
+    band = risk.forecast_range(close, end.yhat_lower, end.yhat_upper)
     return {
         "direction": direction,
+        "skill": skill,
         "change_pct": finite(change_pct),
-        "end": finite(end),
+        "end": finite(end.yhat),
+        "range": None
+        if band is None
+        else {
+            **{name: finite(value) for name, value in band.items()},
+            "time": rfc3339(end.time),
+            "width": run.get("interval_width") or DEFAULT_INTERVAL_WIDTH,
+        },
         "model": run["model"],
-        "rel_naive": run["rel_naive"],
+        "rel_naive": rel_naive,
         "time": run["time"],
     }
 
@@ -135,14 +213,21 @@ def forecast_figures(
 
 
 def symbol_view(services: Services, fields: Mapping[str, Any]) -> dict[str, Any]:
-    """A symbol's recent bars, its latest forecast and the run that drew it."""
+    """A symbol's bars over a range (`range`, else the newest `points`), its latest forecast
+    with its range and skill, the run that drew it, and its risk figures."""
     symbol = validation.symbol(fields)
     interval = validation.interval(fields)
     entry = watchlist.watchlist_of(services).find(symbol, interval)
     bucket = validation.bucket(fields, default=entry.bucket if entry else DEFAULT_BUCKET)
-    points = validation.integer(fields, "points", 250, 10, 5_000)
+    span: str | None = validation.choice(fields, "range", tuple(RANGES), "1Y")
+    if "points" in fields:
+        if "range" in fields:
+            raise BadInput("Give the symbol view a range or a number of points, not both.")
+        limit, span = validation.integer(fields, "points", 250, 10, 5_000), None
+    else:
+        limit = min(RANGES[str(span)] * bars_a_session(interval), MAX_CHART_BARS)
     try:
-        bars = prices.newest(services.influx, bucket, symbol, interval, PRICE_COLUMNS, points)
+        bars = prices.newest(services.influx, bucket, symbol, interval, PRICE_COLUMNS, limit)
     except BucketNotFound:
         bars = pd.DataFrame()
     if bars.empty:
@@ -150,21 +235,52 @@ def symbol_view(services: Services, fields: Mapping[str, Any]) -> dict[str, Any]
             f"There is no {interval} data for {symbol} in bucket {bucket!r} yet: track it and "
             "wait for its fetch."
         )
+    if span in OFFSETS:
+        bars = bars[bars.index >= bars.index[-1] - OFFSETS[span]]
     latest = forecasts.latest_runs(services.influx, FORECASTS_BUCKET, symbol, interval)
     run = by_series(records(latest)).get((symbol, interval))
     band = forecasts.latest(services.influx, FORECASTS_BUCKET, symbol, interval)
+    close = finite(float(bars["close"].iloc[-1]))
     return {
         "symbol": symbol,
         "interval": interval,
         "bucket": bucket,
+        "name": listings.name(symbol),
+        **where_traded(symbol, entry),
         "tracked": entry is not None,
+        "range": span,
+        "day": rfc3339(bars.index[-1]),
         "prices": {
             "time": seconds(bars.index),
             **{name: values(bars[name]) for name in PRICE_COLUMNS},
         },
         "forecast": None if band.empty else forecast_band(band),
+        "figures": None if band.empty else forecast_figures(close, horizon(band), run),
         "run": run,
+        "risk": risk_figures(run),
+        **about_page(services),
+        "explanations": risk.EXPLANATIONS,
     }
+
+
+def where_traded(symbol: str, entry: Entry | None) -> dict[str, str]:
+    """The entry's exchange (else the symbol's) and its time zone, for the page's clocks."""
+    exchange = getattr(entry, "exchange", None) or calendar.exchange_of(symbol)
+    return {"exchange": exchange, "timezone": calendar.calendar(exchange).tz}
+
+
+def bars_a_session(interval: str) -> int:
+    """At most how many bars of `interval` one session holds (the longest served: 8.5 hours)."""
+    if interval == DAILY:
+        return 1
+    return -(-LONGEST_SESSION_MINUTES // int(interval.removesuffix("min")))
+
+
+def horizon(band: pd.DataFrame) -> forecasts.Horizon:
+    last = band.iloc[-1]
+    return forecasts.Horizon(
+        band.index[-1], float(last["yhat"]), float(last["yhat_lower"]), float(last["yhat_upper"])
+    )
 
 
 def forecast_band(band: pd.DataFrame) -> dict[str, Any]:
@@ -172,6 +288,40 @@ def forecast_band(band: pd.DataFrame) -> dict[str, Any]:
         "model": str(band["model"].iloc[-1]),
         "time": seconds(band.index),
         **{name: values(band[name]) for name in ("yhat", "yhat_lower", "yhat_upper")},
+    }
+
+
+# -- the correlation view ----------------------------------------------------------------------
+
+
+def correlation_view(services: Services) -> dict[str, Any]:
+    """How the tracked symbols' daily returns moved together over the last year: the matrix and
+    the pairs, most in step first. One series a symbol: its daily entry, else its first
+    intraday one (its last close of each day)."""
+    entries = watchlist.watchlist_of(services).tracked()
+    chosen: dict[str, Entry] = {}
+    for entry in sorted(entries, key=lambda e: e.interval != DAILY):
+        chosen.setdefault(entry.symbol, entry)
+    closes = {
+        bucket: prices.daily_closes(services.influx, bucket, HISTORY_DAYS)
+        for bucket in sorted({e.bucket for e in chosen.values()})
+    }
+    series = {
+        symbol: closes[e.bucket].get((symbol, e.interval), pd.Series(dtype="float64"))
+        for symbol, e in sorted(chosen.items())
+    }
+    matrix = correlation.correlations(series)
+    return {
+        "symbols": list(series),
+        "names": [listings.name(symbol) for symbol in series],
+        "matrix": [[finite(float(v)) for v in row] for row in matrix.to_numpy()],
+        "pairs": [
+            {"a": a, "b": b, "correlation": finite(value)}
+            for a, b, value in correlation.pairs(matrix)
+        ],
+        "min_sessions": correlation.MIN_COMMON_SESSIONS,
+        "explanation": correlation.EXPLANATION,
+        **about_page(services),
     }
 
 
@@ -185,6 +335,7 @@ def pipeline_view(services: Services) -> dict[str, Any]:
         "runs": records(runs.recent(services.influx, meta, 25)),
         "errors": records(runs.recent(services.influx, meta, 15, failed_only=True)),
         "dead_letters": records(dead_letters.recent(services.influx, meta, 15)),
+        **about_page(services),
     }
 
 

@@ -1,4 +1,5 @@
 /* Talking to the ui function: its JSON views (public) and its changes (token when one is set). */
+import { showAccess } from "./?asset=js/about.js";
 import { askToken, forgetToken, storedToken } from "./?asset=js/token.js";
 
 export class ApiError extends Error {
@@ -19,10 +20,14 @@ export async function change(fields) {
     const token = storedToken();
     if (token) headers.Authorization = `Bearer ${token}`;
     const response = await fetch("./", { method: "POST", headers, body: JSON.stringify(fields) });
-    if (response.status !== 401) return answer(response);
+    if (response.status !== 401) {
+      showAccess();
+      return answer(response);
+    }
     if (token) forgetToken();  // rejected: never sent again
     const reason = token ? "wrong" : "missing";
     if (attempt < 2 && await askToken(reason)) continue;
+    showAccess();
     throw new ApiError(401, READ_ONLY[reason]);
   }
 }

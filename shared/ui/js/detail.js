@@ -1,9 +1,15 @@
-/* One symbol's panel: its chart with the forecast band, the model's metrics and its reason. */
-import { $, element, setText } from "./?asset=js/dom.js";
-import { compact, number, when } from "./?asset=js/format.js";
+/* One symbol's panel: what to expect in plain words (range, skill, risk), its chart over a
+   chosen range with the forecast band, and how the forecast did in testing. */
+import { drawCharts } from "./?asset=js/charts.js";
+import { $, element, setAttr, setClass, setText } from "./?asset=js/dom.js";
+import { dateTime, number, percent, shortDate } from "./?asset=js/format.js";
 import { refresh, register } from "./?asset=js/poll.js";
+import {
+  calmOrWild, fromHigh, fromLow, largestFall, rangeSentence, skillSentence, swings,
+} from "./?asset=js/words.js";
 
-const state = { selected: null, shownKey: null, charts: [] };
+const PHONE = window.matchMedia("(max-width: 40rem)");
+const state = { selected: null, shownKey: null, charts: [], range: PHONE.matches ? "1M" : "1Y" };
 
 export function selectedKey() { return state.selected; }
 
@@ -13,6 +19,12 @@ export async function openDetail(symbol, interval) {
   for (const row of document.querySelectorAll("#watchlist tbody tr")) {
     row.setAttribute("aria-selected", String(row.dataset.key === state.selected));
   }
+  destroyCharts();  // nothing of the symbol shown before stays while this one loads
+  for (const id of ["detail-name", "detail-summary", "detail-range", "detail-skill", "reason"]) {
+    setText($(`#${id}`), "");
+  }
+  $("#risk").replaceChildren();
+  $("#metrics").replaceChildren();
   $("#detail").hidden = false;
   $("#detail-heading").textContent = `${symbol} (${interval})`;
   $("#detail-heading").focus();
@@ -35,10 +47,11 @@ function closeDetail() {
 async function update(views) {
   if (!state.selected) return;
   const key = state.selected;
+  const range = state.range;
   const [symbol, interval] = key.split("/");
   let data;
   try {
-    data = await views.get("symbol", { symbol, interval });
+    data = await views.get("symbol", { symbol, interval, range });
   } catch (error) {
     if (state.selected !== key) return;
     setText($("#detail-summary"), error.message);
@@ -46,44 +59,95 @@ async function update(views) {
     state.shownKey = null;
     return;
   }
-  if (state.selected !== key) return;  // closed or another opened meanwhile
-  const shown = JSON.stringify([key, data.prices.time.at(-1), data.run && data.run.time]);
+  if (state.selected !== key || state.range !== range) return;  // changed meanwhile
+  const shown = JSON.stringify([key, range, data.prices.time.at(-1), data.run && data.run.time]);
   if (shown === state.shownKey) return;  // nothing new: keep the chart (and its cursor) as it is
   state.shownKey = shown;
   render(data);
 }
 
 function render(data) {
-  const run = data.run;
-  const model = data.forecast ? data.forecast.model : null;
-  setText($("#detail-heading"),
-    `${data.symbol} (${data.interval})${model ? `: forecast by ${model}` : ""}`);
-  const last = data.prices.close.at(-1);
-  setText($("#detail-summary"), data.forecast
-    ? `Last close ${number(last)}; the ${model} forecast for the next ${data.forecast.time.length} ` +
-      `${data.interval === "daily" ? "trading days" : "bars"} ends at ` +
-      `${number(data.forecast.yhat.at(-1))} (shaded: its forecast interval).`
-    : `Last close ${number(last)}; no forecast yet.`);
-  renderMetrics(run);
-  drawCharts(data);
+  const figures = data.figures;
+  setText($("#detail-heading"), `${data.symbol} (${data.interval})`);
+  setText($("#detail-name"), [data.name, data.exchange].filter(Boolean).join(" \u00b7 "));
+  const close = data.prices.close;
+  const last = close.at(-1);
+  const before = close.length > 1 ? close.at(-2) : null;
+  const step = data.interval === "daily" ? "session" : "bar";
+  const moved = before ? `, ${last >= before ? "up" : "down"} ${number(Math.abs(last - before))} ` +
+    `(${percent((last / before - 1) * 100)}) from the ${step} before` : "";
+  const asOf = data.interval === "daily" ? shortDate(data.day) : dateTime(data.day, data.timezone);
+  setText($("#detail-summary"), `Last close ${number(last)} as of ${asOf}${moved}.`);
+  if (figures) {
+    const skill = skillSentence(figures);
+    const range = rangeSentence(figures.range, data.interval, data.timezone);
+    setText($("#detail-range"), `The ${figures.model} forecast: ${range} ` +
+      "(the shaded band on the chart).");
+    setText($("#detail-skill"), `${skill.text}.`);
+    setClass($("#detail-skill"), skill.warning ? "warning" : "");
+  } else {
+    setText($("#detail-range"), "No forecast yet: one follows the first fetch.");
+    setText($("#detail-skill"), "");
+    setClass($("#detail-skill"), "");
+  }
+  renderFigures($("#risk"), riskItems(data, figures));
+  renderFigures($("#metrics"), metricItems(data.run));
+  setText($("#reason"), data.run && data.run.reason ? `Why this model: ${data.run.reason}` : "");
+  destroyCharts();
+  state.charts = drawCharts(data, $("#price-chart"), $("#volume-chart"));
+  setText($("#chart-note"), data.interval === "daily" ? "Daily closes, adjusted for splits and dividends."
+    : `Times in the exchange's zone (${data.timezone}); nights and weekends take no room.`);
 }
 
-function renderMetrics(run) {
-  const list = $("#metrics");
-  setText($("#reason"), run && run.reason ? `Model choice \u2014 ${run.reason}` : "");
-  list.replaceChildren();
-  if (!run) return;
-  const items = [
-    ["model", run.model], ["vs naive (rel. MAE)", number(run.rel_naive, 3)],
-    ["vs drift (rel. MAE)", number(run.rel_drift, 3)], ["MAPE", number(run.mape, 3)],
-    ["MASE", number(run.mase, 3)], ["interval coverage", number(run.coverage, 2)],
-    ["horizon", String(run.horizon)], ["trained on", `${run.train_points} bars`],
-    ["fit", `${number(run.fit_seconds, 2)} s`], ["forecast at", when(run.time)],
+/* [plain label, value, one-line explanation with the technical name] */
+function riskItems(data, figures) {
+  const explain = data.explanations;
+  const range = ["Forecast range", figures ? rangeSentence(figures.range, data.interval,
+    data.timezone) : "no forecast yet", explain.range];
+  const risk = data.risk;
+  if (!risk) return [range, ["Risk figures", "not computed yet", "They come with the next forecast."]];
+  const percentile = risk.volatility_percentile;
+  return [
+    range,
+    ["Swings", swings(risk.volatility), explain.volatility],
+    ["Calm or wild", risk.volatility == null ? "too little history" : calmOrWild(percentile),
+      explain.volatility_percentile],
+    ["Largest fall this year", risk.drawdown == null ? "too little history"
+      : largestFall(risk.drawdown).replace("largest fall this year ", ""), explain.drawdown],
+    ["52-week high", risk.high_52w == null ? "less than a year of history"
+      : `${number(risk.high_52w)}: now ${fromHigh(risk)}`, explain.from_high],
+    ["52-week low", risk.low_52w == null ? "less than a year of history"
+      : `${number(risk.low_52w)}: now ${fromLow(risk)}`, explain.from_low],
   ];
-  for (const [term, value] of items) {
-    list.append(element("div", {}, element("dt", { textContent: term }),
-      element("dd", { textContent: value })));
-  }
+}
+
+function metricItems(run) {
+  if (!run) return [];
+  const coverage = run.coverage == null ? "\u2013" : `${Math.round(run.coverage * 100)}%`;
+  const aim = Math.round((run.interval_width || 0.8) * 100);
+  return [
+    ["Typical error", run.mape == null ? "\u2013" : `${number(run.mape, 1)}%`,
+      "Average miss, in % of the price, on past data the model did not see (MAPE)."],
+    ["Error vs doing nothing", number(run.rel_naive),
+      "Below 1 beats the naive forecast, \"tomorrow equals today\" (relative MAE vs naive)."],
+    ["Error vs a straight line", number(run.rel_drift),
+      "Below 1 beats extending the average past trend (relative MAE vs drift)."],
+    ["Error in typical daily moves", number(run.mase),
+      "The miss measured in the stock's usual one-day move (MASE)."],
+    [`Band meant to hold ${aim}% of outcomes`, `held ${coverage} in testing`,
+      "How often the real price fell inside the shaded band (interval coverage)."],
+    ["Forecasts ahead", `${run.horizon} ${run.interval === "daily" ? "sessions" : "bars"}`,
+      "How far the forecast reaches (horizon)."],
+    ["Learned from", `${run.train_points} bars`, "The history the model was fitted on."],
+    ["Made", dateTime(run.time), `Model: ${run.model}; fitted in ${number(run.fit_seconds, 2)} s.`],
+  ];
+}
+
+function renderFigures(list, items) {
+  list.replaceChildren(...items.map(([term, value, explanation]) => element("li", {},
+    element("span", { className: "term", textContent: term }),
+    element("span", { className: "value", textContent: value }),
+    element("span", { className: "explain", textContent: explanation || "" }))));
 }
 
 function destroyCharts() {
@@ -91,59 +155,23 @@ function destroyCharts() {
   state.charts = [];
 }
 
-/* Prices and forecast share one x axis of bar numbers, so closed hours (nights, weekends,
-   holidays) take no room: the forecast continues the last bar instead of flaring at the edge. */
-function drawCharts(data) {
-  destroyCharts();
-  const prices = data.prices;
-  const forecast = data.forecast || { time: [], yhat: [], yhat_lower: [], yhat_upper: [] };
-  const n = prices.time.length;
-  const h = forecast.time.length;
-  const times = prices.time.concat(forecast.time);
-  const xs = times.map((_, i) => i);
-  const gap = (count) => new Array(count).fill(null);
-  const joined = (values) => (h ? gap(n - 1).concat([prices.close[n - 1]], values) : gap(n));
-  const label = (i) => {
-    const t = times[Math.min(Math.max(Math.round(i), 0), times.length - 1)];
-    const text = new Date(t * 1000).toISOString().replace("T", " ");
-    return data.interval === "daily" ? text.slice(0, 10) : text.slice(5, 16);
-  };
-  const priceBox = $("#price-chart");
-  const width = Math.max(priceBox.clientWidth, 280);
-  const axis = { values: (u, splits) => splits.map(label), space: 80 };
-  const cursor = { sync: { key: "stocks-detail" } };
-  const modelName = data.forecast ? data.forecast.model : "forecast";
-  const price = new uPlot({
-    width, height: Math.round(Math.min(360, width * 0.55)),
-    scales: { x: { time: false } },
-    cursor,
-    legend: { live: true },
-    series: [
-      { label: "time", value: (u, i) => (i == null ? "\u2013" : label(i)) },
-      { label: "close", stroke: "#1a5fb4", width: 1.5 },
-      { label: `forecast (${modelName})`, stroke: "#e66100", width: 2, dash: [6, 4] },
-      { label: "lower", stroke: "rgba(230,97,0,0.4)", width: 1 },
-      { label: "upper", stroke: "rgba(230,97,0,0.4)", width: 1 },
-    ],
-    bands: [{ series: [4, 3], fill: "rgba(230,97,0,0.18)" }],
-    axes: [axis, { size: 60 }],
-  }, [xs, prices.close.concat(gap(h)), joined(forecast.yhat), joined(forecast.yhat_lower),
-    joined(forecast.yhat_upper)], priceBox);
-  const volume = new uPlot({
-    width, height: 110,
-    scales: { x: { time: false } },
-    cursor,
-    legend: { show: false },
-    series: [{}, { label: "volume", fill: "rgba(26,95,180,0.35)", stroke: "#1a5fb4",
-      paths: uPlot.paths.bars({ size: [0.8, 40] }) }],
-    axes: [axis, { size: 60, values: (u, splits) => splits.map(compact) }],
-  }, [xs, prices.volume.concat(gap(h))], $("#volume-chart"));
-  state.charts = [price, volume];
-  priceBox.chart = price;  // for tests: the drawn chart's data
+function chooseRange(range) {
+  state.range = range;
+  state.shownKey = null;
+  for (const button of document.querySelectorAll(".chart-ranges button")) {
+    setAttr(button, "aria-pressed", String(button.dataset.range === range));
+  }
 }
 
 export function init() {
   $("#detail-close").addEventListener("click", closeDetail);
+  for (const button of document.querySelectorAll(".chart-ranges button")) {
+    button.addEventListener("click", () => {
+      chooseRange(button.dataset.range);
+      refresh();
+    });
+  }
+  chooseRange(state.range);
   document.addEventListener("keydown", (event) => {
     if (event.key === "Escape" && state.selected && !$("#token-dialog").open) closeDetail();
   });
@@ -154,4 +182,4 @@ export function init() {
   });
 }
 
-register({ name: "detail", update });
+register({ name: "detail", view: "watchlist", update });

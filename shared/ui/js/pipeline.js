@@ -15,7 +15,8 @@ function syncTable(selector, items, keyOf, texts, columns, empty) {
       if (item === EMPTY) {
         row.append(element("td", { colSpan: columns, className: "muted", textContent: empty }));
       } else {
-        for (let i = 0; i < columns; i++) row.insertCell();
+        const labels = [...document.querySelectorAll(`${selector} thead th`)];
+        for (let i = 0; i < columns; i++) row.insertCell().dataset.label = labels[i].textContent;
       }
       return row;
     },
@@ -48,4 +49,4 @@ async function update(views) {
     ], 5, "No dead letters.");
 }
 
-register({ name: "pipeline", update });
+register({ name: "pipeline", view: "pipeline", update });

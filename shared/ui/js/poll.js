@@ -1,11 +1,14 @@
 /* The poll: every few seconds each registered panel updates itself in place from the views.
 
-A panel is `{ name, update(views) }`; `views.get(name, params)` answers a JSON view, asked at
-most once per poll however many panels read it. A panel's failure is reported, the others are
-still drawn. Each finished poll leaves a `poll` performance mark (tests wait on it).
+A panel is `{ name, view, update(views) }`: it is updated while its page view (nav.js) is shown;
+`views.get(name, params)` answers a JSON view, asked at most once per poll however many panels
+read it. A panel's failure is reported, the others are still drawn. Each finished poll leaves a
+`poll` performance mark (tests wait on it).
 */
+import { showAbout } from "./?asset=js/about.js";
 import { view } from "./?asset=js/api.js";
 import { $, setText } from "./?asset=js/dom.js";
+import { isShown, onViewChange } from "./?asset=js/nav.js";
 
 export const POLL_MS = 5000;
 const panels = [];
@@ -19,7 +22,12 @@ class Views {
 
   get(name, params = {}) {
     const key = JSON.stringify([name, params]);
-    if (!this.answers.has(key)) this.answers.set(key, view(name, params));
+    if (!this.answers.has(key)) {
+      this.answers.set(key, view(name, params).then((answer) => {
+        showAbout(answer);
+        return answer;
+      }));
+    }
     return this.answers.get(key);
   }
 }
@@ -37,7 +45,8 @@ export function refresh() {
 
 async function pollOnce() {
   const views = new Views();
-  const outcomes = await Promise.allSettled(panels.map((panel) => panel.update(views)));
+  const shown = panels.filter((panel) => isShown(panel.view));
+  const outcomes = await Promise.allSettled(shown.map((panel) => panel.update(views)));
   const failed = outcomes.find((outcome) => outcome.status === "rejected");
   setText($("#updated"), failed
     ? `Could not update: ${failed.reason.message}`
@@ -46,6 +55,7 @@ async function pollOnce() {
 }
 
 export function start() {
+  onViewChange(() => refresh());
   refresh();
   setInterval(() => { if (!document.hidden) refresh(); }, POLL_MS);
 }

@@ -1,29 +1,52 @@
-/* The watchlist panel: one row per tracked entry, updated in place on every poll. */
+/* The watchlist panel: one row per tracked entry (a card on a phone), updated in place on every
+   poll, sortable by its column headers (or the "Sort by" list on a phone). */
 import { change } from "./?asset=js/api.js";
 import { openDetail, selectedKey } from "./?asset=js/detail.js";
 import { $, element, setAttr, setClass, setText, syncChildren } from "./?asset=js/dom.js";
-import { DASH, direction, number, percent, when } from "./?asset=js/format.js";
-import { refresh, register } from "./?asset=js/poll.js";
+import { direction, number, percent, shortDate, signed } from "./?asset=js/format.js";
 import { showError, status } from "./?asset=js/messages.js";
+import { refresh, register } from "./?asset=js/poll.js";
+import { drawSpark, makeSpark } from "./?asset=js/spark.js";
+import {
+  calmOrWild, fromHigh, health, largestFall, rangeSentence, skillSentence, swings, trendWords,
+} from "./?asset=js/words.js";
 
-const ARROW = { up: "\u25b2", down: "\u25bc", flat: "\u25b6" };
 let painted = false;
+let entries = [];
+const sorting = { key: "symbol", ascending: true };
 
 export function entryKey(entry) { return `${entry.symbol}/${entry.interval}`; }
 
-/* Where the last close stands to its moving average: above reads as an up trend. */
-function trend(value) {
-  if (!value) return [DASH, ""];
-  return value === "above" ? [`${ARROW.up} above`, "up"] : [`${ARROW.down} below`, "down"];
+/* Sort keys: a number or text; missing values go last whichever way. */
+const SORT_KEYS = {
+  symbol: (e) => `${e.symbol}/${e.interval}`,
+  close: (e) => e.close,
+  change: (e) => e.change_pct,
+  forecast: (e) => (e.forecast ? e.forecast.rel_naive : null),  // best in testing first
+  risk: (e) => (e.risk ? e.risk.volatility : null),
+  year: (e) => (e.risk ? e.risk.from_high : null),
+  health: (e) => (e.fetch ? `${e.fetch.status === "ok" ? 1 : 0}${e.fetch.time}` : null),
+};
+
+function sorted(list) {
+  const keyOf = SORT_KEYS[sorting.key];
+  const sign = sorting.ascending ? 1 : -1;
+  return [...list].sort((a, b) => {
+    const [x, y] = [keyOf(a), keyOf(b)];
+    if (x == null || y == null) return (x == null) - (y == null);
+    return sign * (x < y ? -1 : x > y ? 1 : 0) || entryKey(a).localeCompare(entryKey(b));
+  });
 }
 
-/* The model that drew the forecast, and the entry's choice when that was another (auto). */
-function modelText(asked, drew) {
-  return asked === drew ? drew : `${drew} (${asked === "auto" ? "auto" : `asked ${asked}`})`;
-}
-
-function actionButton(text, handler) {
-  return element("button", { type: "button", textContent: text, onclick: handler });
+function sortBy(key) {
+  sorting.ascending = sorting.key === key ? !sorting.ascending : true;
+  sorting.key = key;
+  $("#sort-by").value = key;
+  for (const th of document.querySelectorAll("#watchlist th[data-sort]")) {
+    setAttr(th, "aria-sort", th.dataset.sort === key
+      ? (sorting.ascending ? "ascending" : "descending") : null);
+  }
+  draw();
 }
 
 /* Send a change for the row's entry; its answer is said in the status line. */
@@ -38,68 +61,105 @@ export async function act(fields) {
   }
 }
 
+/* A cell with a main line and a secondary line beneath it. */
+function twoLines(td) {
+  td.append(element("span", { className: "main" }), element("span", { className: "sub" }));
+  return td;
+}
+
+function lines(td, main, sub, className = "") {
+  setText(td.children[0], main);
+  setText(td.children[1], sub);
+  setClass(td, className);
+}
+
+const LABELS = [...document.querySelectorAll("#watchlist thead th")].map((th) => th.textContent);
+
 /* A row's cells and buttons are made once; a poll only changes their text. */
 function buildRow(entry) {
   const { symbol, interval } = entry;
   const row = document.createElement("tr");
+  const stock = row.insertCell();
   const open = element("button", { type: "button", className: "symbol-link", textContent: symbol });
   open.setAttribute("aria-label", `Chart of ${symbol} (${interval})`);
   open.addEventListener("click", () => openDetail(symbol, interval));
-  row.insertCell().append(open);
-  for (let i = 0; i < 9; i++) row.insertCell();
+  stock.append(open, element("span", { className: "name" }),
+    element("span", { className: "sub", textContent: interval }));
+  for (let i = 1; i < 9; i++) twoLines(row.insertCell());
+  row.cells[3].replaceChildren(makeSpark());
   const actions = row.insertCell();
   actions.className = "actions";
-  const refreshButton = actionButton("Refresh", () => act({ action: "refresh", symbol, interval }));
-  refreshButton.setAttribute("aria-label", `Fetch ${symbol} (${interval}) now`);
-  const remove = actionButton("Remove", () => act({ action: "untrack", symbol, interval }));
+  const again = element("button", { type: "button", textContent: "Refresh" });
+  again.setAttribute("aria-label", `Fetch ${symbol} (${interval}) now`);
+  again.addEventListener("click", () => act({ action: "refresh", symbol, interval }));
+  const remove = element("button", { type: "button", textContent: "Remove" });
   remove.setAttribute("aria-label", `Stop tracking ${symbol} (${interval})`);
-  actions.append(refreshButton, remove);
+  remove.addEventListener("click", () => act({ action: "untrack", symbol, interval }));
+  actions.append(again, remove);
+  [...row.cells].forEach((td, i) => td.setAttribute("data-label", LABELS[i]));
   return row;
 }
 
-function fill(td, text, className = "", title = null) {
-  setText(td, text);
-  setClass(td, className);
-  setAttr(td, "title", title);
+function updateRow(row, entry) {
+  const [stock, close, moved, spark, forecast, riskCell, year, trend, healthCell] = row.cells;
+  setAttr(row, "aria-selected", String(selectedKey() === entryKey(entry)));
+  setText(stock.children[1], entry.name || "");
+  lines(close, number(entry.close), entry.day ? `as of ${shortDate(entry.day)}` : "no close yet",
+    "num");
+  lines(moved, signed(entry.change), percent(entry.change_pct), `num ${direction(entry.change)}`);
+  drawSpark(spark.firstChild, entry.spark || []);
+  if (entry.forecast) {
+    const skill = skillSentence(entry.forecast);
+    lines(forecast, rangeSentence(entry.forecast.range, entry.interval, entry.timezone), skill.text,
+      skill.warning ? "forecast warning" : "forecast");
+  } else {
+    lines(forecast, "not made yet", "a forecast follows the first fetch", "forecast");
+  }
+  const risk = entry.risk;
+  if (risk) {
+    lines(riskCell, swings(risk.volatility),
+      risk.volatility == null ? "" : calmOrWild(risk.volatility_percentile));
+    lines(year, fromHigh(risk), largestFall(risk.drawdown));
+  } else {
+    lines(riskCell, "not computed yet", "comes with the next forecast");
+    lines(year, "not computed yet", "");
+  }
+  lines(trend, trendWords(entry.trend50, 50), trendWords(entry.trend200, 200));
+  setAttr(trend, "title", "The last close against the average close of the last 50 and 200 " +
+    `sessions (moving averages${entry.sma50 == null ? "" : `: ${number(entry.sma50)}`}` +
+    `${entry.sma200 == null ? "" : ` and ${number(entry.sma200)}`}).`);
+  const state = health(entry.fetch);
+  lines(healthCell, state.text, state.failing && entry.fetch.error ? entry.fetch.error : "",
+    state.failing ? "health down" : "health");
 }
 
-function updateRow(row, entry) {
-  const cells = row.cells;
-  setAttr(row, "aria-selected", String(selectedKey() === entryKey(entry)));
-  fill(cells[1], entry.interval);
-  fill(cells[2], number(entry.close), "num");
-  fill(cells[3], percent(entry.change_pct), `num ${direction(entry.change_pct)}`);
-  [50, 200].forEach((days, i) => {
-    const [text, className] = trend(entry[`trend${days}`]);
-    const average = entry[`sma${days}`];
-    fill(cells[4 + i], text, className, average == null
-      ? `fewer than ${days} days of history`
-      : `${days}-day average ${number(average)}`);
-  });
-  const forecast = entry.forecast;
-  if (forecast) {
-    fill(cells[6], `${ARROW[forecast.direction]} ${percent(forecast.change_pct)}`,
-      forecast.direction === "flat" ? "" : forecast.direction);
-    fill(cells[7], number(forecast.rel_naive), `num ${direction(1 - forecast.rel_naive)}`);
-    fill(cells[8], modelText(entry.model, forecast.model));
-  } else {
-    fill(cells[6], "not yet");
-    fill(cells[7], DASH, "num");
-    fill(cells[8], entry.model);
-  }
-  const fetched = entry.fetch;
-  fill(cells[9], fetched ? `${when(fetched.time)} \u00b7 ${fetched.status}` : "not yet",
-    fetched && fetched.status !== "ok" ? "down" : "", fetched && fetched.error ? fetched.error : null);
+function draw() {
+  syncChildren($("#watchlist tbody"), sorted(entries), entryKey, buildRow, updateRow);
+  $("#watchlist-empty").hidden = entries.length > 0;
+  $("#watchlist").hidden = entries.length === 0;
 }
 
 async function update(views) {
-  const { watchlist } = await views.get("watchlist");
-  syncChildren($("#watchlist tbody"), watchlist, entryKey, buildRow, updateRow);
-  $("#watchlist-empty").hidden = watchlist.length > 0;
+  entries = (await views.get("watchlist")).watchlist;
+  draw();
   if (!painted) {
     painted = true;
     performance.mark("watchlist-painted");
   }
 }
 
-register({ name: "watchlist", update });
+export function init() {
+  for (const th of document.querySelectorAll("#watchlist th[data-sort]")) {
+    const label = th.textContent;
+    const button = element("button", { type: "button", className: "sort", textContent: label });
+    button.addEventListener("click", () => sortBy(th.dataset.sort));
+    th.replaceChildren(button);
+  }
+  $("#watchlist th[data-sort=symbol]").setAttribute("aria-sort", "ascending");
+  $("#sort-by").addEventListener("change", (event) => {
+    sorting.key = "";  // a choice from the list sorts ascending
+    sortBy(event.target.value);
+  });
+}
+
+register({ name: "watchlist", view: "watchlist", update });

@@ -10,6 +10,7 @@ import json
 import uuid
 from collections.abc import Iterator
 
+import numpy as np
 import pandas as pd
 import pytest
 import requests
@@ -30,6 +31,19 @@ from tests.support.receiver import EventReceiver
 
 NOW = pd.Timestamp.now(tz="UTC").floor("s")
 DAYS = pd.date_range(end=NOW.normalize(), periods=260, freq="D")
+
+
+RISK = {
+    "volatility": 0.25,
+    "volatility_percentile": 40.0,
+    "drawdown": -0.125,
+    "high_52w": 359.0,
+    "low_52w": 107.0,
+    "from_high": 0.0,
+    "from_low": 252 / 107,
+}
+"""Risk figures as predict stores them with its run (here made up; shared/market/risk.py's
+tests check how they are computed)."""
 
 
 def frame(times, **columns) -> pd.DataFrame:
@@ -61,7 +75,8 @@ def seeded(storage: InfluxClient, bucket: str) -> str:
         train_points=260,
     )
     metrics = {"fit_seconds": 0.01, "mape": 0.01, "mase": 0.5, "rel_naive": 0.75}
-    storage.write("forecasts", run.assign(**metrics, rel_drift=1.0, coverage=0.8), FORECAST_RUNS)
+    run = run.assign(**metrics, rel_drift=1.0, coverage=0.8, interval_width=0.9, **RISK)
+    storage.write("forecasts", run, FORECAST_RUNS)
     runs = frame(
         [NOW - pd.Timedelta(hours=2), NOW - pd.Timedelta(hours=1), NOW - pd.Timedelta(minutes=5)],
         function=["fetch", "fetch", "predict"],
@@ -121,16 +136,33 @@ def test_the_watchlist_view_has_every_figure(serve, seeded):
     ui = serve("ui")
     tracked = change(ui.url, action="track", symbol="KO", bucket=seeded, model="drift")
     assert tracked.status_code == 200
-    (row,) = view(ui.url, view="watchlist").json()["watchlist"]
+    answer = view(ui.url, view="watchlist").json()
+    assert (answer["provider"], answer["demo"], answer["token_required"]) == ("demo", True, False)
+    assert set(answer["explanations"]) >= {"volatility", "drawdown", "range"}
+    (row,) = answer["watchlist"]
     last = 100.0 + len(DAYS) - 1
     assert row["symbol"] == "KO" and row["interval"] == "daily" and row["model"] == "drift"
-    assert row["close"] == last
+    assert row["name"] == "The Coca-Cola Company"
+    assert (row["exchange"], row["timezone"]) == ("XNYS", "America/New_York")
+    assert row["close"] == last and row["change"] == 1.0
     assert row["change_pct"] == round((last / (last - 1) - 1) * 100, 6)
+    assert row["day"] == DAYS[-1].strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert row["spark"] == [last - 59 + i for i in range(60)]  # the last 60 sessions
     assert row["sma50"] == last - 24.5 and row["trend50"] == "above"
     assert row["sma200"] == last - 99.5 and row["trend200"] == "above"
-    assert row["forecast"]["direction"] == "up"
-    assert row["forecast"]["end"] == 364.0
-    assert (row["forecast"]["model"], row["forecast"]["rel_naive"]) == ("drift", 0.75)
+    forecast = row["forecast"]
+    assert (forecast["skill"], forecast["direction"]) == ("better", "up")  # 0.75 of naive's error
+    assert forecast["end"] == 364.0
+    assert forecast["range"] == {
+        "lower": 350.0,
+        "upper": 370.0,
+        "lower_pct": round((350 / last - 1) * 100, 6),
+        "upper_pct": round((370 / last - 1) * 100, 6),
+        "time": (NOW.normalize() + pd.Timedelta(days=5)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "width": 0.9,  # as the run says
+    }
+    assert (forecast["model"], forecast["rel_naive"]) == ("drift", 0.75)
+    assert row["risk"] == pytest.approx(RISK)
     assert row["fetch"]["status"] == "429"  # the latest fetch of KO
     assert row["fetch"]["error"] == "Rate limited; retry later."
 
@@ -148,6 +180,42 @@ def test_the_symbol_view_has_bars_forecast_and_run(serve, seeded):
     assert data["forecast"]["yhat"] == [360.0, 361.0, 362.0, 363.0, 364.0]
     assert min(data["forecast"]["time"]) > max(prices["time"])
     assert data["run"]["model"] == "drift" and data["run"]["rel_naive"] == 0.75
+    assert data["figures"]["range"]["upper"] == 370.0 and data["risk"] == pytest.approx(RISK)
+    assert (data["name"], data["exchange"], data["demo"]) == ("The Coca-Cola Company", "XNYS", True)
+
+
+@pytest.mark.parametrize(("span", "bars"), [("1M", 31), ("1Y", 260), ("all", 260)])
+def test_the_symbol_view_gives_a_range_of_bars(serve, seeded, span, bars):
+    data = view(serve("ui").url, view="symbol", symbol="KO", bucket=seeded, range=span).json()
+    times = data["prices"]["time"]
+    assert data["range"] == span and len(times) == bars  # DAYS are calendar days
+    assert times[-1] == int(DAYS[-1].timestamp())
+
+
+def test_the_correlation_view_pairs_the_tracked_symbols(serve, storage, bucket):
+    """DEMO2 moves as twice DEMO1's daily returns (in step: 1), DEMO3 as their opposite (-1)."""
+    returns = np.tile([0.01, -0.02, 0.015, -0.005], 30)
+    closes = {
+        "DEMO1": 100 * np.exp(np.cumsum(returns)),
+        "DEMO2": 50 * np.exp(np.cumsum(2 * returns)),
+        "DEMO3": 80 * np.exp(np.cumsum(-returns)),
+    }
+    days = DAYS[-len(returns) :]
+    ui = serve("ui")
+    for symbol, values in closes.items():
+        bars = frame(days, symbol=symbol, interval="daily", close=values, volume=1)
+        bars = bars.assign(open=bars["close"], high=bars["close"], low=bars["close"])
+        storage.write(bucket, bars, PRICES_ADJUSTED)
+        assert change(ui.url, action="track", symbol=symbol, bucket=bucket).status_code == 200
+    data = view(ui.url, view="correlation").json()
+    assert data["symbols"] == ["DEMO1", "DEMO2", "DEMO3"]
+    pairs = [(p["a"], p["b"], p["correlation"]) for p in data["pairs"]]  # most in step first
+    assert pairs == [
+        ("DEMO1", "DEMO2", pytest.approx(1.0)),
+        ("DEMO1", "DEMO3", pytest.approx(-1.0)),
+        ("DEMO2", "DEMO3", pytest.approx(-1.0)),
+    ]
+    assert data["matrix"][0] == pytest.approx([1.0, 1.0, -1.0])
 
 
 def test_the_pipeline_view_lists_runs_errors_and_dead_letters(serve, seeded):
@@ -164,8 +232,11 @@ def test_the_pipeline_view_lists_runs_errors_and_dead_letters(serve, seeded):
 
 def test_views_of_an_empty_database_are_empty(serve):
     ui = serve("ui")
-    assert view(ui.url, view="watchlist").json() == {"watchlist": []}
-    assert view(ui.url, view="pipeline").json() == {"runs": [], "errors": [], "dead_letters": []}
+    assert view(ui.url, view="watchlist").json()["watchlist"] == []
+    pipeline = view(ui.url, view="pipeline").json()
+    assert (pipeline["runs"], pipeline["errors"], pipeline["dead_letters"]) == ([], [], [])
+    correlation = view(ui.url, view="correlation").json()
+    assert (correlation["symbols"], correlation["pairs"]) == ([], [])
 
 
 def test_tracking_from_the_page_asks_fetch_and_says_what_changed(serve):
@@ -190,7 +261,7 @@ def test_tracking_from_the_page_asks_fetch_and_says_what_changed(serve):
 
         gone = change(ui.url, action="untrack", symbol="IBM", interval="5min")
         assert gone.status_code == 200 and gone.json()["changed"] is True
-        assert view(ui.url, view="watchlist").json() == {"watchlist": []}
+        assert view(ui.url, view="watchlist").json()["watchlist"] == []
 
 
 def test_refresh_when_the_days_budget_is_spent_is_a_429_with_retry_after(serve, storage, bucket):
@@ -218,10 +289,12 @@ def test_refresh_when_the_days_budget_is_spent_is_a_429_with_retry_after(serve, 
 @pytest.mark.parametrize(
     ("params", "status", "words"),
     [
-        ({"view": "charts"}, 400, "use one of watchlist, pipeline, symbol"),
+        ({"view": "charts"}, 400, "use one of watchlist, pipeline, correlation, symbol"),
         ({"view": "watchlist", "symbol": "IBM"}, 400, "'symbol' is not one the watchlist view"),
         ({"view": "symbol"}, 400, "'symbol' is required"),
         ({"view": "symbol", "symbol": "IBM", "points": "9"}, 400, "'points'"),
+        ({"view": "symbol", "symbol": "IBM", "range": "2Y"}, 400, "range '2Y'"),
+        ({"view": "symbol", "symbol": "IBM", "range": "1M", "points": "20"}, 400, "not both"),
         ({"view": "symbol", "symbol": "NOPE"}, 422, "There is no daily data for NOPE"),
         ({"asset": "../func.py"}, 400, "is not valid"),
         (

@@ -1,19 +1,27 @@
 """The page in real headless Chromium through the real stack (influxd, every function, the mesh).
 
-A person tracks a stock, sees it fetched and forecast through the mesh, opens its chart (an
-intraday one drops the closed hours), reads the pipeline panel, untracks it, and is told what is
-wrong with a bad symbol, with the keyboard alone where a person could. Screenshots of the main
-views are saved (to STOCKS_SCREENSHOTS, e.g. docs/, or the test's directory).
+A person is told the page is read-only until they enter the access token, enters a wrong one
+(forgotten, said so), then the right one; tracks a stock and sees it fetched and forecast
+through the mesh, its forecast said as a range with no direction (naive does not beat naive),
+opens its chart (an intraday one drops the closed hours, its times in the exchange's zone),
+sorts the rows, compares two stocks in the "moving together" view, reads the pipeline, and is
+told what is wrong with a bad symbol, with the keyboard alone where a person could. The demo
+label is on every view; focus and scroll survive polls; a phone gets cards; axe-core finds no
+violation on any view at desktop and phone sizes. Screenshots of each view are saved (to
+STOCKS_SCREENSHOTS, e.g. docs/, or the test's directory).
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
+from axe_selenium_python import Axe
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver import Chrome
 from selenium.webdriver.common.by import By
@@ -30,6 +38,8 @@ from tests.support.stack import count, running_stack, storage_of
 pytestmark = pytest.mark.slow
 PIPELINE_SECONDS = 120  # fetch then a naive forecast, through the mesh
 TOKEN = "page-test-token"
+VIEWS = ("watchlist", "correlation", "pipeline")
+STOCK, CLOSE, CHANGE, SPARK, FORECAST, RISK, YEAR, TREND, HEALTH = range(9)  # watchlist columns
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +56,7 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def browser(stack: LocalStack) -> Iterator[Chrome]:
-    with chromium((1280, 1500)) as session:
+    with chromium((1280, 1000)) as session:
         session.get(stack.functions["ui"].url)
         yield session
 
@@ -60,17 +70,21 @@ def cells(browser: Chrome, symbol: str, interval: str) -> list[str]:
     try:
         (found,) = row(browser, symbol, interval)
         return [cell.text for cell in found.find_elements(By.TAG_NAME, "td")]
-    except (ValueError, StaleElementReferenceException):  # absent, or redrawn by the poll
+    except (ValueError, StaleElementReferenceException):  # absent
         return []
 
 
-def track_with_keyboard(browser: Chrome, symbol: str, interval: str, model: str) -> None:
+def enter_symbol(browser: Chrome, symbol: str, interval: str, model: str) -> None:
     field = browser.find_element(By.ID, "track-symbol")
     field.clear()
     field.send_keys(symbol)
     Select(browser.find_element(By.ID, "track-interval")).select_by_visible_text(interval)
     Select(browser.find_element(By.ID, "track-model")).select_by_visible_text(model)
-    field.send_keys(Keys.ENTER)
+
+
+def track_with_keyboard(browser: Chrome, symbol: str, interval: str, model: str) -> None:
+    enter_symbol(browser, symbol, interval, model)
+    browser.find_element(By.ID, "track-symbol").send_keys(Keys.ENTER)
 
 
 def polls(browser: Chrome) -> int:
@@ -85,15 +99,38 @@ def wait_for_polls(browser: Chrome, count: int = 2) -> None:
 
 
 def forecast_shown(browser: Chrome, symbol: str, interval: str) -> bool:
-    """The row shows a forecast and an ok fetch (columns: forecast 7th, last fetch 10th)."""
+    """The row shows a forecast and an ok fetch."""
     shown = cells(browser, symbol, interval)
-    return bool(shown) and "not yet" not in shown[6] and shown[9].endswith("ok")
+    return bool(shown) and "not made yet" not in shown[FORECAST] and shown[HEALTH].endswith("ok")
 
 
-def test_tracking_fetches_and_forecasts_through_the_mesh_and_the_chart_shows_it(
+def show_view(browser: Chrome, view: str) -> None:
+    browser.find_element(By.ID, f"nav-{view}").click()
+    WebDriverWait(browser, 30).until(lambda b: b.find_element(By.ID, f"view-{view}").is_displayed())
+    wait_for_polls(browser, 1)
+
+
+def no_accessibility_violations(browser: Chrome, where: str) -> None:
+    axe = Axe(browser)
+    axe.inject()
+    violations = axe.run()["violations"]
+    assert not violations, f"{where}: {axe.report(violations)}"
+
+
+def day_words(iso: str) -> str:
+    """A date as the page writes it: "Fri 15 Jan"."""
+    day = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    return f"{day:%a} {day.day} {day:%b}"
+
+
+def test_tracking_asks_for_the_token_and_shows_the_forecast_as_a_range(
     stack: LocalStack, browser: Chrome, shots: Path
 ) -> None:
     wait = WebDriverWait(browser, PIPELINE_SECONDS, poll_frequency=0.25)
+    access = browser.find_element(By.ID, "access")
+    wait.until(lambda b: access.is_displayed())
+    assert "read-only until you enter the access token" in access.text  # said before any change
+
     track_with_keyboard(browser, "IBM", "daily", "naive")
     dialog = browser.find_element(By.ID, "token-dialog")  # the change was refused with 401
     wait.until(lambda b: dialog.get_attribute("open") is not None)
@@ -103,34 +140,61 @@ def test_tracking_fetches_and_forecasts_through_the_mesh_and_the_chart_shows_it(
     wait_for_polls(browser)  # the page keeps polling behind the dialog, which stays open
     assert dialog.get_attribute("open") is not None
     assert browser.switch_to.active_element == token_field
-    token_field.send_keys(TOKEN, Keys.ENTER)  # the change is sent again, with the token
+    token_field.send_keys("not-the-token", Keys.ENTER)  # refused again: told so, and forgotten
+    reason = browser.find_element(By.ID, "token-reason")
+    wait.until(lambda b: "wrong" in reason.text and dialog.get_attribute("open") is not None)
+    assert browser.execute_script("return sessionStorage.getItem('stocks-api-token');") is None
+    browser.switch_to.active_element.send_keys(TOKEN, Keys.ENTER)  # sent again, with the token
     status = browser.find_element(By.ID, "status")
     wait.until(lambda b: status.text == "Now tracking IBM (daily); fetching it now.")
     wait.until(lambda b: forecast_shown(b, "IBM", "daily"))
-
     stored = browser.execute_script("return sessionStorage.getItem('stocks-api-token');")
     assert stored == TOKEN  # kept for the tab, so later changes do not ask again
+    assert "Changes use the access token you entered" in access.text
+
     storage = storage_of(stack)
     assert count(storage, "stocks", "prices", "IBM") == len(DemoProvider().bars("IBM", "daily"))
     assert count(storage, "forecasts", "forecast", "IBM") == 30
     from_page = [r for r in stack.mesh.received() if r.source == "/stocks-manager/ui"]
     assert [r.event_type for r in from_page] == [FETCH_REQUESTED]
+
+    ui = stack.functions["ui"].url
+    view = requests.get(ui, params={"view": "symbol", "symbol": "IBM"}, timeout=30).json()
+    band = view["forecast"]
     shown = cells(browser, "IBM", "daily")
-    assert shown[8] == "naive"  # the model the entry named drew the forecast
-    assert shown[7] != "\u2013"  # the skill against naive is shown (not a dash)
+    assert shown[FORECAST].splitlines() == [
+        f"80% likely between {band['yhat_lower'][-1]:.2f} and {band['yhat_upper'][-1]:.2f} by "
+        f"{day_words(view['figures']['range']['time'])}",
+        "No direction: today's price is the best guess (naive forecast)",  # naive cannot beat naive
+    ]
+    assert shown[CLOSE].splitlines()[1] == f"as of {day_words(view['day'])}"
+    assert "International Business Machines" in shown[STOCK]
+    assert browser.find_elements(
+        By.CSS_SELECTOR, '#watchlist tr[data-key="IBM/daily"] svg polyline'
+    )
 
     browser.find_element(By.CSS_SELECTOR, 'button[aria-label="Chart of IBM (daily)"]').click()
     wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, "#price-chart canvas"))
     heading = browser.find_element(By.ID, "detail-heading")
-    wait.until(lambda b: "forecast by naive" in heading.text)
     assert browser.switch_to.active_element == heading  # focus moved to what opened
+    wait.until(lambda b: "likely between" in b.find_element(By.ID, "detail-range").text)
     metrics = browser.find_element(By.ID, "metrics").text
-    assert "vs naive" in metrics and "naive" in metrics
+    for words in ("Typical error", "Error vs doing nothing", "Band meant to hold 80% of outcomes"):
+        assert words in metrics
+    assert "(MAPE)" in metrics and "(interval coverage)" in metrics  # technical names, second
+    assert "Swings" in browser.find_element(By.ID, "risk").text
     reason = browser.find_element(By.ID, "reason").text
-    assert reason.startswith("Model choice — naive")  # predict's reason, as forecast_runs keeps it
-    runs = browser.find_element(By.ID, "runs").text
-    assert "fetch" in runs and "IBM" in runs
+    assert reason.startswith("Why this model: naive")  # predict's reason, as forecast_runs keeps it
+    browser.execute_script("document.querySelector('#detail').scrollIntoView();")
     browser.save_screenshot(str(shots / "ui-symbol.png"))
+
+    browser.find_element(By.CSS_SELECTOR, '.chart-ranges button[data-range="1M"]').click()
+    wait.until(
+        lambda b: (
+            b.execute_script("return document.querySelector('#price-chart').chart.data[0].length;")
+            < 60
+        )
+    )
 
     browser.switch_to.active_element.send_keys(Keys.ESCAPE)  # closes the chart, focus returns
     assert browser.find_element(By.ID, "detail").is_displayed() is False
@@ -139,7 +203,8 @@ def test_tracking_fetches_and_forecasts_through_the_mesh_and_the_chart_shows_it(
 
 def test_an_intraday_chart_leaves_out_the_closed_hours(stack: LocalStack, browser: Chrome) -> None:
     wait = WebDriverWait(browser, PIPELINE_SECONDS, poll_frequency=0.25)
-    track_with_keyboard(browser, "IBM", "5min", "naive")
+    enter_symbol(browser, "IBM", "5min", "naive")
+    browser.find_element(By.ID, "track-model").send_keys(Keys.ENTER)  # Enter on a select tracks
     wait.until(lambda b: forecast_shown(b, "IBM", "5min"))
     assert cells(browser, "IBM", "daily"), "IBM daily and IBM 5min are two entries"
     asked = len([r for r in stack.mesh.received() if r.source == "/stocks-manager/ui"])
@@ -150,12 +215,13 @@ def test_an_intraday_chart_leaves_out_the_closed_hours(stack: LocalStack, browse
     assert len(from_page) == asked + 1 and from_page[-1].event_type == FETCH_REQUESTED
 
     browser.find_element(By.CSS_SELECTOR, 'button[aria-label="Chart of IBM (5min)"]').click()
-    wait.until(
-        lambda b: "IBM (5min): forecast by naive" in b.find_element(By.ID, "detail-heading").text
+    wait.until(lambda b: "likely between" in b.find_element(By.ID, "detail-range").text)
+    chosen = browser.execute_script(
+        "return document.querySelector('.chart-ranges [aria-pressed=true]').dataset.range;"
     )
     view = requests.get(
         stack.functions["ui"].url,
-        params={"view": "symbol", "symbol": "IBM", "interval": "5min"},
+        params={"view": "symbol", "symbol": "IBM", "interval": "5min", "range": chosen},
         timeout=30,
     ).json()
     times = view["prices"]["time"] + view["forecast"]["time"]
@@ -164,19 +230,27 @@ def test_an_intraday_chart_leaves_out_the_closed_hours(stack: LocalStack, browse
         "return Array.from(document.querySelector('#price-chart').chart.data[0]);"
     )
     assert axis == list(range(len(times)))  # one step a bar: the nights take no room
+    last = datetime.fromtimestamp(view["prices"]["time"][-1], UTC).astimezone(
+        ZoneInfo("America/New_York")
+    )
+    summary = browser.find_element(By.ID, "detail-summary").text
+    assert f"{last:%H:%M}" in summary  # the exchange's clock, not UTC's
+    assert "America/New_York" in browser.find_element(By.ID, "chart-note").text
+    browser.find_element(By.ID, "detail-close").click()
 
 
 def test_a_bad_symbol_is_refused_with_the_reason_shown(stack: LocalStack, browser: Chrome) -> None:
     before = requests.get(stack.functions["watchlist"].url, timeout=30).json()  # reads: public
-    track_with_keyboard(browser, "BAD!", "daily", "auto (default)")
     error = browser.find_element(By.ID, "form-error")
-    WebDriverWait(browser, 30).until(lambda b: error.is_displayed())
-    assert "is not valid" in error.text and "BAD!" in error.text
-    assert browser.switch_to.active_element.get_attribute("id") == "track-symbol"
+    for symbol, words in (("BAD!", "is not valid"), ("TOOLONGSYMBOL1", "1 to 12 characters")):
+        track_with_keyboard(browser, symbol, "daily", "auto (default)")
+        WebDriverWait(browser, 30).until(lambda b, s=symbol: s in error.text)
+        assert words in error.text  # refused whole: never cut to 12 characters and tracked
+        assert browser.switch_to.active_element.get_attribute("id") == "track-symbol"
     assert requests.get(stack.functions["watchlist"].url, timeout=30).json() == before
 
 
-def test_focus_survives_polls(stack: LocalStack, browser: Chrome) -> None:
+def test_focus_survives_polls_and_rows_sort(stack: LocalStack, browser: Chrome) -> None:
     """Rows are updated in place: the focused button is the same element after polls."""
     remove = browser.find_element(By.CSS_SELECTOR, 'button[aria-label="Stop tracking IBM (5min)"]')
     browser.execute_script("arguments[0].focus();", remove)
@@ -185,26 +259,106 @@ def test_focus_survives_polls(stack: LocalStack, browser: Chrome) -> None:
     remove.send_keys(Keys.SHIFT, Keys.TAB)  # and the keyboard goes on from there
     assert browser.switch_to.active_element.get_attribute("aria-label") == "Fetch IBM (5min) now"
 
+    def order() -> list[str]:
+        rows = browser.find_elements(By.CSS_SELECTOR, "#watchlist tbody tr")
+        return [r.get_attribute("data-key") for r in rows]
+
+    assert order() == ["IBM/5min", "IBM/daily"]  # by symbol, then interval
+    header = browser.find_element(By.CSS_SELECTOR, '#watchlist th[data-sort="symbol"]')
+    header.find_element(By.TAG_NAME, "button").click()
+    assert order() == ["IBM/daily", "IBM/5min"]
+    assert header.get_attribute("aria-sort") == "descending"
+
+
+def test_two_stocks_moving_together_and_the_demo_label_on_every_view(
+    stack: LocalStack, browser: Chrome, shots: Path
+) -> None:
+    answer = requests.post(
+        stack.functions["ui"].url,
+        json={"action": "track", "symbol": "AAPL"},
+        headers={"Authorization": f"Bearer {TOKEN}"},
+        timeout=30,
+    )
+    assert answer.status_code == 200, answer.text
+    WebDriverWait(browser, PIPELINE_SECONDS, poll_frequency=0.25).until(
+        lambda b: forecast_shown(b, "AAPL", "daily")
+    )
+    show_view(browser, "correlation")
+    data = requests.get(
+        stack.functions["ui"].url, params={"view": "correlation"}, timeout=30
+    ).json()
+    assert data["symbols"] == ["AAPL", "IBM"]
+    (pair,) = data["pairs"]
+    pairs = browser.find_element(By.ID, "correlation-pairs").text
+    assert pairs.startswith("AAPL and IBM ") and f"({pair['correlation']:.2f})" in pairs
+    matrix = browser.find_element(By.ID, "correlation-matrix").text
+    assert f"{pair['correlation']:.2f}" in matrix
+    browser.save_screenshot(str(shots / "ui-correlation.png"))
+    for view in VIEWS:
+        show_view(browser, view)
+        label = browser.find_element(By.ID, "demo-label")
+        assert label.is_displayed() and label.text.startswith("Demo data"), view
+        no_accessibility_violations(browser, f"desktop {view}")
+        if view == "pipeline":
+            runs = browser.find_element(By.ID, "runs").text
+            assert "fetch" in runs and "IBM" in runs
+            browser.save_screenshot(str(shots / "ui-pipeline.png"))
+    show_view(browser, "watchlist")
+    browser.find_element(By.CSS_SELECTOR, 'button[aria-label="Chart of IBM (daily)"]').click()
+    WebDriverWait(browser, 30).until(
+        lambda b: b.find_elements(By.CSS_SELECTOR, "#price-chart canvas")
+    )
+    no_accessibility_violations(browser, "desktop symbol")
+    browser.find_element(By.ID, "detail-close").click()
+
 
 def test_untracking_removes_the_row(stack: LocalStack, browser: Chrome, shots: Path) -> None:
+    browser.execute_script("window.scrollTo(0, 0);")
     browser.save_screenshot(str(shots / "ui-watchlist.png"))
-    browser.find_element(By.CSS_SELECTOR, 'button[aria-label="Stop tracking IBM (daily)"]').click()
-    WebDriverWait(browser, 30).until(lambda b: not row(b, "IBM", "daily"))
-    assert "Stopped tracking IBM (daily)." in browser.find_element(By.ID, "status").text
+    browser.find_element(By.CSS_SELECTOR, 'button[aria-label="Stop tracking AAPL (daily)"]').click()
+    WebDriverWait(browser, 30).until(lambda b: not row(b, "AAPL", "daily"))
+    assert "Stopped tracking AAPL (daily)." in browser.find_element(By.ID, "status").text
     assert browser.find_element(By.ID, "token-dialog").get_attribute("open") is None
     listed = requests.get(stack.functions["watchlist"].url, timeout=30).json()["watchlist"]
-    assert [(e["symbol"], e["interval"]) for e in listed] == [("IBM", "5min")]
+    assert {(e["symbol"], e["interval"]) for e in listed} == {("IBM", "daily"), ("IBM", "5min")}
 
 
-def test_the_page_fits_a_phone(stack: LocalStack, shots: Path) -> None:
+def test_a_phone_gets_cards_and_a_readable_forecast(stack: LocalStack, shots: Path) -> None:
     with chromium(PHONE) as phone:
         phone.get(stack.functions["ui"].url)
-        WebDriverWait(phone, 30).until(lambda b: row(b, "IBM", "5min"))
+        WebDriverWait(phone, 30).until(lambda b: forecast_shown(b, "IBM", "daily"))
         width = phone.execute_script("return document.documentElement.scrollWidth;")
-        assert width <= phone.execute_script("return window.innerWidth;")  # the table scrolls
+        assert width <= phone.execute_script("return window.innerWidth;")  # no sideways swipe
+        (card,) = row(phone, "IBM", "daily")
+        assert card.value_of_css_property("display") == "grid"
+        shown = [c for c in card.find_elements(By.TAG_NAME, "td") if c.is_displayed()]
+        text = "\n".join(c.text for c in shown)
+        for words in ("IBM", "International Business Machines", "as of", "likely between", "ok"):
+            assert words in text
+        phone.save_screenshot(str(shots / "ui-phone-watchlist.png"))
+        no_accessibility_violations(phone, "phone watchlist")
+
         phone.execute_script("window.scrollTo(0, document.body.scrollHeight);")
         scrolled = phone.execute_script("return window.scrollY;")
         assert scrolled > 0
         wait_for_polls(phone)
-        assert phone.execute_script("return window.scrollY;") == scrolled
-        phone.save_screenshot(str(shots / "ui-phone.png"))
+        assert phone.execute_script("return window.scrollY;") == scrolled  # polls keep the place
+
+        phone.find_element(By.CSS_SELECTOR, 'button[aria-label="Chart of IBM (daily)"]').click()
+        WebDriverWait(phone, 30).until(
+            lambda b: b.find_elements(By.CSS_SELECTOR, "#price-chart canvas")
+        )
+        share = phone.execute_script(
+            "const c = document.querySelector('#price-chart').chart;"
+            "const n = c.data[1].filter(v => v != null).length;"
+            "return (c.data[0].length - n) / c.data[0].length;"
+        )
+        assert share >= 0.3  # the forecast takes a third of the chart or more, not a sliver
+        phone.execute_script("document.querySelector('#detail').scrollIntoView();")
+        phone.save_screenshot(str(shots / "ui-phone-symbol.png"))
+        no_accessibility_violations(phone, "phone symbol")
+        for view in ("correlation", "pipeline"):
+            show_view(phone, view)
+            assert phone.find_element(By.ID, "demo-label").is_displayed()
+            no_accessibility_violations(phone, f"phone {view}")
+            phone.save_screenshot(str(shots / f"ui-phone-{view}.png"))

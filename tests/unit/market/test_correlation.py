@@ -36,7 +36,7 @@ def test_in_step_opposite_and_unrelated():
     assert matrix.loc["A", "C"] == pytest.approx(-1.0)
     assert matrix.loc["A", "D"] == pytest.approx(0.0, abs=1e-12)
     assert matrix.loc["D", "D"] == pytest.approx(1.0)
-    assert [p[:2] for p in correlation.pairs(matrix)][0] == ("A", "B")
+    assert correlation.pairs(matrix)[0][:2] == ("A", "B")
     assert correlation.pairs(matrix)[-1][2] == pytest.approx(-1.0)
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from shared.usecases.ui import forecast_figures, price_figures, records
+from shared.store.forecasts import Horizon
+from shared.usecases.ui import bars_a_session, forecast_figures, price_figures, records
 
 DAYS = pd.date_range("2026-01-01", periods=300, freq="D", tz="UTC")
 
@@ -17,6 +18,7 @@ def test_no_history_has_no_figures():
     figures = price_figures(closes([]))
     assert figures == {
         "close": None,
+        "change": None,
         "change_pct": None,
         "day": None,
         "sma50": None,
@@ -29,7 +31,7 @@ def test_no_history_has_no_figures():
 def test_change_is_against_the_day_before():
     figures = price_figures(closes([100.0, 102.0]))
     assert figures["close"] == 102.0
-    assert figures["change_pct"] == 2.0
+    assert figures["change"] == 2.0 and figures["change_pct"] == 2.0
     assert figures["day"] == "2026-01-02T00:00:00Z"
     assert figures["trend50"] is None  # fewer than 50 days: no 50-day trend
 
@@ -44,22 +46,52 @@ def test_trends_compare_the_last_close_with_each_average():
     assert figures["trend50"] == "below" and figures["trend200"] == "below"
 
 
-def test_the_forecasts_direction_skill_and_model():
+HORIZON = pd.Timestamp("2026-12-28", tz="UTC")
+
+
+def end(yhat: float, lower: float = 90.0, upper: float = 110.0) -> Horizon:
+    return Horizon(HORIZON, yhat, lower, upper)
+
+
+def test_the_forecasts_range_skill_and_model():
     run = {"model": "drift", "rel_naive": 0.8, "time": "2026-11-27T21:00:00Z"}
-    up = forecast_figures(100.0, 103.0, run)
+    up = forecast_figures(100.0, end(103.0, 95.0, 112.0), run)
     assert up == {
         "direction": "up",
+        "skill": "better",
         "change_pct": 3.0,
         "end": 103.0,
+        "range": {
+            "lower": 95.0,
+            "upper": 112.0,
+            "lower_pct": -5.0,
+            "upper_pct": 12.0,
+            "time": "2026-12-28T00:00:00Z",
+            "width": 0.8,  # predict's default when the run does not say
+        },
         "model": "drift",
         "rel_naive": 0.8,
         "time": "2026-11-27T21:00:00Z",
     }
-    assert forecast_figures(100.0, 99.0, run)["direction"] == "down"
-    assert forecast_figures(100.0, 100.01, run)["direction"] == "flat"  # within 0.05 %
+    assert forecast_figures(100.0, end(99.0), run)["direction"] == "down"
+    assert forecast_figures(100.0, end(100.01), run)["direction"] == "flat"  # within 0.05 %
+    assert (
+        forecast_figures(100.0, end(101.0), {**run, "interval_width": 0.9})["range"]["width"] == 0.9
+    )
     assert forecast_figures(100.0, None, run) is None
-    assert forecast_figures(None, 100.0, run) is None
-    assert forecast_figures(100.0, 101.0, None) is None
+    assert forecast_figures(None, end(100.0), run) is None
+    assert forecast_figures(100.0, end(101.0), None) is None
+
+
+def test_a_direction_only_when_the_model_beats_naive():
+    worse = forecast_figures(
+        100.0, end(105.24), {"model": "prophet", "rel_naive": 1.63, "time": ""}
+    )
+    assert worse["skill"] == "worse" and worse["direction"] is None
+    naive = forecast_figures(100.0, end(100.0), {"model": "naive", "rel_naive": 1.0, "time": ""})
+    assert naive["skill"] == "same" and naive["direction"] is None
+    unknown = forecast_figures(100.0, end(104.0), {"model": "drift", "rel_naive": None, "time": ""})
+    assert unknown["skill"] is None and unknown["direction"] is None
 
 
 def test_records_are_json_values():
@@ -91,3 +123,9 @@ def test_records_are_json_values():
             "big": 1.0,
         },
     ]
+
+
+def test_a_session_holds_at_most_so_many_bars():
+    assert bars_a_session("daily") == 1
+    assert bars_a_session("5min") == 102  # 8.5 hours (London's session) of 5-minute bars
+    assert bars_a_session("60min") == 9

@@ -1,0 +1,92 @@
+/* Plain words for the figures: what a beginner reads first, the technical name second. */
+import { DASH, dateTime, number, percent, signed, shortDate, since } from "./?asset=js/format.js";
+
+const ARROW = { up: "\u25b2", down: "\u25bc", flat: "\u25b6" };
+
+/* "80% likely between 36.10 and 46.20 by Mon 15 Jan" (intraday: by the hour, in the exchange's
+   time zone). */
+export function rangeSentence(range, interval = "daily", timeZone = "UTC") {
+  if (!range) return "no forecast range yet";
+  const by = interval === "daily" ? shortDate(range.time) : dateTime(range.time, timeZone);
+  return `${Math.round(range.width * 100)}% likely between ${number(range.lower)} and ` +
+    `${number(range.upper)} by ${by}`;
+}
+
+/* What the model's skill allows to say, and whether it must be a warning. */
+export function skillSentence(forecast) {
+  const model = forecast.model;
+  const times = number(forecast.rel_naive);
+  if (forecast.skill === "better") {
+    const way = forecast.direction === "flat" ? `${ARROW.flat} about level`
+      : `${ARROW[forecast.direction]} ${forecast.direction} ${percent(forecast.change_pct)}`;
+    return { text: `${way}: ${model} beat doing nothing in testing (error ${times}\u00d7 naive's)`,
+      warning: false };
+  }
+  if (forecast.skill === "worse") {
+    return { text: `\u26a0 ${model} did worse than doing nothing in testing (error ${times}\u00d7 ` +
+      "naive's): no direction shown", warning: true };
+  }
+  if (model === "naive") {
+    return { text: "No direction: today's price is the best guess (naive forecast)",
+      warning: false };
+  }
+  return { text: `No direction: ${model} did no better than doing nothing in testing`,
+    warning: false };
+}
+
+/* How wild the price is now, as the percentile of its own history says it. */
+export function calmOrWild(percentile) {
+  if (percentile == null) return "too little history to compare";
+  const rank = `${ordinal(Math.round(percentile))} percentile of its own history`;
+  if (percentile < 20) return `much calmer than usual (${rank})`;
+  if (percentile < 40) return `calmer than usual (${rank})`;
+  if (percentile <= 60) return `about as usual (${rank})`;
+  if (percentile <= 80) return `wilder than usual (${rank})`;
+  return `much wilder than usual (${rank})`;
+}
+
+export function ordinal(n) {
+  const tens = n % 100;
+  const suffix = tens >= 11 && tens <= 13 ? "th" : ({ 1: "st", 2: "nd", 3: "rd" })[n % 10] || "th";
+  return `${n}${suffix}`;
+}
+
+export function swings(volatility) {
+  return volatility == null ? "not enough history yet"
+    : `swings about \u00b1${Math.round(volatility * 100)}% a year`;
+}
+
+export function fromHigh(risk) {
+  if (risk.from_high == null) return "less than a year of history";
+  const below = -risk.from_high * 100;
+  return below < 0.05 ? "at its 52-week high" : `${below.toFixed(1)}% below its 52-week high`;
+}
+
+export function fromLow(risk) {
+  if (risk.from_low == null) return "less than a year of history";
+  const above = risk.from_low * 100;
+  return above < 0.05 ? "at its 52-week low" : `${above.toFixed(1)}% above its 52-week low`;
+}
+
+export function largestFall(drawdown) {
+  return drawdown == null ? DASH : `largest fall this year ${(drawdown * 100).toFixed(1)}%`;
+}
+
+/* The row's one-line health: "fetched 3 min ago, ok" or "failing since ...: the error". */
+export function health(fetched, now = Date.now()) {
+  if (!fetched) return { text: "not fetched yet", failing: false };
+  if (fetched.status === "ok") return { text: `fetched ${since(fetched.time, now)}, ok`, failing: false };
+  const from = fetched.failing_since || fetched.time;
+  return { text: `failing since ${since(from, now)} (${fetched.status})`, failing: true };
+}
+
+/* "+1.23 (+2.50%)" */
+export function change(entry) {
+  if (entry.change == null) return DASH;
+  return `${signed(entry.change)} (${percent(entry.change_pct)})`;
+}
+
+export function trendWords(trend, days) {
+  if (!trend) return `${days}-day: not enough history`;
+  return trend === "above" ? `${days}-day: ${ARROW.up} above` : `${days}-day: ${ARROW.down} below`;
+}
