@@ -5,7 +5,7 @@ import { $, element, setAttr, setClass, setText } from "./?asset=js/dom.js";
 import { dateTime, number, percent, shortDate } from "./?asset=js/format.js";
 import { refresh, register } from "./?asset=js/poll.js";
 import {
-  calmOrWild, fromHigh, fromLow, largestFall, rangeSentence, skillSentence, swings,
+  calmOrWild, fromHigh, fromLow, rangeSentence, skillSentence, swings,
 } from "./?asset=js/words.js";
 
 const PHONE = window.matchMedia("(max-width: 40rem)");
@@ -113,7 +113,7 @@ function riskItems(data, figures) {
     ["Calm or wild", risk.volatility == null ? "too little history" : calmOrWild(percentile),
       explain.volatility_percentile],
     ["Largest fall this year", risk.drawdown == null ? "too little history"
-      : largestFall(risk.drawdown).replace("largest fall this year ", ""), explain.drawdown],
+      : `${(risk.drawdown * 100).toFixed(1)}%`, explain.drawdown],
     ["52-week high", risk.high_52w == null ? "less than a year of history"
       : `${number(risk.high_52w)}: now ${fromHigh(risk)}`, explain.from_high],
     ["52-week low", risk.low_52w == null ? "less than a year of history"

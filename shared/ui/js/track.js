@@ -24,6 +24,7 @@ async function track(event) {
 export function init() {
   const form = $("#track-form");
   form.addEventListener("submit", track);
+  $("#track-symbol").addEventListener("input", () => showError(""));  // a new try: old error goes
   for (const select of form.querySelectorAll("select")) {
     /* Enter on a closed select tracks, as in a text field, instead of opening the list. */
     select.addEventListener("keydown", (event) => {

@@ -117,11 +117,14 @@ function updateRow(row, entry) {
   }
   const risk = entry.risk;
   if (risk) {
-    lines(riskCell, swings(risk.volatility),
-      risk.volatility == null ? "" : calmOrWild(risk.volatility_percentile));
-    lines(year, fromHigh(risk), largestFall(risk.drawdown));
+    lines(riskCell, swings(risk.volatility, true),
+      risk.volatility == null ? "" : calmOrWild(risk.volatility_percentile, false));
+    setAttr(riskCell, "title", risk.volatility == null ? null
+      : `${swings(risk.volatility)}: ${calmOrWild(risk.volatility_percentile)}`);
+    lines(year, fromHigh(risk, true), largestFall(risk.drawdown));
   } else {
     lines(riskCell, "not computed yet", "comes with the next forecast");
+    setAttr(riskCell, "title", null);
     lines(year, "not computed yet", "");
   }
   lines(trend, trendWords(entry.trend50, 50), trendWords(entry.trend200, 200));

@@ -1,5 +1,5 @@
 /* Plain words for the figures: what a beginner reads first, the technical name second. */
-import { DASH, dateTime, number, percent, signed, shortDate, since } from "./?asset=js/format.js";
+import { DASH, dateTime, number, percent, shortDate, since } from "./?asset=js/format.js";
 
 const ARROW = { up: "\u25b2", down: "\u25bc", flat: "\u25b6" };
 
@@ -34,32 +34,35 @@ export function skillSentence(forecast) {
     warning: false };
 }
 
-/* How wild the price is now, as the percentile of its own history says it. */
-export function calmOrWild(percentile) {
+/* How wild the price is now, as the percentile of its own history says it; `withRank` adds
+   the percentile itself. */
+export function calmOrWild(percentile, withRank = true) {
   if (percentile == null) return "too little history to compare";
-  const rank = `${ordinal(Math.round(percentile))} percentile of its own history`;
-  if (percentile < 20) return `much calmer than usual (${rank})`;
-  if (percentile < 40) return `calmer than usual (${rank})`;
-  if (percentile <= 60) return `about as usual (${rank})`;
-  if (percentile <= 80) return `wilder than usual (${rank})`;
-  return `much wilder than usual (${rank})`;
+  const rank = withRank ? ` (${ordinal(Math.round(percentile))} percentile of its own history)` : "";
+  if (percentile < 20) return `much calmer than usual${rank}`;
+  if (percentile < 40) return `calmer than usual${rank}`;
+  if (percentile <= 60) return `about as usual${rank}`;
+  if (percentile <= 80) return `wilder than usual${rank}`;
+  return `much wilder than usual${rank}`;
 }
 
-export function ordinal(n) {
+function ordinal(n) {
   const tens = n % 100;
   const suffix = tens >= 11 && tens <= 13 ? "th" : ({ 1: "st", 2: "nd", 3: "rd" })[n % 10] || "th";
   return `${n}${suffix}`;
 }
 
-export function swings(volatility) {
-  return volatility == null ? "not enough history yet"
-    : `swings about \u00b1${Math.round(volatility * 100)}% a year`;
+export function swings(volatility, short = false) {
+  if (volatility == null) return "not enough history yet";
+  const size = `\u00b1${Math.round(volatility * 100)}% a year`;
+  return short ? size : `swings about ${size}`;
 }
 
-export function fromHigh(risk) {
+export function fromHigh(risk, short = false) {
   if (risk.from_high == null) return "less than a year of history";
   const below = -risk.from_high * 100;
-  return below < 0.05 ? "at its 52-week high" : `${below.toFixed(1)}% below its 52-week high`;
+  const high = short ? "52-week high" : "its 52-week high";
+  return below < 0.05 ? `at ${high}` : `${below.toFixed(1)}% below ${high}`;
 }
 
 export function fromLow(risk) {
@@ -69,7 +72,7 @@ export function fromLow(risk) {
 }
 
 export function largestFall(drawdown) {
-  return drawdown == null ? DASH : `largest fall this year ${(drawdown * 100).toFixed(1)}%`;
+  return drawdown == null ? DASH : `fell ${(-drawdown * 100).toFixed(1)}% at worst`;
 }
 
 /* The row's one-line health: "fetched 3 min ago, ok" or "failing since ...: the error". */
@@ -80,13 +83,7 @@ export function health(fetched, now = Date.now()) {
   return { text: `failing since ${since(from, now)} (${fetched.status})`, failing: true };
 }
 
-/* "+1.23 (+2.50%)" */
-export function change(entry) {
-  if (entry.change == null) return DASH;
-  return `${signed(entry.change)} (${percent(entry.change_pct)})`;
-}
-
 export function trendWords(trend, days) {
-  if (!trend) return `${days}-day: not enough history`;
-  return trend === "above" ? `${days}-day: ${ARROW.up} above` : `${days}-day: ${ARROW.down} below`;
+  if (!trend) return `${days}-day: ${DASH}`;
+  return trend === "above" ? `${days}-day ${ARROW.up} above` : `${days}-day ${ARROW.down} below`;
 }

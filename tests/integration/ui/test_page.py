@@ -182,7 +182,8 @@ def test_tracking_asks_for_the_token_and_shows_the_forecast_as_a_range(
     for words in ("Typical error", "Error vs doing nothing", "Band meant to hold 80% of outcomes"):
         assert words in metrics
     assert "(MAPE)" in metrics and "(interval coverage)" in metrics  # technical names, second
-    assert "Swings" in browser.find_element(By.ID, "risk").text
+    risk = browser.find_element(By.ID, "risk").text
+    assert "Swings\nswings about \u00b1" in risk and "percentile of its own history" in risk
     reason = browser.find_element(By.ID, "reason").text
     assert reason.startswith("Why this model: naive")  # predict's reason, as forecast_runs keeps it
     browser.execute_script("document.querySelector('#detail').scrollIntoView();")
@@ -313,6 +314,8 @@ def test_two_stocks_moving_together_and_the_demo_label_on_every_view(
 
 
 def test_untracking_removes_the_row(stack: LocalStack, browser: Chrome, shots: Path) -> None:
+    browser.find_element(By.ID, "track-symbol").send_keys(Keys.CONTROL, "a", Keys.BACKSPACE)
+    assert not browser.find_element(By.ID, "form-error").is_displayed()  # a new try: error gone
     browser.execute_script("window.scrollTo(0, 0);")
     browser.save_screenshot(str(shots / "ui-watchlist.png"))
     browser.find_element(By.CSS_SELECTOR, 'button[aria-label="Stop tracking AAPL (daily)"]').click()
