@@ -243,10 +243,14 @@ def test_an_intraday_chart_leaves_out_the_closed_hours(stack: LocalStack, browse
 def test_a_bad_symbol_is_refused_with_the_reason_shown(stack: LocalStack, browser: Chrome) -> None:
     before = requests.get(stack.functions["watchlist"].url, timeout=30).json()  # reads: public
     error = browser.find_element(By.ID, "form-error")
-    for symbol, words in (("BAD!", "is not valid"), ("TOOLONGSYMBOL1", "1 to 12 characters")):
+    for symbol, words in (
+        ("BAD!", "is not valid"),
+        ("TOOLONGSYMBOL1", "1 to 12 characters"),
+        ("ZZZZQ", "The demo provider has no symbol 'ZZZZQ': it serves IBM, AAPL"),
+    ):
         track_with_keyboard(browser, symbol, "daily", "auto (default)")
         WebDriverWait(browser, 30).until(lambda b, s=symbol: s in error.text)
-        assert words in error.text  # refused whole: never cut to 12 characters and tracked
+        assert words in error.text  # refused whole (never cut to 12 characters), never invented
         assert browser.switch_to.active_element.get_attribute("id") == "track-symbol"
     assert requests.get(stack.functions["watchlist"].url, timeout=30).json() == before
 
@@ -317,6 +321,8 @@ def test_untracking_removes_the_row(stack: LocalStack, browser: Chrome, shots: P
     browser.find_element(By.ID, "track-symbol").send_keys(Keys.CONTROL, "a", Keys.BACKSPACE)
     assert not browser.find_element(By.ID, "form-error").is_displayed()  # a new try: error gone
     browser.execute_script("window.scrollTo(0, 0);")
+    width = browser.execute_script("return document.documentElement.scrollWidth;")
+    assert width <= browser.execute_script("return window.innerWidth;")  # no sideways scroll
     browser.save_screenshot(str(shots / "ui-watchlist.png"))
     browser.find_element(By.CSS_SELECTOR, 'button[aria-label="Stop tracking AAPL (daily)"]').click()
     WebDriverWait(browser, 30).until(lambda b: not row(b, "AAPL", "daily"))
@@ -338,6 +344,7 @@ def test_a_phone_gets_cards_and_a_readable_forecast(stack: LocalStack, shots: Pa
         text = "\n".join(c.text for c in shown)
         for words in ("IBM", "International Business Machines", "as of", "likely between", "ok"):
             assert words in text
+        phone.execute_script("document.querySelector('#access').scrollIntoView();")
         phone.save_screenshot(str(shots / "ui-phone-watchlist.png"))
         no_accessibility_violations(phone, "phone watchlist")
 
