@@ -251,8 +251,8 @@ def seeded(influx_server: InfluxServer) -> dict[str, str]:
         storage.create_bucket(name)
     today = NOW.normalize()
 
-    days = list(pd.date_range(end=today, periods=150, freq="D"))
-    close = [100 + i / 10 for i in range(150)]
+    days = list(pd.date_range(end=today, periods=250, freq="D"))
+    close = [100 + i / 10 for i in range(250)]
     acme = frame(days, symbol="ACME", interval="daily", close=close, volume=1_000)
     acme = acme.assign(open=acme["close"] - 0.5, high=acme["close"] + 1, low=acme["close"] - 1)
     hours = list(pd.date_range(end=today, periods=48, freq="h"))
@@ -281,6 +281,8 @@ def seeded(influx_server: InfluxServer) -> dict[str, str]:
         horizon=30,
         train_points=150,
     )
+    risk = {"volatility": 0.25, "volatility_percentile": 40.0, "drawdown": -0.1, "from_high": 0.0}
+    predict_runs = predict_runs.assign(horizon_lower=110.0, horizon_upper=120.0, **risk)
     storage.write(
         forecasts, predict_runs.assign(fit_seconds=1.5, rel_naive=0.9, rel_drift=0.9), FORECAST_RUNS
     )
@@ -403,7 +405,8 @@ class View:
                 choices = [c.strip() for c in variable["query"].split(",")]
             else:
                 result = view.query(variable["datasource"]["uid"], variable["query"])
-                choices = [row[1] for series in result["series"] for row in series["values"]]
+                values = [row[1] for series in result["series"] for row in series["values"]]
+                choices = list(dict.fromkeys(values))  # each value once, as Grafana lists them
                 if variable.get("sort") in (1, 3, 5, 7):  # the alphabetical sorts
                     choices.sort()
             view.options[variable["name"]] = choices
@@ -449,12 +452,35 @@ PRICE_PANEL = "$symbol ($bar_interval): price and latest forecast"
 def test_variables_offer_the_seeded_symbols_and_intervals(seeded: dict[str, str]) -> None:
     view = View.open("stocks", seeded)
     assert view.options == {
-        "symbol": ["ACME", "ZZZ"],
+        "symbol": ["ACME", "BETA"],  # the tracked ones: ZZZ was untracked
         "bar_interval": ["daily"],
         "forecast_model": ["prophet"],  # the newest run's: the current forecast's model
         "price_series": ["prices_adjusted", "prices"],  # adjusted by default, raw on demand
     }
     assert (view.values["symbol"], view.values["bar_interval"]) == ("ACME", "daily")
+
+
+def test_the_overview_has_each_tracked_entrys_close_change_averages_forecast_and_risk(
+    seeded: dict[str, str],
+) -> None:
+    view = View.open("stocks", seeded)
+    overview = "Watchlist overview"
+    tracked = {(r["symbol"], r["interval"]) for r in view.rows(overview, "A")}
+    assert tracked == {("ACME", "daily"), ("BETA", "daily")}  # not ZZZ, untracked
+    last = 100 + 249 / 10  # ACME's closes rise by 0.1 a day
+    closes = {r["symbol"]: r["close"] for r in view.rows(overview, "B")}
+    assert closes["ACME"] == pytest.approx(last)
+    (change,) = [r for r in view.rows(overview, "C") if r["symbol"] == "ACME"]
+    assert change["change %"] == pytest.approx((last / (last - 0.1) - 1) * 100)
+    (fifty,) = view.rows(overview, "D")
+    assert fifty["50-day"] == pytest.approx(last - 4.9 / 2)  # the mean of the last 50 closes
+    (two_hundred,) = view.rows(overview, "E")
+    assert two_hundred["200-day"] == pytest.approx(last - 19.9 / 2)
+    (run,) = view.rows(overview, "F")
+    assert (run["model"], run["vs naive"], run["range low"]) == ("prophet", 0.9, 110.0)
+    assert run["swings a year"] == 0.25 and run["largest fall"] == -0.1
+    health = view.rows(overview, "G")
+    assert {r["symbol"] for r in health} == {"ACME", "ZZZ", "BETA"}
 
 
 def test_latest_backtest_is_the_latest_run_with_its_model_and_skill(seeded: dict[str, str]) -> None:
