@@ -60,6 +60,8 @@ FORECAST_RUNS = Measurement(
         "reason": "str",
         "selection": "str",
         "interval_width": "float64",
+        "horizon_lower": "float64",
+        "horizon_upper": "float64",
         "volatility": "float64",
         "volatility_percentile": "float64",
         "drawdown": "float64",
@@ -69,7 +71,8 @@ FORECAST_RUNS = Measurement(
         "from_low": "float64",
     },
 )
-"""A prediction run: the model, its skill, the band's aim (`interval_width`), and the series'
+"""A prediction run: the model, its skill, the band's aim (`interval_width`) and its edges at the
+horizon (`horizon_lower`, `horizon_upper`, for tables that read runs only), and the series'
 risk figures when the run forecast adjusted closes (shared/market/risk.py; a figure is absent
 where the history was too short for it)."""
 WATCHLIST = Measurement(

@@ -37,6 +37,8 @@ class Run:
     """Each candidate's cross-validation scores (stored as JSON text)."""
     interval_width: float | None = None
     """The share of outcomes the forecast interval aims to hold."""
+    horizon_band: tuple[float, float] | None = None
+    """The interval's edges at the horizon (stored as `horizon_lower`, `horizon_upper`)."""
     risk: dict[str, float] = field(default_factory=dict)
     """The series' risk figures (shared/market/risk.py), each stored as a field of its name."""
 
@@ -115,6 +117,11 @@ def _record_run(
         reason=run.reason,
         selection=json.dumps(run.selection, sort_keys=True),
         **({} if run.interval_width is None else {"interval_width": float(run.interval_width)}),
+        **(
+            {}
+            if run.horizon_band is None
+            else {"horizon_lower": run.horizon_band[0], "horizon_upper": run.horizon_band[1]}
+        ),
         **{name: float(value) for name, value in run.risk.items()},
     )
     client.write_or_create(target, row, FORECAST_RUNS, precision="ms")

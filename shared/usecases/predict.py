@@ -99,6 +99,10 @@ def predict(
             reason=result.reason,
             selection=selection,
             interval_width=request.interval_width,
+            horizon_band=(
+                float(result.frame["yhat_lower"].iloc[-1]),
+                float(result.frame["yhat_upper"].iloc[-1]),
+            ),
             risk=_risk(history[request.field], request),
         ),
     )

@@ -95,6 +95,8 @@ def test_the_run_records_the_bands_aim_and_the_series_risk_figures(services, sto
     )
     [run] = runs_of(storage, bucket).to_dict("records")
     assert run["interval_width"] == 0.9
+    band = storage.query(bucket, 'SELECT * FROM "forecast"', FORECAST).iloc[-1]
+    assert (run["horizon_lower"], run["horizon_upper"]) == (band["yhat_lower"], band["yhat_upper"])
     expected = risk.figures(history["close"])
     assert all(value is not None for value in expected.values())  # 300 sessions: every figure
     assert {name: run[name] for name in risk.FIELDS} == pytest.approx(expected)
