@@ -58,6 +58,8 @@ tick: $(STAMP) ## fire the PingSource of a running `make run` now
 	$(PY) -m devstack.mesh fire
 
 deploy: ## build (and push) the image with func, then apply knative/ with that image
+	@command -v func >/dev/null || { echo "func (the Knative Functions CLI) is missing: install it from https://knative.dev/docs/functions/install-func/, then 'make deploy' again."; exit 1; }
+	@command -v kubectl >/dev/null || { echo "kubectl is missing: install it from https://kubernetes.io/docs/tasks/tools/, then 'make deploy' again."; exit 1; }
 	func build --image $(IMAGE) $(if $(filter-out stocks-manager,$(IMAGE)),--push)
 	kubectl kustomize knative/ | sed 's#image: stocks-manager:latest#image: $(IMAGE)#' | kubectl apply -f -
 

@@ -15,7 +15,6 @@ import secrets
 import shutil
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -83,13 +82,21 @@ class LocalStack:
     mesh: Mesh | None = None
     webhook: WebhookReceiver | None = None
     grafana_url: str | None = None
+    ports: dict[str, int] = field(default_factory=dict)
+
+    def plan_ports(self) -> dict[str, int]:
+        """Each function's port (its default, else a free one), chosen once: `make run` prints
+        the page's address before anything starts."""
+        if not self.ports:
+            self.ports = {name: port_or_free(port) for name, port in PORTS.items()}
+        return self.ports
 
     def start(self, env: dict[str, str] | None = None) -> LocalStack:
         """Start influxd, the functions and the mesh; env adds to every function's environment."""
         (self.data / "logs").mkdir(parents=True, exist_ok=True)
+        ports = self.plan_ports()
         self.influx = InfluxServer(self.data / "influxdb", port_or_free(INFLUX_PORT)).start()
         self.stoppers.append(self.influx.stop)
-        ports = {name: port_or_free(port) for name, port in PORTS.items()}
         urls = {name: f"http://127.0.0.1:{port}/" for name, port in ports.items()}
         self.mesh = Mesh.from_manifests(
             ROOT / "knative",
@@ -252,18 +259,19 @@ def banner(stack: LocalStack, symbols: list[str]) -> str:
         "run `make run` again to get the Stocks and Pipeline dashboards."
     )
     fetch, predict, chart = (stack.functions[n].url for n in ("fetch", "predict", "chart"))
+    token = ' -H "Authorization: Bearer $STOCKS_API_TOKEN"' if api_token_header() else ""
     lines += [
         f"Tracking {', '.join(symbols)}; a tick was fired: prices and forecasts in a minute.",
         "Try:",
         f"  curl -s '{stack.functions['buckets'].url}'",
-        f"  curl -s '{stack.functions['watchlist'].url}' -d '{{\"symbol\": \"IBM\"}}'",
+        f"  curl -s{token} '{stack.functions['watchlist'].url}' -d '{{\"symbol\": \"IBM\"}}'",
         f"  curl -s '{fetch}?symbol=IBM'",
         f'  curl -s \'{predict}\' -d \'{{"symbol": "IBM", "model": "auto", "bucket": "stocks"}}\'',
         f"  curl -s '{chart}?symbol=IBM&width=640&height=320' > /tmp/ibm.png",
-        f"  curl -s '{stack.functions['alerts'].url}' -d "
+        f"  curl -s{token} '{stack.functions['alerts'].url}' -d "
         '\'{"symbol": "IBM", "kind": "move", "percent": 3}\'',
         f"  make tick    # fire the PingSource now (mesh at {mesh.url})",
-        f"Function logs: {stack.data / 'logs'}. Ctrl-C stops everything.",
+        "Ctrl-C stops everything.",
         "State changes (POST to buckets, watchlist, ui, alerts) need Authorization: Bearer "
         "$STOCKS_API_TOKEN."
         if api_token_header()
@@ -290,8 +298,16 @@ def _seed_alert_rule(stack: LocalStack) -> None:
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
     stack = LocalStack(chaos=Chaos.from_env(os.environ))
+    logs = stack.data / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    # the mesh's and the runner's lines go to a file: the terminal keeps the page's address
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(name)s %(message)s", filename=logs / "stack.log"
+    )
+    page = f"http://127.0.0.1:{stack.plan_ports()['ui']}/"
+    print(f"Stocks Manager: starting; the page will be at {page}", flush=True)
+    print(f"Logs (each function, the mesh): {logs}/", flush=True)
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     signal.signal(signal.SIGINT, lambda *_: stopping.set())
@@ -300,6 +316,7 @@ def main() -> None:
         symbols = stack.seed_watchlist()
         stack.tick()
         print(banner(stack, symbols), flush=True)
+        print(f"\nReady: open {page} in a browser.", flush=True)
         threading.Thread(target=_seed_alert_rule, args=(stack,), daemon=True).start()
         stopping.wait()
         print("\nStopping ...", flush=True)
