@@ -1,15 +1,22 @@
-"""First paint of the page's watchlist with 50 tracked symbols, in headless Chromium.
+"""First paint of the page's watchlist with 50 tracked symbols, in headless Chromium, and the
+page's JSON views beside the page as it was before issue 22 (`BASELINE`).
 
-50 symbols with 300 daily bars, a forecast and its run each, and their fetch runs; the ui
-function serves them as a real process. Timed: from navigation start to the watchlist table
-drawn with its 50 rows (the page's `watchlist-painted` mark), in a fresh browser profile (first
-visit: nothing cached) and on reloads (page files cached), beside the watchlist view's own JSON
-answer, which the paint waits for.
+50 symbols with five years of daily bars, a forecast and its run (with the risk figures predict
+stores) each, and their fetch runs; the ui function serves them as a real process. Timed: from
+navigation start to the watchlist table drawn with its 50 rows (the page's `watchlist-painted`
+mark), in a fresh browser profile (first visit: nothing cached) and on reloads (page files
+cached), beside the watchlist view's own JSON answer, which the paint waits for. Then each JSON
+view of this tree and of the baseline's (`git archive` of that commit, served by its own code on
+the same influxd), asked in turn, best of several: the ratio is this tree's time over the
+baseline's (the correlation view is new: no baseline).
 """
 
 from __future__ import annotations
 
+import subprocess
+import tarfile
 import time
+from io import BytesIO
 from pathlib import Path
 
 import pandas as pd
@@ -17,7 +24,7 @@ import requests
 from selenium.webdriver.support.wait import WebDriverWait
 
 from bench.scratch import scratch_dir
-from devstack.functions import FunctionProcess
+from devstack.functions import ROOT, FunctionProcess
 from shared.contract.config import InfluxSettings
 from shared.contract.schema import (
     FORECAST,
@@ -28,6 +35,7 @@ from shared.contract.schema import (
     RUNS,
 )
 from shared.influx.client import InfluxClient
+from shared.market import risk
 from shared.store.watchlist import Entry, Watchlist
 from tests.support.browser import chromium
 
@@ -35,19 +43,28 @@ SYMBOLS = 50
 META = "bench_ui"
 REPEATS = 5
 GOAL_SECONDS = 1.0
+DAYS = 5 * 252
+BASELINE = "f4c7fce"  # main before issue 22's page (its views had no range, risk or names)
+VIEWS = {
+    "watchlist": {"view": "watchlist"},
+    "symbol": {"view": "symbol", "symbol": "S000"},
+    "pipeline": {"view": "pipeline"},
+    "correlation": {"view": "correlation"},
+}
+VIEW_GOAL = 1.5  # at most this many times the baseline's time
 PAINTED = "return performance.getEntriesByName('watchlist-painted')[0]?.startTime ?? null;"
 
 
 def seed(client: InfluxClient) -> None:
     """50 tracked symbols, each with bars, a forecast, its run and a fetch run."""
     now = pd.Timestamp.now(tz="UTC").floor("s")
-    days = pd.date_range(end=now.normalize(), periods=300, freq="D", name="time")
+    days = pd.bdate_range(end=now.normalize(), periods=DAYS, name="time")
     ahead = pd.date_range(now.normalize() + pd.Timedelta(days=1), periods=30, freq="D", name="time")
     watchlist = Watchlist(client, META)
     bars, bands, runs, fetches = [], [], [], []
     for number in range(SYMBOLS):
         symbol = f"S{number:03d}"
-        close = [100.0 + number + (i % 20) for i in range(len(days))]
+        close = [100.0 + number + (i % 20) + (i * number) % 7 for i in range(len(days))]
         bars.append(
             pd.DataFrame(
                 {"open": close, "high": close, "low": close, "close": close, "volume": 1_000},
@@ -61,6 +78,7 @@ def seed(client: InfluxClient) -> None:
         )
         metrics = {"horizon": 30, "train_points": 300, "fit_seconds": 0.01, "mape": 0.02}
         metrics |= {"mase": 0.9, "rel_naive": 1.0, "rel_drift": 1.01, "coverage": 0.8}
+        metrics |= {"interval_width": 0.8, **risk.figures(pd.Series(close, index=days))}
         runs.append(
             pd.DataFrame(metrics, index=pd.DatetimeIndex([now], name="time")).assign(
                 symbol=symbol, interval="daily", model="naive"
@@ -100,22 +118,54 @@ def json_seconds(url: str) -> float:
     return elapsed
 
 
-def _measure(url: str, logs: Path) -> tuple[list[float], list[float], list[float]]:
-    ui = FunctionProcess(
-        "ui", {"INFLUX_URL": url, "STOCKS_META_BUCKET": META}, log_path=logs / "ui.log"
-    ).start()
+def view_seconds(url: str, params: dict[str, str]) -> float:
+    started = time.perf_counter()
+    answer = requests.get(url, params=params, timeout=60)
+    elapsed = time.perf_counter() - started
+    assert answer.status_code == 200, answer.text
+    return elapsed
+
+
+def baseline_tree(into: Path) -> Path | None:
+    """The baseline commit's files (None when this checkout does not hold it, e.g. shallow)."""
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", BASELINE], cwd=ROOT, capture_output=True, check=False
+    )
+    if archive.returncode != 0:
+        return None
+    with tarfile.open(fileobj=BytesIO(archive.stdout)) as tar:
+        tar.extractall(into, filter="data")
+    return into
+
+
+def _measure(url: str, logs: Path) -> dict[str, list[float]]:
+    env = {"INFLUX_URL": url, "STOCKS_META_BUCKET": META}
+    ui = FunctionProcess("ui", env, log_path=logs / "ui.log").start()
+    old_root = baseline_tree(logs / "baseline")
+    old = (
+        None
+        if old_root is None
+        else FunctionProcess("ui", env, log_path=logs / "ui-baseline.log", root=old_root).start()
+    )
+    times: dict[str, list[float]] = {}
     try:
-        first_visits = []
         for _ in range(REPEATS):
             with chromium() as browser:  # a fresh profile: nothing cached
-                first_visits.append(painted_seconds(browser, ui.url))
+                times.setdefault("first", []).append(painted_seconds(browser, ui.url))
         with chromium() as browser:
             painted_seconds(browser, ui.url)
-            reloads = [painted_seconds(browser, ui.url) for _ in range(REPEATS)]
-        answers = [json_seconds(ui.url) for _ in range(REPEATS)]
+            times["reload"] = [painted_seconds(browser, ui.url) for _ in range(REPEATS)]
+        times["answer"] = [json_seconds(ui.url) for _ in range(REPEATS)]
+        for _ in range(REPEATS):  # in turn, so both see the same machine
+            for name, params in VIEWS.items():
+                times.setdefault(name, []).append(view_seconds(ui.url, params))
+                if old is not None and name != "correlation":
+                    times.setdefault(f"old {name}", []).append(view_seconds(old.url, params))
     finally:
         ui.stop()
-    return first_visits, reloads, answers
+        if old is not None:
+            old.stop()
+    return times
 
 
 def run(url: str) -> list[dict]:
@@ -123,10 +173,11 @@ def run(url: str) -> list[dict]:
     client.create_bucket(META)
     seed(client)
     with scratch_dir("bench-ui-") as logs:
-        first_visits, reloads, answers = _measure(url, logs)
-    first, reload, answer = min(first_visits), min(reloads), min(answers)
+        times = _measure(url, logs)
+    best = {name: min(values) for name, values in times.items()}
+    first, reload, answer = best["first"], best["reload"], best["answer"]
     name = f"page first paint, {SYMBOLS} symbols"
-    return [
+    rows = [
         {"benchmark": name, "measure": "watchlist JSON view", "value": answer, "unit": "s"},
         {
             "benchmark": name,
@@ -147,3 +198,23 @@ def run(url: str) -> list[dict]:
             "met": reload < GOAL_SECONDS,
         },
     ]
+    views = f"page JSON views, {SYMBOLS} symbols, against {BASELINE}"
+    for view in VIEWS:
+        row = {"benchmark": views, "measure": f"{view} view", "value": best[view], "unit": "s"}
+        if f"old {view}" in best:
+            ratio = best[view] / best[f"old {view}"]
+            row |= {
+                "ratio": ratio,
+                "goal": f"<= {VIEW_GOAL:g}x baseline",
+                "met": ratio <= VIEW_GOAL,
+            }
+            rows.append(
+                {
+                    "benchmark": views,
+                    "measure": f"{view} view, baseline",
+                    "value": best[f"old {view}"],
+                    "unit": "s",
+                }
+            )
+        rows.append(row)
+    return rows

@@ -22,8 +22,10 @@ class FunctionProcess:
         env: Mapping[str, str],
         port: int | None = None,
         log_path: Path | None = None,
+        root: Path = ROOT,
     ) -> None:
         self.name = name
+        self.root = root  # the source tree served (another checkout to compare against)
         self.port = port or free_port()
         self.env = {
             **os.environ,
@@ -45,7 +47,7 @@ class FunctionProcess:
         out = self.log_path.open("ab") if self.log_path else subprocess.DEVNULL
         process = subprocess.Popen(
             [sys.executable, "-m", "shared.runtime.server"],
-            cwd=ROOT,
+            cwd=self.root,
             env=self.env,
             stdout=out,
             stderr=subprocess.STDOUT if self.log_path else subprocess.DEVNULL,
