@@ -31,9 +31,10 @@ FETCH_LOOKBACK = pd.Timedelta(days=35)
 FLAT_PERCENT = 0.05  # a forecast moving less than this is shown as flat
 SAME_AS_NAIVE = 0.005  # a relative error within this of naive's is naive's (naive's own is 1)
 SPARK_SESSIONS = 60
-RANGES = {"1M": 31, "6M": 184, "1Y": 366, "5Y": 1_827, "all": 20_000}
-"""The chart's ranges and at most how many days (so sessions) each spans ("all": the newest
-bars up to `MAX_CHART_BARS`); what is read is then cut to the range's dates."""
+RANGES = {"1M": 23, "6M": 131, "1Y": 262, "5Y": 1_305, "all": 20_000}
+"""The chart's ranges and at most how many sessions each spans (the exchanges served trade on
+weekdays only; "all": the newest bars up to `MAX_CHART_BARS`); what is read is then cut to the
+range's dates."""
 OFFSETS = {
     "1M": pd.DateOffset(months=1),
     "6M": pd.DateOffset(months=6),
