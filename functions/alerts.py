@@ -11,7 +11,7 @@ from shared.contract import validation
 from shared.contract.events import PING, PREDICTED
 from shared.contract.schema import FORECASTS_BUCKET
 from shared.contract.timefmt import rfc3339
-from shared.market.calendar import calendar, exchange_of
+from shared.market.calendar import calendar
 from shared.runtime.handler import FunctionSpec, Reply
 from shared.runtime.invocation import Invocation
 from shared.runtime.services import Services
@@ -41,7 +41,7 @@ def run(invocation: Invocation, services: Services) -> Reply:
 def _on_event(event: CloudEvent, fields: dict, services: Services) -> Reply:
     if event["type"] == PING:
         now = pd.Timestamp(event.get("time") or pd.Timestamp.now(tz="UTC"))
-        fired = alerts.check(services, now, lambda entry: calendar(exchange_of(entry.symbol)))
+        fired = alerts.check(services, now, lambda entry: calendar(alerts.exchange_of_entry(entry)))
         return Reply(points=len(fired))
     arrival = alerts.Arrival(
         symbol=validation.symbol(fields),

@@ -12,9 +12,9 @@ from shared.usecases import ui
 
 def run(invocation: Invocation, services: Services) -> Reply:
     fields = invocation.fields
-    if invocation.method == "POST":  # track, untrack, refresh: state changes
+    if invocation.method == "POST":  # track, untrack, refresh, rules: state changes
         body = ui.change(services, fields)
-        return Reply(body, symbol=body["entry"]["symbol"])
+        return Reply(body, symbol=(body.get("entry") or body.get("rule") or {}).get("symbol"))
     if not fields:
         return _file(PAGE)
     if "asset" in fields:

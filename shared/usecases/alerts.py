@@ -26,6 +26,7 @@ from shared.contract.events import ALERT_FIRED, new_event, send
 from shared.contract.timefmt import rfc3339
 from shared.influx.client import InfluxClient
 from shared.market.actions import adjusted
+from shared.market.calendar import exchange_of
 from shared.runtime.services import Services
 from shared.store import actions, alert_bands, alert_rules, alerts, dead_letters, forecasts, prices
 from shared.store import runs as runs_store
@@ -40,6 +41,11 @@ DEAD_LETTER_LOOKBACK = pd.Timedelta(days=7)
 HISTORY_LIMIT = 200
 
 CalendarOf = Callable[[Entry], Sessions]
+
+
+def exchange_of_entry(entry: Entry) -> str:
+    """The exchange an entry trades on: its own when it names one, else its symbol's."""
+    return getattr(entry, "exchange", None) or exchange_of(entry.symbol)
 
 
 @dataclass(frozen=True)
@@ -223,7 +229,9 @@ def create_rule(services: Services, fields: Mapping[str, Any]) -> dict[str, Any]
     now = pd.Timestamp.now(tz="UTC")
     newest = prices.last_bar_time(client, entry.bucket, rule.symbol, rule.interval)
     rule = replace(
-        rule, since=rfc3339(newest if newest is not None else now.normalize()), created=rfc3339(now)
+        rule,
+        since=rfc3339(newest if newest is not None else now.normalize()),
+        created=now.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),  # to the microsecond: rules list in order
     )
     alert_rules.save(client, meta, rule)
     arrival = Arrival(rule.symbol, rule.interval, entry.bucket, "forecasts", rfc3339(now) or "")

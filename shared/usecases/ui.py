@@ -23,7 +23,7 @@ from shared.market import calendar, correlation, listings, risk
 from shared.runtime.services import Services
 from shared.store import dead_letters, forecasts, prices, runs
 from shared.store.watchlist import Entry
-from shared.usecases import watchlist
+from shared.usecases import alerts_page, watchlist
 
 TREND_DAYS = (50, 200)
 HISTORY_DAYS = 300  # enough trading days for a 200-day average
@@ -49,11 +49,13 @@ VIEW_FIELDS = {
     "pipeline": {"view"},
     "correlation": {"view"},
     "symbol": {"view", "symbol", "interval", "bucket", "points", "range"},
+    "alerts": alerts_page.VIEW_FIELDS,
 }
 ACTION_FIELDS = {
     "track": {"action", "symbol", "interval", "bucket", "model"},
     "untrack": {"action", "symbol", "interval"},
     "refresh": {"action", "symbol", "interval"},
+    **alerts_page.ACTION_FIELDS,
 }
 FIELDS = frozenset({"asset"}.union(*VIEW_FIELDS.values(), *ACTION_FIELDS.values()))
 """Every field a call of the ui function may send; each view and action takes a part of them."""
@@ -69,13 +71,17 @@ def read(services: Services, fields: Mapping[str, Any]) -> dict[str, Any]:
         return pipeline_view(services)
     if name == "correlation":
         return correlation_view(services)
+    if name == "alerts":
+        return alerts_page.view(services, fields)
     return watchlist_view(services)
 
 
 def change(services: Services, fields: Mapping[str, Any]) -> dict[str, Any]:
-    """Track, untrack or refresh, named by the `action` field."""
+    """Track, untrack or refresh, add or delete an alert rule, named by the `action` field."""
     action = validation.choice(fields, "action", tuple(ACTION_FIELDS), "track")
     validation.known_fields(fields, ACTION_FIELDS[action], f"the {action} action")
+    if action in alerts_page.ACTION_FIELDS:
+        return alerts_page.change(services, action, fields)
     symbol = validation.symbol(fields)
     interval = validation.interval(fields)
     if action == "track":
@@ -108,6 +114,7 @@ def watchlist_view(services: Services) -> dict[str, Any]:
         run["symbol"]: {key: run[key] for key in ("time", "status", "error")}
         for run in records(runs.latest_fetches(services.influx, meta, since))
     }
+    alerting = alerts_page.RowFigures(services)
     rows = []
     for entry in entries:
         key = (entry.symbol, entry.interval)
@@ -119,6 +126,7 @@ def watchlist_view(services: Services) -> dict[str, Any]:
             **where_traded(entry.symbol, entry),
             **price_figures(series),
         }
+        row |= alerting.of(entry, series.index.max() if len(series) else None)
         row["spark"] = values(series.iloc[-SPARK_SESSIONS:])
         row["forecast"] = forecast_figures(row["close"], ends.get(key), run)
         row["risk"] = risk_figures(run)

@@ -50,6 +50,7 @@ def write_closes(services: Services, bucket: str, closes: list[float], start: in
         index=pd.DatetimeIndex(index, name="time"),
     ).astype({"volume": "int64"})
     prices.write_bars(services.influx, bucket, SYMBOL, "daily", frame)
+    prices.refresh_adjusted(services.influx, bucket, SYMBOL, "daily", None)  # as fetch does
 
 
 def predicted(bucket: str, event_id: str = "p-1", symbol: str = SYMBOL) -> CloudEvent:
