@@ -49,7 +49,7 @@ class Inbox:
         except ValueError:
             payload = body.decode("utf-8", "replace")
         entry = {
-            "received_at": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            "received_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + " UTC",
             "alert_id": alert_id,
             "signed": bool(self.secret),
             "body": payload,

@@ -1,9 +1,9 @@
-/* The page's views (watchlist, moving together, pipeline), chosen by the address's #hash
+/* The page's views (watchlist, moving together, alerts, pipeline), chosen by the address's #hash
    (#view-<name>, the id of the view's element), so each can be linked to and the browser's Back
    button works. Only the shown view is polled. */
 import { $ } from "./?asset=js/dom.js";
 
-export const VIEWS = ["watchlist", "correlation", "pipeline"];
+export const VIEWS = ["watchlist", "correlation", "alerts", "pipeline"];
 const listeners = [];
 
 export function currentView() {

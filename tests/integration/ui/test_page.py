@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pandas as pd
 import pytest
 import requests
 from axe_selenium_python import Axe
@@ -373,3 +374,89 @@ def test_a_phone_gets_cards_and_a_readable_forecast(stack: LocalStack, shots: Pa
             no_accessibility_violations(phone, f"phone {view}")
             phone.execute_script("window.scrollTo(0, 0);")
             phone.save_screenshot(str(shots / f"ui-phone-{view}.png"))
+
+
+# -- alerts (issue 20): a rule made on the page fires when the data crosses it ------------------
+
+
+def test_an_alert_made_on_the_page_fires_when_the_data_crosses_it(
+    stack: LocalStack, browser: Chrome, shots: Path
+) -> None:
+    """A rule is added in the stock's panel; a new bar above its level (as fetch would store it,
+    then predict's event) fires it: the alerts view lists it and the local receiver got it."""
+    from cloudevents.http import CloudEvent
+
+    from shared.contract.events import PREDICTED
+    from shared.market.calendar import calendar
+    from shared.store import prices
+    from tests.support.stack import publish
+
+    wait = WebDriverWait(browser, PIPELINE_SECONDS, poll_frequency=0.25)
+    browser.execute_script(f"sessionStorage.setItem('stocks-api-token', '{TOKEN}');")
+    if not row(browser, "IBM", "daily"):  # run alone: track it first
+        requests.post(
+            stack.functions["watchlist"].url,
+            json={"symbol": "IBM", "model": "naive"},
+            headers={"Authorization": f"Bearer {TOKEN}"},
+            timeout=30,
+        ).raise_for_status()
+    show_view(browser, "watchlist")
+    wait.until(lambda b: forecast_shown(b, "IBM", "daily"))
+    ui = stack.functions["ui"].url
+    (entry,) = [
+        e
+        for e in requests.get(ui, params={"view": "watchlist"}, timeout=30).json()["watchlist"]
+        if (e["symbol"], e["interval"]) == ("IBM", "daily")
+    ]
+    level = round(entry["close"] * 1.05, 2)
+
+    browser.find_element(By.CSS_SELECTOR, 'button[aria-label="Chart of IBM (daily)"]').click()
+    wait.until(lambda b: b.find_element(By.ID, "rules-heading").text == "Alerts for IBM (daily)")
+    Select(browser.find_element(By.ID, "rule-kind")).select_by_value("above")
+    browser.find_element(By.ID, "rule-number").send_keys(str(level))
+    browser.find_element(By.ID, "rule-note").send_keys("take some profit")
+    browser.find_element(By.ID, "rule-button").click()
+    status = browser.find_element(By.ID, "status")
+    wait.until(lambda b: status.text.startswith(f"Watching IBM (daily): close above {level:g}"))
+    rules = browser.find_element(By.ID, "detail-rules")
+    wait.until(lambda b: "take some profit" in rules.text)
+    assert stack.webhook.received() == []  # below the level: nothing fired
+
+    newest = pd.Timestamp(entry["day"]).tz_convert(None)
+    (session,) = calendar("XNYS").next_sessions(newest, 1)
+    crossing = round(level * 1.02, 4)
+    bar = pd.DataFrame(
+        {"open": level, "high": crossing, "low": level, "close": crossing, "volume": 1000},
+        index=pd.DatetimeIndex([session.tz_localize("UTC")], name="time"),
+    )
+    storage = storage_of(stack)
+    prices.write_bars(storage, "stocks", "IBM", "daily", bar)
+    prices.refresh_adjusted(storage, "stocks", "IBM", "daily", newest.tz_localize("UTC"))
+    data = {"symbol": "IBM", "bucket": "stocks", "target": "forecasts", "interval": "daily"}
+    publish(stack, CloudEvent({"type": PREDICTED, "source": "/stocks-manager/predict"}, data))
+
+    browser.execute_script("document.querySelector('#rules-heading').scrollIntoView();")
+    browser.save_screenshot(str(shots / "ui-alert-rules.png"))
+    show_view(browser, "alerts")
+    history = browser.find_element(By.ID, "alert-history")
+    fired = f"IBM (daily) closed at {crossing:,.2f}, above {level:,.2f}"
+    wait.until(lambda b: fired in history.text)
+    wait.until(lambda b: any(fired in e["body"]["text"] for e in stack.webhook.received()))
+    (received,) = stack.webhook.received()
+    assert received["signed"] and received["body"]["alert"]["note"] == "take some profit"
+    assert "take some profit" in browser.find_element(By.ID, "alert-rules").text
+    inbox = browser.find_element(By.CSS_SELECTOR, "#alerts-inbox a")
+    assert inbox.get_attribute("href") == stack.inbox
+    no_accessibility_violations(browser, "alerts")
+    browser.execute_script("window.scrollTo(0, 0);")
+    browser.save_screenshot(str(shots / "ui-alerts.png"))
+
+    browser.get(stack.inbox)  # what the local webhook receiver shows
+    assert fired in browser.find_element(By.TAG_NAME, "table").text
+    assert "signature verified" in browser.find_element(By.TAG_NAME, "table").text
+    browser.save_screenshot(str(shots / "ui-webhook-receiver.png"))
+    browser.get(stack.functions["ui"].url + "#view-alerts")
+    wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, "#alert-rules button"))
+    browser.find_element(By.CSS_SELECTOR, "#alert-rules button").click()
+    wait.until(lambda b: "No rules yet" in b.find_element(By.ID, "alert-rules").text)
+    assert fired in browser.find_element(By.ID, "alert-history").text  # its alert stays
