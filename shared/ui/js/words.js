@@ -80,7 +80,7 @@ export function health(fetched, now = Date.now()) {
   if (!fetched) return { text: "not fetched yet", failing: false };
   if (fetched.status === "ok") return { text: `fetched ${since(fetched.time, now)}, ok`, failing: false };
   const from = fetched.failing_since || fetched.time;
-  return { text: `failing since ${since(from, now)} (${fetched.status})`, failing: true };
+  return { text: `failing since ${dateTime(from)} UTC (${fetched.status})`, failing: true };
 }
 
 export function trendWords(trend, days) {

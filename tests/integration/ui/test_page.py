@@ -241,6 +241,74 @@ def test_an_intraday_chart_leaves_out_the_closed_hours(stack: LocalStack, browse
     browser.find_element(By.ID, "detail-close").click()
 
 
+WORDS = """
+const [w, f] = await Promise.all([import("./?asset=js/words.js"), import("./?asset=js/format.js")]);
+const range = {lower: 36.1, upper: 46.2, width: 0.8, time: "2027-01-15T00:00:00Z"};
+return [
+  w.rangeSentence(range),
+  w.rangeSentence({...range, time: "2026-12-02T19:05:00Z"}, "5min", "America/New_York"),
+  w.skillSentence({model: "prophet", skill: "worse", rel_naive: 1.63, direction: null}),
+  w.skillSentence({model: "drift", skill: "better", rel_naive: 0.8, direction: "up",
+                   change_pct: 5.24}),
+  w.skillSentence({model: "naive", skill: "same", rel_naive: 1, direction: null}),
+  [5, 11, 21, 42, 50, 63, 92, 100].map((p) => w.calmOrWild(p)),
+  w.swings(0.2345), w.fromHigh({from_high: -0.12}), w.fromHigh({from_high: 0}),
+  w.largestFall(-0.183),
+  w.health({time: "2026-12-02T10:00:00Z", status: "ok"}, Date.parse("2026-12-02T10:03:00Z")),
+  w.health({time: "2026-12-02T10:00:00Z", status: "502", failing_since: "2026-12-01T10:00:00Z"},
+           Date.parse("2026-12-02T10:03:00Z")),
+  f.compact(0), f.compact(950), f.compact(1500), f.compact(25000), f.compact(2.5e6),
+];
+"""
+
+
+def test_the_plain_words(browser: Chrome) -> None:
+    """The page's sentences for each figure, from its own modules in the browser."""
+    said = browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        f"(async () => {{ {WORDS} }})().then(done, (e) => done(String(e)));"
+    )
+    assert said == [
+        "80% likely between 36.10 and 46.20 by Fri 15 Jan",
+        "80% likely between 36.10 and 46.20 by Wed 2 Dec, 14:05",  # New York's clock
+        {
+            "text": "\u26a0 prophet did worse than doing nothing in testing (error 1.63\u00d7 "
+            "naive's): no direction shown",
+            "warning": True,
+        },
+        {
+            "text": "\u25b2 up +5.24%: drift beat doing nothing in testing "
+            "(error 0.80\u00d7 naive's)",
+            "warning": False,
+        },
+        {
+            "text": "No direction: today's price is the best guess (naive forecast)",
+            "warning": False,
+        },
+        [
+            "much calmer than usual (5th percentile of its own history)",
+            "much calmer than usual (11th percentile of its own history)",
+            "calmer than usual (21st percentile of its own history)",
+            "about as usual (42nd percentile of its own history)",
+            "about as usual (50th percentile of its own history)",
+            "wilder than usual (63rd percentile of its own history)",
+            "much wilder than usual (92nd percentile of its own history)",
+            "much wilder than usual (100th percentile of its own history)",
+        ],
+        "swings about \u00b123% a year",
+        "12.0% below its 52-week high",
+        "at its 52-week high",
+        "fell 18.3% at worst",
+        {"text": "fetched 3 min ago, ok", "failing": False},
+        {"text": "failing since Tue 1 Dec, 10:00 UTC (502)", "failing": True},
+        "0",
+        "950",
+        "1.5k",
+        "25k",
+        "2.5M",
+    ]
+
+
 def test_a_bad_symbol_is_refused_with_the_reason_shown(stack: LocalStack, browser: Chrome) -> None:
     before = requests.get(stack.functions["watchlist"].url, timeout=30).json()  # reads: public
     error = browser.find_element(By.ID, "form-error")
