@@ -63,6 +63,7 @@ export function drawCharts(data, priceBox, volumeBox) {
       paths: uPlot.paths.bars({ size: [0.8, 40] }) }],
     axes: [axis, { size: 60, splits: volumeSplits, values: (u, splits) => splits.map(compact) }],
   }, [xs, volumes], volumeBox);
-  priceBox.chart = price;  // for tests: the drawn chart's data
+  priceBox.chart = price;  // for tests: the drawn charts' data
+  volumeBox.chart = volume;
   return [price, volume];
 }

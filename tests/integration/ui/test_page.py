@@ -238,6 +238,10 @@ def test_an_intraday_chart_leaves_out_the_closed_hours(stack: LocalStack, browse
     summary = browser.find_element(By.ID, "detail-summary").text
     assert f"{last:%H:%M}" in summary  # the exchange's clock, not UTC's
     assert "America/New_York" in browser.find_element(By.ID, "chart-note").text
+    ticks = browser.execute_script(
+        "return document.querySelector('#volume-chart').chart.axes[1]._values;"
+    )
+    assert len(ticks) == 3 and ticks[0] == "0" and ticks[-1] != "0"  # 0, half, the most
     browser.find_element(By.ID, "detail-close").click()
 
 
