@@ -8,7 +8,8 @@ import { showError, status } from "./?asset=js/messages.js";
 import { refresh, register } from "./?asset=js/poll.js";
 import { drawSpark, makeSpark } from "./?asset=js/spark.js";
 import {
-  calmOrWild, fromHigh, health, largestFall, rangeSentence, skillSentence, swings, trendWords,
+  calmOrWild, freshness, fromHigh, health, largestFall, rangeSentence, skillSentence, swings,
+  trendWords,
 } from "./?asset=js/words.js";
 
 let painted = false;
@@ -83,8 +84,10 @@ function buildRow(entry) {
   const open = element("button", { type: "button", className: "symbol-link", textContent: symbol });
   open.setAttribute("aria-label", `Chart of ${symbol} (${interval})`);
   open.addEventListener("click", () => openDetail(symbol, interval));
+  const rules = element("a", { href: "#view-alerts", className: "rules-mark" });
+  rules.hidden = true;
   stock.append(open, element("span", { className: "name" }),
-    element("span", { className: "sub", textContent: interval }));
+    element("span", { className: "sub", textContent: interval }), rules);
   for (let i = 1; i < 9; i++) twoLines(row.insertCell());
   row.cells[3].replaceChildren(makeSpark());
   const actions = row.insertCell();
@@ -104,6 +107,11 @@ function updateRow(row, entry) {
   const [stock, close, moved, spark, forecast, riskCell, year, trend, healthCell] = row.cells;
   setAttr(row, "aria-selected", String(selectedKey() === entryKey(entry)));
   setText(stock.children[1], entry.name || "");
+  const rules = stock.children[3];
+  rules.hidden = !entry.rules;
+  setText(rules, entry.rules ? `\u{1F514} ${entry.rules} alert${entry.rules > 1 ? "s" : ""}` : "");
+  setAttr(rules, "aria-label", entry.rules
+    ? `${entry.rules} alert rule${entry.rules > 1 ? "s" : ""} watch ${entry.symbol}: see Alerts` : null);
   lines(close, number(entry.close), entry.day ? `as of ${shortDate(entry.day)}` : "no close yet",
     "num");
   lines(moved, signed(entry.change), percent(entry.change_pct), `num ${direction(entry.change)}`);
@@ -132,8 +140,10 @@ function updateRow(row, entry) {
     `sessions (moving averages${entry.sma50 == null ? "" : `: ${number(entry.sma50)}`}` +
     `${entry.sma200 == null ? "" : ` and ${number(entry.sma200)}`}).`);
   const state = health(entry.fetch);
-  lines(healthCell, state.text, state.failing && entry.fetch.error ? entry.fetch.error : "",
-    state.failing ? "health down" : "health");
+  const fresh = freshness(entry.freshness);
+  const detail = [state.failing && entry.fetch.error ? entry.fetch.error : "", fresh.text];
+  lines(healthCell, state.text, detail.filter(Boolean).join(" \u00b7 "),
+    state.failing || fresh.stale ? "health down" : "health");
 }
 
 function draw() {

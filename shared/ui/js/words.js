@@ -75,6 +75,15 @@ export function largestFall(drawdown) {
   return drawdown == null ? DASH : `fell ${(-drawdown * 100).toFixed(1)}% at worst`;
 }
 
+/* Whether the newest close is the one due: "data fresh as of Wed 2 Dec" or "data stale since
+   ...: Wed 2 Dec missing". */
+export function freshness(fresh) {
+  if (!fresh || fresh.state === "no data") return { text: "no data yet", stale: false };
+  if (fresh.state === "fresh") return { text: `data fresh as of ${shortDate(fresh.as_of)}`, stale: false };
+  const missing = fresh.missing ? `: ${shortDate(fresh.missing)} missing` : "";
+  return { text: `data stale since ${dateTime(fresh.stale_since)} UTC${missing}`, stale: true };
+}
+
 /* The row's one-line health: "fetched 3 min ago, ok" or "failing since ...: the error". */
 export function health(fetched, now = Date.now()) {
   if (!fetched) return { text: "not fetched yet", failing: false };

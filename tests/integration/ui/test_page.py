@@ -102,7 +102,9 @@ def wait_for_polls(browser: Chrome, count: int = 2) -> None:
 def forecast_shown(browser: Chrome, symbol: str, interval: str) -> bool:
     """The row shows a forecast and an ok fetch."""
     shown = cells(browser, symbol, interval)
-    return bool(shown) and "not made yet" not in shown[FORECAST] and shown[HEALTH].endswith("ok")
+    if not shown or "not made yet" in shown[FORECAST]:
+        return False
+    return shown[HEALTH].splitlines()[0].endswith("ok")  # beneath: whether the data is fresh
 
 
 def show_view(browser: Chrome, view: str) -> None:
@@ -262,6 +264,9 @@ return [
   w.health({time: "2026-12-02T10:00:00Z", status: "502", failing_since: "2026-12-01T10:00:00Z"},
            Date.parse("2026-12-02T10:03:00Z")),
   f.compact(0), f.compact(950), f.compact(1500), f.compact(25000), f.compact(2.5e6),
+  w.freshness({state: "fresh", as_of: "2026-12-01"}),
+  w.freshness({state: "stale", as_of: "2026-11-30", stale_since: "2026-12-01T22:30:00Z",
+               missing: "2026-12-01"}),
 ];
 """
 
@@ -310,6 +315,8 @@ def test_the_plain_words(browser: Chrome) -> None:
         "1.5k",
         "25k",
         "2.5M",
+        {"text": "data fresh as of Tue 1 Dec", "stale": False},
+        {"text": "data stale since Tue 1 Dec, 22:30 UTC: Tue 1 Dec missing", "stale": True},
     ]
 
 
