@@ -34,7 +34,7 @@ EXPLANATIONS = {
     "volatility": "How much the price swings: the typical yearly move implied by the last month's "
     "daily changes (annualised volatility).",
     "volatility_percentile": "Calmer or wilder than usual: the share of the stock's own past "
-    "months that were calmer than this one (volatility percentile).",
+    "months that were calmer than this one, 50 being usual (volatility percentile).",
     "drawdown": "The largest fall from a high point to a later low over the last year "
     "(maximum drawdown).",
     "from_high": "How far the last close is below the highest close of the last 52 weeks.",
@@ -62,13 +62,17 @@ def volatility(closes: pd.Series) -> float | None:
 
 
 def volatility_percentile(closes: pd.Series) -> float | None:
-    """Percent of the series' rolling monthly volatilities at or below the latest one (0-100)."""
+    """Where the latest monthly volatility ranks among all of the series' rolling ones, 0-100:
+    the percent below it, ties counted half (so a series as steady as ever stands at 50, not
+    at the top)."""
     returns = np.log(closes).diff().dropna()
     rolling = returns.rolling(VOLATILITY_SESSIONS).std(ddof=1).dropna().to_numpy()
     if len(rolling) < MIN_PERCENTILE_MONTHS:
         return None
     latest = rolling[-1]
-    return float(np.count_nonzero(rolling <= latest * (1 + 1e-12)) / len(rolling) * 100)
+    equal = np.isclose(rolling, latest, rtol=1e-9, atol=1e-15)
+    below = np.count_nonzero((rolling < latest) & ~equal)
+    return float((below + np.count_nonzero(equal) / 2) / len(rolling) * 100)
 
 
 def drawdown(closes: pd.Series) -> float | None:

@@ -41,17 +41,18 @@ def test_volatility_reads_only_the_last_month():
 
 def test_a_calm_month_after_a_steady_history_is_the_calmest():
     # 300 returns of +-1% then 21 of +-0.5%: 301 rolling months; every one reaching into the 1%
-    # moves swings more, so only the last is at or below it: 1 of 301.
+    # moves swings more, so none is below the last and only itself ties: (0 + 1/2) of 301
     closes = from_returns(alternating(0.01, 300) + alternating(0.005, 21))
-    assert risk.volatility_percentile(closes) == pytest.approx(100 / 301)
+    assert risk.volatility_percentile(closes) == pytest.approx(50 / 301)
 
 
-def test_a_wild_month_is_the_wildest_and_a_steady_one_is_not_unusual():
+def test_a_wild_month_is_the_wildest_and_a_steady_one_is_usual():
+    # 300 of the 301 months swing less than the last, which ties only with itself
     assert risk.volatility_percentile(
         from_returns(alternating(0.01, 300) + alternating(0.03, 21))
-    ) == pytest.approx(100.0)
-    # every month of alternating 1% moves swings alike: all at or below the latest
-    assert risk.volatility_percentile(from_returns(alternating(0.01, 300))) == pytest.approx(100.0)
+    ) == pytest.approx((300 + 0.5) / 301 * 100)
+    # every month of alternating 1% moves swings alike: all tie, half counted: 50
+    assert risk.volatility_percentile(from_returns(alternating(0.01, 300))) == pytest.approx(50.0)
 
 
 def test_no_percentile_without_a_year_of_months():
