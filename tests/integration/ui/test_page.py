@@ -39,7 +39,7 @@ from tests.support.stack import count, running_stack, storage_of
 pytestmark = pytest.mark.slow
 PIPELINE_SECONDS = 120  # fetch then a naive forecast, through the mesh
 TOKEN = "page-test-token"
-VIEWS = ("watchlist", "correlation", "pipeline")
+VIEWS = ("watchlist", "correlation", "alerts", "pipeline")
 STOCK, CLOSE, CHANGE, SPARK, FORECAST, RISK, YEAR, TREND, HEALTH = range(9)  # watchlist columns
 
 
@@ -143,6 +143,7 @@ def test_tracking_asks_for_the_token_and_shows_the_forecast_as_a_range(
     wait_for_polls(browser)  # the page keeps polling behind the dialog, which stays open
     assert dialog.get_attribute("open") is not None
     assert browser.switch_to.active_element == token_field
+    no_accessibility_violations(browser, "desktop token dialog")
     token_field.send_keys("not-the-token", Keys.ENTER)  # refused again: told so, and forgotten
     reason = browser.find_element(By.ID, "token-reason")
     wait.until(lambda b: "wrong" in reason.text and dialog.get_attribute("open") is not None)
@@ -447,7 +448,7 @@ def test_a_phone_gets_cards_and_a_readable_forecast(stack: LocalStack, shots: Pa
         phone.execute_script("document.querySelector('#detail').scrollIntoView();")
         phone.save_screenshot(str(shots / "ui-phone-symbol.png"))
         no_accessibility_violations(phone, "phone symbol")
-        for view in ("correlation", "pipeline"):
+        for view in VIEWS[1:]:
             show_view(phone, view)
             assert phone.find_element(By.ID, "demo-label").is_displayed()
             no_accessibility_violations(phone, f"phone {view}")
