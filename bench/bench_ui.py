@@ -92,7 +92,7 @@ def seed(client: InfluxClient) -> None:
             pd.DataFrame(
                 {"symbol": [symbol], "points": [300], "seconds": [0.1], "error": [""]},
                 index=pd.DatetimeIndex([now - pd.Timedelta(seconds=number)], name="time"),
-            ).assign(function="fetch", status="ok")
+            ).assign(function="fetch", status="ok", interval="daily")
         )
         watchlist.save(Entry(symbol, bucket=META, model="naive"), tracked=True)
     client.write(META, pd.concat(bars), PRICES)

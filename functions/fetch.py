@@ -15,7 +15,9 @@ from shared.usecases.fetch import fetch
 def run(invocation: Invocation, services: Services) -> Reply:
     request = FetchRequest.from_fields(invocation.fields)
     fetched = fetch(services.influx, services.provider, request, services.action_lister)
-    return Reply(fetched.as_data(), symbol=fetched.symbol, points=fetched.points)
+    return Reply(
+        fetched.as_data(), symbol=fetched.symbol, interval=fetched.interval, points=fetched.points
+    )
 
 
 SPEC = FunctionSpec(

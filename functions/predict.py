@@ -36,7 +36,9 @@ def run(invocation: Invocation, services: Services) -> Reply:
     )
     predicted = predict(services.influx, request, fetched)
     points = predicted.points if predicted.refit else 0  # points written
-    return Reply(predicted.as_data(), symbol=request.symbol, points=points)
+    return Reply(
+        predicted.as_data(), symbol=request.symbol, interval=request.interval, points=points
+    )
 
 
 SPEC = FunctionSpec(

@@ -82,7 +82,7 @@ WATCHLIST = Measurement(
 )
 RUNS = Measurement(
     "runs",
-    ("function", "status"),
+    ("function", "status", "interval"),
     {"symbol": "str", "points": "int64", "seconds": "float64", "error": "str"},
 )
 PRICES_ADJUSTED = Measurement("prices_adjusted", PRICES.tags, dict(PRICES.fields))

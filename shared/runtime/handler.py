@@ -39,6 +39,7 @@ class Reply:
     body: dict[str, Any] = field(default_factory=dict)
     status: int = 200
     symbol: str | None = None
+    interval: str | None = None
     points: int | None = None
     content: bytes | None = None
     content_type: str = "application/json"
@@ -63,6 +64,14 @@ class FunctionSpec:
     which only the broker inside the cluster sends, do not)."""
 
 
+@dataclass(frozen=True)
+class Series:
+    """What a call was about, as its run and its log line record it."""
+
+    symbol: str | None
+    interval: str | None
+
+
 class Handler:
     """Calls one FunctionSpec for each request parliament hands over."""
 
@@ -73,23 +82,23 @@ class Handler:
     def __call__(self, request: Request, parsed_event: CloudEvent | None) -> Response:
         started = time.perf_counter()
         invocation: Invocation | None = None
-        symbol: str | None = None
+        series = Series(None, None)
         try:
             invocation = read_invocation(request, parsed_event, self.spec.opaque_data)
             self._check_allowed(invocation)
             self._check_token(invocation, request)
             reply = self.spec.run(invocation, self.services)
-            symbol = reply.symbol or _symbol_of(invocation)
+            series = self._series_of(invocation, reply)
             response = self._success(invocation, reply)
-            self._finish(invocation, started, reply.status, symbol, reply.points, None)
+            self._finish(invocation, started, reply.status, series, reply.points, None)
             return response
         except StocksError as error:
-            symbol = symbol or _symbol_of(invocation)
-            self._finish(invocation, started, error.status, symbol, 0, error.message)
+            series = series if series.symbol else self._series_of(invocation)
+            self._finish(invocation, started, error.status, series, 0, error.message)
             return self._error(error)
         except Exception as error:  # a defect: answer without a traceback, log it in one line
             trace = traceback.format_exception_only(type(error), error)[-1].strip()
-            self._finish(invocation, started, 500, _symbol_of(invocation), 0, trace)
+            self._finish(invocation, started, 500, self._series_of(invocation), 0, trace)
             return _json({"error": "The function failed unexpectedly; see its logs."}, 500)
 
     def _check_allowed(self, invocation: Invocation) -> None:
@@ -162,14 +171,15 @@ class Handler:
         invocation: Invocation | None,
         started: float,
         status: int,
-        symbol: str | None,
+        series: Series,
         points: int | None,
         error: str | None,
     ) -> None:
         seconds = round(time.perf_counter() - started, 4)
         entry = {
             "function": self.spec.name,
-            "symbol": symbol,
+            "symbol": series.symbol,
+            "interval": series.interval,
             "event_id": invocation.event_id if invocation else None,
             "status": status,
             "seconds": seconds,
@@ -178,10 +188,22 @@ class Handler:
             entry["error"] = error
         log(self.services.secrets, **entry)
         if self.spec.records_runs and status != 400 and status != 413:
-            self._record_run(status, symbol, points, seconds, error)
+            self._record_run(status, series, points, seconds, error)
+
+    def _series_of(self, invocation: Invocation | None, reply: Reply | None = None) -> Series:
+        """The symbol and interval a call was about, as its reply says or else as it asked.
+
+        A function that takes an `interval` field and was sent none worked on the default one.
+        """
+        symbol = reply.symbol if reply and reply.symbol else _symbol_of(invocation)
+        interval = reply.interval if reply and reply.interval else None
+        if interval is None and invocation is not None and "interval" in self.spec.fields:
+            with contextlib.suppress(BadInput):
+                interval = validation.interval(invocation.fields)
+        return Series(symbol, interval)
 
     def _record_run(
-        self, status: int, symbol: str | None, points: int | None, seconds: float, error: str | None
+        self, status: int, series: Series, points: int | None, seconds: float, error: str | None
     ) -> None:
         """One `runs` point; best effort, since InfluxDB may be the very thing that failed."""
         from shared.store import runs  # pandas: only the functions that record runs pay for it
@@ -192,7 +214,8 @@ class Handler:
                 self.services.settings.meta_bucket,
                 function=self.spec.name,
                 status=status,
-                symbol=symbol,
+                symbol=series.symbol,
+                interval=series.interval,
                 points=points,
                 seconds=seconds,
                 error=error,

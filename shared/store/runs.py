@@ -1,4 +1,8 @@
-"""Function runs (`runs`): one point per fetch or predict call, and the fetches they tell of."""
+"""Function runs (`runs`): one point per fetch or predict call, and the fetches they tell of.
+
+A run is tagged with its `interval` (empty for a function that has none): a symbol's series are
+told apart by (symbol, interval), and so is everything read back here.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ def record(
     function: str,
     status: int,
     symbol: str | None,
+    interval: str | None,
     points: int | None,
     seconds: float,
     error: str | None,
@@ -27,6 +32,7 @@ def record(
     run = point(
         function=function,
         status="ok" if status < 300 else str(status),
+        interval=interval or "",
         symbol=symbol or "",
         points=int(points or 0),
         seconds=float(seconds),
@@ -38,13 +44,14 @@ def record(
 def fetches(
     client: InfluxClient, bucket: str, since: pd.Timestamp, *, ok_only: bool
 ) -> pd.DataFrame:
-    """Fetch runs from `since` on (each with its `symbol`), successful ones only if `ok_only`."""
+    """Fetch runs from `since` on (each with its `symbol` and `interval`), successful ones only if
+    `ok_only`."""
     tags = {"function": "fetch", **({"status": "ok"} if ok_only else {})}
     query = (
-        f"SELECT {ident('symbol')} FROM {MEASUREMENT} "
+        f"SELECT {ident('symbol')}, {ident('interval')} FROM {MEASUREMENT} "
         f"WHERE {tags_equal(**tags)} AND time >= {pd.Timestamp(since).value:d}"
     )
-    return client.query(bucket, query, RUNS, missing_ok=True)
+    return _with_interval(client.query(bucket, query, RUNS, missing_ok=True))
 
 
 def recent(
@@ -53,17 +60,18 @@ def recent(
     """The newest `limit` runs of every function, newest first; only failed ones if asked."""
     where = f"WHERE {ident('status')} != {literal('ok')} " if failed_only else ""
     query = f"SELECT * FROM {MEASUREMENT} {where}ORDER BY time DESC LIMIT {limit:d}"
-    return client.query(bucket, query, RUNS, missing_ok=True)
+    return _with_interval(client.query(bucket, query, RUNS, missing_ok=True))
 
 
 def latest_fetches(client: InfluxClient, bucket: str, since: pd.Timestamp) -> pd.DataFrame:
-    """Each symbol's latest fetch run from `since` on (its status and error), one row a symbol."""
+    """Each series' latest fetch run from `since` on (its status and error), one row a symbol and
+    interval."""
     query = (
         f"SELECT * FROM {MEASUREMENT} "
         f"WHERE {tags_equal(function='fetch')} AND time >= {pd.Timestamp(since).value:d}"
     )
-    frame = client.query(bucket, query, RUNS, missing_ok=True)
-    return frame.sort_index().groupby("symbol").tail(1)
+    frame = _with_interval(client.query(bucket, query, RUNS, missing_ok=True))
+    return frame.sort_index().groupby(["symbol", "interval"]).tail(1)
 
 
 def fetch_failure_streak(
@@ -84,3 +92,10 @@ def fetch_failure_streak(
         f"ORDER BY time ASC LIMIT {limit:d}"
     )
     return client.query(bucket, query, RUNS, missing_ok=True)
+
+
+def _with_interval(frame: pd.DataFrame) -> pd.DataFrame:
+    """Runs recorded before `interval` was a tag read with an empty one, as if of no interval."""
+    if "interval" not in frame.columns:
+        return frame.assign(interval=pd.Series("", index=frame.index, dtype="string"))
+    return frame.assign(interval=frame["interval"].fillna(""))

@@ -58,9 +58,11 @@ def plan_tick(
     """
     now = now.tz_convert("UTC")
     refreshes = runs.fetches(client, meta_bucket, now - REFRESH_LOOKBACK, ok_only=True)
-    refreshed = refreshes.reset_index().groupby("symbol")["time"].max().to_dict()
+    refreshed = refreshes.reset_index().groupby(["symbol", "interval"])["time"].max().to_dict()
     never = pd.Timestamp.min.tz_localize("UTC")
-    ordered = sorted(entries, key=lambda e: (refreshed.get(e.symbol, never), e.symbol))
+    ordered = sorted(
+        entries, key=lambda e: (refreshed.get((e.symbol, e.interval), never), e.symbol)
+    )
     spent = spending(client, meta_bucket, now)
     planned = iter(budget.plan([e.symbol for e in ordered], limits, spent, now).symbols)
     requested, deferred = [], []

@@ -111,7 +111,7 @@ def watchlist_view(services: Services) -> dict[str, Any]:
     latest_runs = by_series(records(forecasts.latest_runs(services.influx, FORECASTS_BUCKET)))
     since = pd.Timestamp.now(tz="UTC") - FETCH_LOOKBACK
     fetched = {
-        run["symbol"]: {key: run[key] for key in ("time", "status", "error")}
+        (run["symbol"], run["interval"]): {key: run[key] for key in ("time", "status", "error")}
         for run in records(runs.latest_fetches(services.influx, meta, since))
     }
     alerting = alerts_page.RowFigures(services)
@@ -130,7 +130,7 @@ def watchlist_view(services: Services) -> dict[str, Any]:
         row["spark"] = values(series.iloc[-SPARK_SESSIONS:])
         row["forecast"] = forecast_figures(row["close"], ends.get(key), run)
         row["risk"] = risk_figures(run)
-        row["fetch"] = fetched.get(entry.symbol)
+        row["fetch"] = fetched.get(key)
         rows.append(row)
     return {"watchlist": rows, **about_page(services), "explanations": risk.EXPLANATIONS}
 

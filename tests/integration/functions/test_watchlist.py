@@ -204,6 +204,7 @@ def test_budget_defers_the_oldest_refreshed_last(serve, storage, bucket):
         {
             "function": "fetch",
             "status": "ok",
+            "interval": "daily",
             "symbol": ["AAPL", "MSFT"],
             "points": 1,
             "seconds": 0.1,

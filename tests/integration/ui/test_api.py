@@ -27,6 +27,7 @@ from shared.contract.schema import (
     RUNS,
 )
 from shared.influx.client import InfluxClient
+from tests.support.fakes.alphavantage import API_KEY
 from tests.support.receiver import EventReceiver
 
 NOW = pd.Timestamp.now(tz="UTC").floor("s")
@@ -81,6 +82,7 @@ def seeded(storage: InfluxClient, bucket: str) -> str:
         [NOW - pd.Timedelta(hours=2), NOW - pd.Timedelta(hours=1), NOW - pd.Timedelta(minutes=5)],
         function=["fetch", "fetch", "predict"],
         status=["ok", "429", "422"],
+        interval="daily",
         symbol=["KO", "KO", "ZZZ"],
         points=[260, 0, 0],
         seconds=[0.2, 0.1, 0.1],
@@ -347,3 +349,32 @@ def test_with_an_api_token_changes_need_it_and_views_stay_public(serve, storage,
         timeout=30,
     )
     assert allowed.status_code == 200 and allowed.json()["changed"] is True
+
+
+def test_the_last_fetch_shown_is_the_entrys_own_interval(serve, alphavantage, storage, bucket):
+    """IBM daily fetched fine; IBM 5min's fetch failed: each row shows its own fetch, and each
+    run is recorded with its interval."""
+    alphavantage.route("daily.csv", function="TIME_SERIES_DAILY", symbol="IBM")
+    alphavantage.route("splits_none.json", function="SPLITS", symbol="IBM")
+    alphavantage.route("dividends_none.json", function="DIVIDENDS", symbol="IBM")
+    provider = {
+        "STOCKS_PROVIDER": "alphavantage",
+        "ALPHAVANTAGE_API_KEY": API_KEY,
+        "ALPHAVANTAGE_URL": alphavantage.url,
+    }
+    fetch = serve("fetch", **provider)
+    daily = requests.post(fetch.url, json={"symbol": "IBM", "bucket": bucket}, timeout=60)
+    assert daily.status_code == 200
+    intraday = {"symbol": "IBM", "interval": "5min", "bucket": bucket}
+    assert requests.post(fetch.url, json=intraday, timeout=60).status_code == 422
+    ui = serve("ui", **provider)
+    for interval in ("daily", "5min"):
+        assert change(ui.url, action="track", symbol="IBM", interval=interval, bucket=bucket).ok
+    rows = {row["interval"]: row for row in view(ui.url, view="watchlist").json()["watchlist"]}
+    assert rows["daily"]["fetch"]["status"] == "ok" and not rows["daily"]["fetch"]["error"]
+    assert rows["5min"]["fetch"]["status"] == "422"
+    recorded = storage.query(bucket, 'SELECT * FROM "runs"', RUNS)
+    assert sorted(zip(recorded["interval"], recorded["status"], strict=True)) == [
+        ("5min", "422"),
+        ("daily", "ok"),
+    ]

@@ -15,11 +15,12 @@ from shared.usecases.tick import plan_tick, spending
 
 
 def fetch_runs(storage, bucket: str, *runs: tuple[str, str, str]) -> None:
-    """`runs` of fetch as (UTC time, symbol, status) triples."""
+    """`runs` of daily fetches as (UTC time, symbol, status) triples."""
     times = pd.DatetimeIndex([pd.Timestamp(t, tz="UTC") for t, _, _ in runs], name="time")
     frame = pd.DataFrame(
         {
             "function": "fetch",
+            "interval": "daily",
             "status": [status for _, _, status in runs],
             "symbol": [symbol for _, symbol, _ in runs],
             "points": 1,
