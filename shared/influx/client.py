@@ -168,12 +168,16 @@ class InfluxClient:
         if response.status_code != 200:
             raise _refused("a statement", response)
         results = response.json().get("results", [])
-        for result in results:
-            error = result.get("error")
-            if error and "database not found" in error:
-                raise BucketNotFound(f"The bucket {bucket!r} does not exist.")
-            if error:
-                raise QueryRefused(f"InfluxDB refused a statement: {error[:200]}")
+        error = next((r["error"] for r in results if r.get("error")), None)
+        # InfluxDB 1.6 answers several statements on a missing database with one "not executed"
+        # and no reason; asking which buckets exist tells, and only a refusal pays for it.
+        if error and (
+            "database not found" in error
+            or (error == "not executed" and bucket and bucket not in self.list_buckets())
+        ):
+            raise BucketNotFound(f"The bucket {bucket!r} does not exist.")
+        if error:
+            raise QueryRefused(f"InfluxDB refused a statement: {error[:200]}")
         return results
 
     def delete(

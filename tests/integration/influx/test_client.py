@@ -6,7 +6,13 @@ import pandas as pd
 import pytest
 
 from shared.contract.config import InfluxSettings
-from shared.contract.errors import BadInput, BucketNotFound, StorageUnavailable, WriteRefused
+from shared.contract.errors import (
+    BadInput,
+    BucketNotFound,
+    QueryRefused,
+    StorageUnavailable,
+    WriteRefused,
+)
 from shared.contract.schema import PRICES, RUNS
 from shared.influx.client import InfluxClient
 from shared.influx.influxql import ident, literal
@@ -117,6 +123,18 @@ def test_missing_bucket_is_bucket_not_found(storage, bucket):
     assert caught.value.status == 422
     with pytest.raises(BucketNotFound):
         storage.query(bucket + "_missing", 'SELECT * FROM "prices"')
+
+
+@pytest.mark.parametrize("statements", [1, 2, 3])
+def test_statements_on_a_missing_bucket_are_bucket_not_found(storage, bucket, statements):
+    """InfluxDB 1.6 answers several statements on a missing database with one "not executed"."""
+    with pytest.raises(BucketNotFound):
+        storage.execute_many(['SELECT * FROM "prices"'] * statements, bucket + "_missing")
+
+
+def test_a_statement_refused_before_others_is_refused_not_a_missing_bucket(storage, bucket):
+    with pytest.raises(QueryRefused, match="InfluxDB refused a statement"):
+        storage.execute_many(['SELECT nope( FROM "prices"', 'SELECT * FROM "prices"'], bucket)
 
 
 def test_missing_ok_reads_a_missing_bucket_as_an_empty_typed_frame(storage, bucket):

@@ -169,6 +169,26 @@ def test_the_watchlist_view_has_every_figure(serve, seeded):
     assert row["fetch"]["error"] == "Rate limited; retry later."
 
 
+def test_an_entry_without_data_leaves_only_its_own_cells_empty(serve, seeded):
+    """An entry whose bucket does not exist yet, and one the provider does not know, beside one
+    with data: the view answers, the others' rows are whole, theirs are empty."""
+    ui = serve("ui")
+    tracked = [
+        {"symbol": "ACME", "bucket": seeded, "model": "drift"},
+        {"symbol": "LATER", "bucket": f"{seeded}_later"},
+        {"symbol": "NOSUCH", "bucket": seeded},
+    ]
+    for fields in tracked:
+        assert change(ui.url, action="track", **fields).status_code == 200
+    answer = view(ui.url, view="watchlist")
+    assert answer.status_code == 200, answer.text
+    rows = {row["symbol"]: row for row in answer.json()["watchlist"]}
+    assert rows["ACME"]["close"] == 100.0 + len(DAYS) - 1
+    assert rows["ACME"]["forecast"]["end"] == 364.0
+    for empty in ("LATER", "NOSUCH"):
+        assert rows[empty]["close"] is None and rows[empty]["forecast"] is None
+
+
 def test_the_symbol_view_has_bars_forecast_and_run(serve, seeded):
     ui = serve("ui")
     data = view(ui.url, view="symbol", symbol="ko", bucket=seeded, points="30").json()
