@@ -53,8 +53,20 @@ class FunctionProcess:
             stderr=subprocess.STDOUT if self.log_path else subprocess.DEVNULL,
         )
         self.process = process
-        wait_until_up(f"{self.url}health/readiness", timeout, alive=lambda: process.poll() is None)
+        try:
+            wait_until_up(
+                f"{self.url}health/readiness", timeout, alive=lambda: process.poll() is None
+            )
+        except RuntimeError:
+            raise RuntimeError(f"{self.name} exited at start: {self.last_words()}") from None
         return self
+
+    def last_words(self) -> str:
+        """The last line the process logged (a configuration error's sentence), if any."""
+        if self.log_path is None or not self.log_path.exists():
+            return "(no log kept)"
+        lines = self.log_path.read_text(errors="replace").strip().splitlines()
+        return lines[-1][:500] if lines else "(nothing logged)"
 
     def stop(self) -> None:
         """Terminate the process (SIGTERM) and wait for it."""

@@ -264,9 +264,9 @@ def banner(stack: LocalStack, symbols: list[str]) -> str:
         f"Tracking {', '.join(symbols)}; a tick was fired: prices and forecasts in a minute.",
         "Try:",
         f"  curl -s '{stack.functions['buckets'].url}'",
-        f"  curl -s{token} '{stack.functions['watchlist'].url}' -d '{{\"symbol\": \"IBM\"}}'",
+        f"  curl -s{token} '{stack.functions['watchlist'].url}' --json '{{\"symbol\": \"IBM\"}}'",
         f"  curl -s '{fetch}?symbol=IBM'",
-        f'  curl -s \'{predict}\' -d \'{{"symbol": "IBM", "model": "auto", "bucket": "stocks"}}\'',
+        f'  curl -s \'{predict}\' --json \'{{"symbol": "IBM", "model": "auto"}}\'',
         f"  curl -s '{chart}?symbol=IBM&width=640&height=320' > /tmp/ibm.png",
         f"  curl -s{token} '{stack.functions['alerts'].url}' -d "
         '\'{"symbol": "IBM", "kind": "move", "percent": 3}\'',

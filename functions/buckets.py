@@ -17,4 +17,10 @@ def run(invocation: Invocation, services: Services) -> Reply:
     return Reply({"buckets": buckets.describe(services.influx)})
 
 
-SPEC = FunctionSpec("buckets", run, fields=frozenset({"name"}), writes=frozenset({"POST"}))
+SPEC = FunctionSpec(
+    "buckets",
+    run,
+    fields=frozenset({"name"}),
+    writes=frozenset({"POST"}),
+    reads=frozenset({"GET"}),
+)

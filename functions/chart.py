@@ -34,4 +34,5 @@ SPEC = FunctionSpec(
     fields=frozenset(
         {"symbol", "bucket", "target", "interval", "points", "width", "height", "adjusted"}
     ),
+    reads=frozenset({"GET", "POST"}),  # a chart may be shown in another site's page
 )

@@ -28,4 +28,6 @@ def _file(name: str) -> Reply:
     return Reply(content=content, content_type=content_type)
 
 
-SPEC = FunctionSpec("ui", run, fields=ui.FIELDS, writes=frozenset({"POST"}))  # views: public
+SPEC = FunctionSpec(
+    "ui", run, fields=ui.FIELDS, writes=frozenset({"POST"}), reads=frozenset({"GET"})
+)  # the page and its views: public

@@ -64,4 +64,5 @@ SPEC = FunctionSpec(
     reply_type=TICK_COMPLETED,
     fields=frozenset({"symbol", "interval", "bucket", "model", "tracked"}),
     writes=frozenset({"POST"}),
+    reads=frozenset({"GET"}),
 )

@@ -86,8 +86,8 @@ class Settings:
     meta_bucket: str = DEFAULT_BUCKET
     k_sink: str | None = None
     api_token: str | None = field(default=None, repr=False)
-    """STOCKS_API_TOKEN: what state changes from outside the cluster must present; None leaves
-    them open (the local stack only)."""
+    """STOCKS_API_TOKEN: what state changes from outside the cluster must present; None (unset,
+    never blank) leaves them open (the local stack only)."""
     webhook: WebhookSettings = field(default_factory=WebhookSettings)
 
     @classmethod
@@ -106,7 +106,7 @@ class Settings:
             function=env.choice("STOCKS_FUNCTION", FUNCTIONS, None),
             meta_bucket=env.bucket("STOCKS_META_BUCKET", DEFAULT_BUCKET),
             k_sink=env.optional_url("K_SINK"),
-            api_token=env.text("STOCKS_API_TOKEN"),
+            api_token=env.guard("STOCKS_API_TOKEN", "state changes"),
             webhook=WebhookSettings(
                 url=env.optional_url("STOCKS_ALERT_WEBHOOK_URL", secret=True),
                 signing_secret=env.text("STOCKS_ALERT_WEBHOOK_SECRET"),
@@ -168,6 +168,19 @@ class _Env:
     def text(self, name: str) -> str | None:
         value = self.environ.get(name, "").strip()
         return value or None
+
+    def guard(self, name: str, opens: str) -> str | None:
+        """A secret whose absence opens something (`opens`): None when unset. Set but blank (an
+        empty Secret, a stray space) is refused rather than read as unset, which fails open."""
+        if name not in self.environ:
+            return None
+        value = self.environ[name].strip()
+        if not value:
+            raise ConfigError(
+                f"{name} is set but blank: set it to the token, or unset it to leave {opens} "
+                "open (local use only)."
+            )
+        return value
 
     @overload
     def choice(self, name: str, options: tuple[str, ...], default: str) -> str: ...

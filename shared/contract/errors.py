@@ -29,10 +29,22 @@ class Unauthorized(StocksError):
     status = 401
 
 
+class Forbidden(StocksError):
+    """A request no credential opens: a state change sent by a page of another site."""
+
+    status = 403
+
+
 class PayloadTooLarge(StocksError):
     """The request body is larger than the function accepts."""
 
     status = 413
+
+
+class UnsupportedMediaType(StocksError):
+    """A direct POST whose body is not declared JSON (`Content-Type: application/json`)."""
+
+    status = 415
 
 
 class Unprocessable(StocksError):

@@ -20,9 +20,10 @@ from typing import TYPE_CHECKING, Any
 from cloudevents.http import CloudEvent
 
 from shared.contract import validation
-from shared.contract.errors import BadInput, RateLimited, StocksError, Unauthorized
+from shared.contract.errors import BadInput, Forbidden, RateLimited, StocksError, Unauthorized
 from shared.contract.events import binary, new_event
-from shared.runtime.invocation import Invocation, read_invocation
+from shared.runtime import origin
+from shared.runtime.invocation import Invocation, looks_like_event, method_of, read_invocation
 from shared.runtime.logs import log, redact
 from shared.runtime.services import Services
 
@@ -62,6 +63,10 @@ class FunctionSpec:
     writes: frozenset[str] = frozenset()
     """The methods of a direct call that change state: they need the API token (CloudEvents,
     which only the broker inside the cluster sends, do not)."""
+    reads: frozenset[str] = frozenset()
+    """The methods of a direct call that only read, which a page of another site may send (a
+    link to the page, a chart shown in another page); any other call from such a page is
+    refused (403), token or not."""
 
 
 @dataclass(frozen=True)
@@ -84,9 +89,12 @@ class Handler:
         invocation: Invocation | None = None
         series = Series(None, None)
         try:
+            # Who may ask comes before anything about what is asked: a caller refused for its
+            # site or its token learns nothing of the fields.
+            self._check_site(request)
+            self._check_token(request, parsed_event)
             invocation = read_invocation(request, parsed_event, self.spec.opaque_data)
             self._check_allowed(invocation)
-            self._check_token(invocation, request)
             reply = self.spec.run(invocation, self.services)
             series = self._series_of(invocation, reply)
             response = self._success(invocation, reply)
@@ -115,16 +123,32 @@ class Handler:
         else:
             self._check_fields(invocation)
 
-    def _check_token(self, invocation: Invocation, request: Request) -> None:
+    def _check_site(self, request: Request) -> None:
+        """A page of another site may only read: any other call it sends is refused, token or
+        not (a browser sends a form or a `text/plain` POST anywhere without asking first)."""
+        method = method_of(request)
+        if method in self.spec.reads:
+            return
+        reason = origin.foreign({k.lower(): v for k, v in request.headers.items()})
+        if reason is not None:
+            raise Forbidden(
+                f"{method} to the {self.spec.name} function is refused from another site's "
+                f"page: {reason}."
+            )
+
+    def _check_token(self, request: Request, parsed_event: CloudEvent | None) -> None:
         """A state change needs `Authorization: Bearer <STOCKS_API_TOKEN>` when a token is set.
 
+        Checked before the body is read, so a caller without the token learns no field rules.
         Compared in constant time; the header is never logged or echoed.
         """
         token = self.services.settings.api_token
+        method = method_of(request)
         if (
             token is None
-            or invocation.event is not None
-            or invocation.method not in self.spec.writes
+            or parsed_event is not None
+            or looks_like_event(request)
+            or method not in self.spec.writes
         ):
             return
         scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
@@ -132,7 +156,7 @@ class Handler:
             presented.strip().encode(), token.encode()
         ):
             raise Unauthorized(
-                f"{invocation.method} to the {self.spec.name} function changes state and needs "
+                f"{method} to the {self.spec.name} function changes state and needs "
                 "the API token: send Authorization: Bearer <STOCKS_API_TOKEN>."
             )
 

@@ -11,7 +11,7 @@ from cloudevents.http import CloudEvent, from_http
 from flask import Request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from shared.contract.errors import BadInput, PayloadTooLarge
+from shared.contract.errors import BadInput, PayloadTooLarge, UnsupportedMediaType
 
 MAX_BODY_BYTES = 64 * 1024
 REQUIRED_ATTRIBUTES = ("specversion", "id", "source", "type")
@@ -38,7 +38,7 @@ def read_invocation(
     With `opaque_data` a CloudEvent's data is kept as it came (any type, even JSON that does not
     parse) and gives no fields: a dead-letter sink records every well-formed event.
     """
-    if request.method in ("GET", "HEAD"):  # HEAD: GET's answer, whose body Werkzeug drops
+    if method_of(request) == "GET":  # HEAD: GET's answer, whose body Werkzeug drops
         return Invocation("GET", _query_fields(request))
     too_large = PayloadTooLarge(f"The request body is larger than {MAX_BODY_BYTES} bytes.")
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
@@ -49,10 +49,19 @@ def read_invocation(
         raise too_large from None
     if len(body) > MAX_BODY_BYTES:
         raise too_large
-    if parsed_event is not None or _looks_like_event(request):
+    if parsed_event is not None or looks_like_event(request):
         event = parsed_event or _parse_event(request, body, opaque_data)
         _check_attributes(event)
         return Invocation("POST", {} if opaque_data else _event_fields(event), event)
+    if body.strip() and request.mimetype != "application/json":
+        # Only a body declared JSON is read as JSON: a browser sends text/plain and forms to any
+        # site without asking first (no preflight), application/json never. An empty body
+        # carries no field, whatever its type.
+        declared = request.mimetype[:60] or "none"
+        raise UnsupportedMediaType(
+            "A POST carries a JSON object with Content-Type: application/json "
+            f"(this one's Content-Type: {declared})."
+        )
     return Invocation("POST", _json_fields(body))
 
 
@@ -70,7 +79,12 @@ def _is_structured(request: Request) -> bool:
     return request.headers.get("Content-Type", "").startswith("application/cloudevents")
 
 
-def _looks_like_event(request: Request) -> bool:
+def method_of(request: Request) -> str:
+    """The method the call is read as: HEAD is GET without a body."""
+    return "GET" if request.method in ("GET", "HEAD") else request.method
+
+
+def looks_like_event(request: Request) -> bool:
     """Any `ce-` header or a CloudEvents content type: the caller meant a CloudEvent."""
     return _is_structured(request) or any(k.lower().startswith("ce-") for k, _ in request.headers)
 

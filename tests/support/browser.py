@@ -10,7 +10,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from selenium import webdriver
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.support.wait import WebDriverWait
 
 # Chromium as root needs --no-sandbox; the rest keeps it off the network and quiet.
 FLAGS = (
@@ -47,6 +49,7 @@ def chromium(size: tuple[int, int] = DESKTOP) -> Iterator[webdriver.Chrome]:
         options.binary_location = browser
         for flag in (*FLAGS, f"--user-data-dir={profile}", f"--window-size={size[0]},{size[1]}"):
             options.add_argument(flag)
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # the console
         session = webdriver.Chrome(options=options, service=Service(driver))
         try:
             yield session
@@ -59,3 +62,26 @@ def screenshot_dir(default: Path) -> Path:
     directory = Path(os.environ.get("STOCKS_SCREENSHOTS") or default)
     directory.mkdir(parents=True, exist_ok=True)
     return directory
+
+
+def waiting(browser: webdriver.Chrome, seconds: float) -> WebDriverWait:
+    """A wait on a condition over the page, polled until it holds or `seconds` pass.
+
+    The page redraws what it polls: an element found a moment ago may be gone (stale) or not
+    there yet; both mean "not yet", never a failure.
+    """
+    return WebDriverWait(
+        browser,
+        seconds,
+        poll_frequency=0.25,
+        ignored_exceptions=(NoSuchElementException, StaleElementReferenceException),
+    )
+
+
+def policy_violations(browser: webdriver.Chrome) -> list[str]:
+    """Console messages since the last call that report a Content-Security-Policy violation."""
+    return [
+        entry["message"]
+        for entry in browser.get_log("browser")
+        if "Content Security Policy" in entry["message"]
+    ]

@@ -122,3 +122,93 @@ def test_options_lists_the_methods_and_head_answers_as_get(serve):
     assert head.status_code == get.status_code == 200
     assert head.content == b""
     assert head.headers["Content-Type"] == get.headers["Content-Type"] == "application/json"
+
+
+def test_the_token_is_checked_before_any_field(guarded, storage):
+    """A caller without the token learns nothing of the fields' rules: 401, not 400."""
+    for fields in ({"symbol": "BAD!"}, {"modle": "naive"}, {}):
+        answer = requests.post(guarded["watchlist"].url, json=fields, timeout=30)
+        assert answer.status_code == 401, answer.text
+        assert "symbol" not in answer.text and "modle" not in answer.text
+    malformed = requests.post(
+        guarded["buckets"].url,
+        data=b"{not json",
+        headers={"Content-Type": "application/json"},
+        timeout=30,
+    )
+    assert malformed.status_code == 401
+
+
+FOREIGN_PAGES = [
+    {"Origin": "http://attacker.example"},
+    {"Origin": "null"},  # a sandboxed frame, a file
+    {"Sec-Fetch-Site": "cross-site"},
+    {"Sec-Fetch-Site": "same-site"},  # another port on this host: another program
+    {"Sec-Fetch-Site": "same-origin", "Origin": "http://127.0.0.1:1"},
+]
+
+
+@pytest.mark.parametrize("token", [None, TOKEN], ids=["no-token", "token"])
+def test_a_state_change_from_another_sites_page_is_403_token_or_not(serve, storage, bucket, token):
+    env = {"STOCKS_API_TOKEN": token} if token else {}
+    auth = {"Authorization": f"Bearer {token}"} if token else {}
+    functions = {name: serve(name, **env) for name in ("ui", "watchlist", "buckets", "fetch")}
+    changes = [
+        ("ui", "POST", {"action": "track", "symbol": "IBM"}),
+        ("watchlist", "POST", {"symbol": "IBM"}),
+        ("buckets", "POST", {"name": f"{bucket}_x"}),
+        ("fetch", "POST", {"symbol": "IBM", "bucket": f"{bucket}_x"}),
+        ("fetch", "GET", {"symbol": "IBM", "bucket": f"{bucket}_x"}),  # an <img> could send it
+    ]
+    before = bucket_names(storage)
+    for page in FOREIGN_PAGES:
+        for name, method, fields in changes:
+            url, headers = functions[name].url, {**auth, **page}
+            if method == "GET":
+                answer = requests.get(url, params=fields, headers=headers, timeout=60)
+            else:
+                answer = requests.post(url, json=fields, headers=headers, timeout=60)
+            assert answer.status_code == 403, (name, method, page, answer.text)
+            assert "another site" in answer.json()["error"]
+    assert bucket_names(storage) == before
+    assert requests.get(functions["watchlist"].url, timeout=30).json() == {"watchlist": []}
+
+    own = functions["ui"].url.rstrip("/")  # the page's own origin, as its browser sends it
+    same = {**auth, "Origin": own, "Sec-Fetch-Site": "same-origin"}
+    tracked = requests.post(
+        functions["ui"].url, json={"action": "track", "symbol": "IBM"}, headers=same, timeout=30
+    )
+    assert tracked.status_code == 200, tracked.text
+    linked = {"Sec-Fetch-Site": "cross-site", "Origin": "http://attacker.example"}
+    assert requests.get(functions["ui"].url, headers=linked, timeout=30).status_code == 200
+    assert requests.get(functions["watchlist"].url, headers=linked, timeout=30).status_code == 200
+
+
+def test_a_body_not_declared_json_changes_nothing(serve, storage):
+    """The request a page of any site may send without asking first: a text/plain POST."""
+    ui = serve("ui")
+    for content_type in ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data"):
+        answer = requests.post(
+            ui.url,
+            data=json.dumps({"action": "track", "symbol": "IBM"}),
+            headers={"Content-Type": content_type},
+            timeout=30,
+        )
+        assert answer.status_code == 415, answer.text
+        assert "Content-Type: application/json" in answer.json()["error"]
+    assert requests.get(ui.url, params={"view": "watchlist"}, timeout=30).json() == {
+        "watchlist": []
+    }
+
+
+@pytest.mark.parametrize("blank", ["", " ", "\t"])
+def test_a_set_but_blank_token_stops_the_function_at_start_with_a_sentence(
+    influx_server, tmp_path, blank
+):
+    from devstack.functions import FunctionProcess
+
+    log = tmp_path / "ui.log"
+    env = {"INFLUX_URL": influx_server.url, "STOCKS_API_TOKEN": blank}
+    with pytest.raises(RuntimeError, match="STOCKS_API_TOKEN is set but blank"):
+        FunctionProcess("ui", env, log_path=log).start()
+    assert "STOCKS_API_TOKEN is set but blank" in log.read_text()

@@ -391,8 +391,12 @@ RAWS = [
         "form-encoded",
         b"symbol=AAPL",
         {"Content-Type": "application/x-www-form-urlencoded"},
-        ("not valid JSON",),
+        ("Content-Type: application/json",),
+        status=415,
     ),
+    # JSON a browser sends to any site without a preflight: read only when declared JSON
+    Raw("json-as-text-plain", b'{"symbol": "AAPL"}', {"Content-Type": "text/plain"}, (), 415),
+    Raw("json-without-a-type", b'{"symbol": "AAPL"}', {"Content-Type": ""}, ("none",), 415),
     Raw("json-array", b'[{"symbol": "AAPL"}]', JSON, ("JSON object",)),
     Raw("json-string", b'"AAPL"', JSON, ("JSON object",)),
     Raw("json-number", b"42", JSON, ("JSON object",)),

@@ -134,6 +134,33 @@ def test_the_page_and_its_files_are_served(serve):
     assert b"uPlot" in script.content
 
 
+def test_every_answer_of_the_ui_forbids_framing_sniffing_and_other_sources(serve):
+    """The page, its files, its views, its errors, and what Flask and waitress answer alone."""
+    ui = serve("ui")
+    answers = [
+        requests.get(ui.url, timeout=30),
+        view(ui.url, asset="app.js"),
+        view(ui.url, view="watchlist"),
+        view(ui.url, view="nope"),
+        change(ui.url, action="untrack", symbol="IBM"),
+        requests.post(ui.url, data="x", headers={"Content-Type": "text/plain"}, timeout=30),
+        requests.get(ui.url + "no/such/path", timeout=30),
+        requests.options(ui.url, timeout=30),
+        requests.head(ui.url, timeout=30),
+        requests.put(ui.url, json={}, timeout=30),
+    ]
+    assert sorted({a.status_code for a in answers}) == [200, 204, 400, 404, 405, 415, 422]
+    for answer in answers:
+        policy = answer.headers.get("Content-Security-Policy", "")
+        directives = {d.strip().split(" ")[0]: d.strip() for d in policy.split(";")}
+        assert directives.get("default-src") == "default-src 'self'", (answer.url, policy)
+        assert directives.get("frame-ancestors") == "frame-ancestors 'none'"
+        assert "script-src" not in directives and "unsafe-inline" not in policy
+        assert answer.headers.get("X-Frame-Options") == "DENY"
+        assert answer.headers.get("X-Content-Type-Options") == "nosniff"
+        assert answer.headers.get("Referrer-Policy") == "no-referrer"
+
+
 def test_the_watchlist_view_has_every_figure(serve, seeded):
     ui = serve("ui")
     tracked = change(ui.url, action="track", symbol="KO", bucket=seeded, model="drift")

@@ -33,7 +33,7 @@ from selenium.webdriver.support.wait import WebDriverWait
 from devstack.run import LocalStack
 from shared.contract.events import FETCH_REQUESTED
 from shared.market.providers import DemoProvider
-from tests.support.browser import PHONE, chromium, screenshot_dir
+from tests.support.browser import PHONE, chromium, policy_violations, screenshot_dir
 from tests.support.stack import count, running_stack, storage_of
 
 pytestmark = pytest.mark.slow
@@ -540,3 +540,9 @@ def test_an_alert_made_on_the_page_fires_when_the_data_crosses_it(
     browser.find_element(By.CSS_SELECTOR, "#alert-rules button").click()
     wait.until(lambda b: "No rules yet" in b.find_element(By.ID, "alert-rules").text)
     assert fired in browser.find_element(By.ID, "alert-history").text  # its alert stays
+
+
+def test_the_page_broke_no_content_security_policy(browser: Chrome) -> None:
+    """Everything above ran under the ui's policy (self only, no inline script): the console
+    reports no violation."""
+    assert policy_violations(browser) == []

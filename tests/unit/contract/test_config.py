@@ -157,6 +157,13 @@ def test_the_api_token_is_read_and_kept_out_of_repr():
     assert Settings.from_env({}).api_token is None
 
 
+@pytest.mark.parametrize("blank", ["", " ", "\t\n"])
+def test_a_set_but_blank_api_token_is_refused_not_left_open(blank):
+    with pytest.raises(ConfigError) as refused:
+        Settings.from_env({"STOCKS_API_TOKEN": blank})
+    assert str(refused.value).startswith("STOCKS_API_TOKEN is set but blank")
+
+
 def test_a_missing_key_says_which_key_and_how_to_do_without():
     with pytest.raises(ConfigError) as refused:
         Settings.from_env({"STOCKS_PROVIDER": "alphavantage"})

@@ -3,8 +3,10 @@ replies, no traceback reaching the caller, one JSON log line a call."""
 
 from __future__ import annotations
 
+import hmac
 import json
 from dataclasses import fields as dataclass_fields
+from types import SimpleNamespace
 
 import pytest
 from cloudevents.http import CloudEvent
@@ -24,6 +26,7 @@ from shared.runtime.services import Services
 from tests.support.inprocess import call
 
 TOKEN, KEY = "influx-token-SECRET", "av-key-SECRET"
+JSON = "application/json"
 TAKES = "io.test.asked"
 REPLIES = "io.test.answered"
 SPEC_FIELDS = {f.name for f in dataclass_fields(FunctionSpec)}
@@ -210,7 +213,9 @@ def test_secrets_are_masked_in_answers_and_logs(services, capsys):
 
 
 def test_bad_input_from_the_request_itself_is_400_json(services, capsys):
-    answer = call(spec(echo), services, method="POST", data=b"{nope")
+    answer = call(
+        spec(echo), services, method="POST", data=b"{nope", headers={"Content-Type": JSON}
+    )
     assert answer.status == 400
     assert answer.json() == {"error": "The request body is not valid JSON."}
     [entry] = log_lines(capsys)
@@ -305,6 +310,25 @@ def test_a_state_change_without_the_token_is_401(guarded, capsys, headers):
     }
     assert answer.headers["WWW-Authenticate"] == 'Bearer realm="stocks-manager"'
     assert API_TOKEN not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("presented", [API_TOKEN, API_TOKEN + "x", "a", ""])
+def test_the_token_is_compared_in_constant_time(guarded, monkeypatch, presented):
+    """`!=` stops at the first differing byte, which tells a caller how much of a guess was
+    right; every presented token, right or wrong, goes through hmac.compare_digest."""
+    compared = []
+
+    def compare_digest(a: bytes, b: bytes) -> bool:
+        compared.append((a, b))
+        return hmac.compare_digest(a, b)
+
+    monkeypatch.setattr(
+        "shared.runtime.handler.hmac", SimpleNamespace(compare_digest=compare_digest)
+    )
+    headers = {"Authorization": f"Bearer {presented}"}
+    answer = call(writer(), guarded, method="POST", json_body={"symbol": "A"}, headers=headers)
+    assert answer.status == (200 if presented == API_TOKEN else 401)
+    assert compared == [(presented.encode(), API_TOKEN.encode())]
 
 
 def test_reads_and_events_need_no_token(guarded):

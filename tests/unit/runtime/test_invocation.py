@@ -13,6 +13,7 @@ from shared.contract.errors import BadInput, PayloadTooLarge
 from shared.runtime.invocation import MAX_BODY_BYTES, Invocation, read_invocation
 
 APP = Flask("invocation-tests")
+JSON = "application/json"
 
 
 def invocation_of(parse_event: bool = True, **request_args) -> Invocation:
@@ -78,15 +79,18 @@ def test_bad_json_bodies(body, message):
 
 def test_json_nested_past_the_parser_is_bad_input():
     body = b"[" * 20_000 + b"]" * 20_000  # 40 kB, under the limit
-    assert refusal(method="POST", data=body) == "The request body is not valid JSON."
+    assert refusal(method="POST", data=body, content_type=JSON) == (
+        "The request body is not valid JSON."
+    )
 
 
 def test_a_body_at_the_limit_is_read_and_one_byte_more_is_refused():
     at_limit = json.dumps({"pad": "x" * (MAX_BODY_BYTES - 11)}).encode()
     assert len(at_limit) == MAX_BODY_BYTES
-    assert invocation_of(method="POST", data=at_limit).fields["pad"].startswith("x")
+    read = invocation_of(method="POST", data=at_limit, content_type=JSON)
+    assert read.fields["pad"].startswith("x")
     with pytest.raises(PayloadTooLarge) as error:
-        invocation_of(method="POST", data=at_limit + b" ")
+        invocation_of(method="POST", data=at_limit + b" ", content_type=JSON)
     assert error.value.status == 413 and str(MAX_BODY_BYTES) in error.value.message
 
 
