@@ -96,7 +96,7 @@ def polls(browser: Chrome) -> int:
 def wait_for_polls(browser: Chrome, count: int = 2) -> None:
     """Wait until the page has polled `count` more times (every row redrawn from new answers)."""
     target = polls(browser) + count
-    WebDriverWait(browser, 60, poll_frequency=0.25).until(lambda b: polls(b) >= target)
+    waiting(browser, 60).until(lambda b: polls(b) >= target)
 
 
 def forecast_shown(browser: Chrome, symbol: str, interval: str) -> bool:
