@@ -7,14 +7,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from shared.contract.errors import BadInput
 from shared.contract.schema import DAILY, DEFAULT_BUCKET, INTERVALS, PRICE_COLUMNS
+from shared.contract.timefmt import rfc3339
 
 SYMBOL_PATTERN = re.compile(r"[A-Z0-9.\-]{1,12}")
 BUCKET_PATTERN = re.compile(r"(?!_)[A-Za-z0-9_\-]{1,64}")  # InfluxDB reserves names starting _
 MONTH_PATTERN = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(2262, 4, 10, tzinfo=UTC)
 
 
 def _text(fields: Mapping[str, Any], name: str, default: str | None) -> str:
@@ -79,6 +83,25 @@ def month(fields: Mapping[str, Any], for_interval: str) -> str | None:
     if not MONTH_PATTERN.fullmatch(value) or int(value[:4]) < 2000:
         raise BadInput(f"The month {value[:20]!r} is not valid: use YYYY-MM, from 2000-01 on.")
     return value
+
+
+def moment(fields: Mapping[str, Any], name: str) -> str | None:
+    """An optional RFC 3339 time with its zone (`Z` or an offset), from 1900 up to 2262-04-10
+    (pandas' and InfluxDB's end of time), as `2026-11-25T14:30:00Z`; None when absent or null."""
+    value = fields.get(name)
+    if value is None:
+        return None
+    text = _text(fields, name, None)
+    try:
+        parsed = datetime.fromisoformat(text) if "T" in text else None
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is None or not EARLIEST <= parsed <= LATEST:
+        raise BadInput(
+            f"The field '{name}' must be an RFC 3339 time with its zone, from 1900 to 2262 "
+            f"(such as 2026-11-25T14:30:00Z), not {text[:40]!r}."
+        )
+    return rfc3339(parsed)
 
 
 def price_field(fields: Mapping[str, Any], default: str = "close") -> str:

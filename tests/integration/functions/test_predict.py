@@ -312,3 +312,36 @@ def test_an_explicit_request_always_refits(predict, storage, bucket):
         reply = requests.post(predict.url, json=fields, timeout=120)
         assert reply.json()["refit"] is True
     assert len(runs_of(storage, bucket)) == 2
+
+
+@pytest.mark.parametrize(
+    ("fields", "words"),
+    [
+        ({"last": "2026-11-01T00:00:00"}, "'last'"),  # no zone
+        ({"last": "not a time"}, "'last'"),
+        ({"last": "2026-11-01"}, "'last'"),
+        ({"last": "9999-01-01T00:00:00Z"}, "'last'"),  # past pandas' end of time
+        ({"last": "1600-01-01T00:00:00Z"}, "'last'"),
+        ({"last": 20261101}, "'last'"),
+        ({"first": "yesterday"}, "'first'"),
+        ({"points": -1}, "'points'"),
+        ({"points": "many"}, "'points'"),
+        ({"bucket_created": "perhaps"}, "'bucket_created'"),
+        ({"provider": ["demo"]}, "'provider'"),
+    ],
+)
+def test_a_malformed_fetched_event_is_400_like_a_direct_call(
+    predict, storage, bucket, fields, words
+):
+    """The broker drops a 400 at once; a 500 would be retried and dead-lettered for nothing."""
+    frame = seed_trend(storage, bucket, days=120)
+    last = frame.index[-1].strftime("%Y-%m-%dT%H:%M:%SZ")
+    options = {"target": bucket, "model": "naive", "horizon": 10}
+    headers, data = fetched_event(bucket, 0, last, **options)
+    assert requests.post(predict.url, data=data, headers=headers, timeout=120).status_code == 200
+    points = fields.pop("points", 0)
+    headers, data = fetched_event(bucket, points, fields.pop("last", last), **options, **fields)
+    reply = requests.post(predict.url, data=data, headers=headers, timeout=120)
+    assert reply.status_code == 400, reply.text
+    assert words in reply.json()["error"]
+    assert len(runs_of(storage, bucket)) == 1  # nothing more fitted or written

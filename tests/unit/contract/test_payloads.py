@@ -58,6 +58,11 @@ def test_fetched_defaults_for_what_an_older_fetch_left_out():
     assert fetched == Fetched("IBM", "stocks", "daily", 0, None, None, "", False)
 
 
+def test_fetched_times_are_read_in_utc_whatever_their_offset():
+    fetched = Fetched.from_fields({**REPLY, "last": "2026-11-01T09:30:00-05:00"})
+    assert fetched.last == "2026-11-01T14:30:00Z"
+
+
 def test_fetched_with_nothing_new():
     fetched = Fetched.from_fields({**REPLY, "points": 0, "first": None})
     assert fetched.points == 0 and fetched.first is None and fetched.last == REPLY["last"]
@@ -70,6 +75,12 @@ def test_fetched_with_nothing_new():
         ({"points": "many"}, "'points'"),
         ({"first": 5}, "'first'"),
         ({"last": ["x"]}, "'last'"),
+        ({"last": "2026-11-01T00:00:00"}, "'last'"),  # no zone: predict compared it and 500ed
+        ({"last": "not a time"}, "'last'"),
+        ({"last": "2026-11-01"}, "'last'"),
+        ({"last": ""}, "'last'"),
+        ({"last": "9999-12-31T00:00:00Z"}, "'last'"),
+        ({"first": "1600-01-01T00:00:00+00:00"}, "'first'"),
         ({"provider": 1}, "'provider'"),
         ({"bucket_created": "maybe"}, "'bucket_created'"),
         ({"symbol": None}, "'symbol'"),
