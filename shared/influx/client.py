@@ -29,6 +29,10 @@ if TYPE_CHECKING:
 
 INTERNAL_BUCKETS = frozenset({"_internal", "_monitoring", "_tasks"})
 BATCH_LINES = 5_000
+FAULTS = ("closed", "shutdown", "shutting down", "interrupted", "aborted", "timeout", "not open")
+"""Words of InfluxDB's statement errors that are its own state, not the statement's fault
+("engine is closed", "query engine shutdown", "shard not open" while influxd stops or starts):
+503, which a caller retries, rather than a refused statement's 500."""
 # Buckets keep prices for years: one shard group a year, not InfluxDB's default of one a week
 # for infinite retention, which gives a decade of daily bars 520 shards, each with index files.
 SHARD_GROUP_WEEKS = 52
@@ -148,10 +152,29 @@ class InfluxClient:
         if response.status_code != 200:
             raise _refused("a query", response)
         if not response.content.strip():
-            if not missing_ok and bucket not in self.list_buckets():
-                raise BucketNotFound(f"The bucket {bucket!r} does not exist.")
+            self._confirm_empty(bucket, influxql, missing_ok)
             return empty_frame(measurement)
         return csv_frame(response.content, measurement)
+
+    def _confirm_empty(self, bucket: str, influxql: str, missing_ok: bool) -> None:
+        """Tell an empty CSV answer from a failure it hides, or raise.
+
+        InfluxDB's CSV carries a statement's series and drops its error, so a read while influxd
+        stops ("engine is closed") or a missing bucket answers as an empty result does. Asked
+        again as JSON, the statement's error shows: a fault is 503 and a missing bucket
+        `BucketNotFound` (empty if `missing_ok`), never "no data". An answer that now holds
+        series means the first was not to be trusted either.
+        """
+        try:
+            (result,) = self.execute_many([influxql], bucket)
+        except BucketNotFound:
+            if missing_ok:
+                return
+            raise
+        if result.get("series"):
+            raise StorageUnavailable(
+                "InfluxDB answered a read with nothing, then with data; retry."
+            )
 
     def execute(self, bucket: str | None, influxql: str) -> dict[str, Any]:
         """Run one InfluxQL statement that changes state or lists metadata; its JSON result."""
@@ -168,7 +191,7 @@ class InfluxClient:
         if response.status_code != 200:
             raise _refused("a statement", response)
         results = response.json().get("results", [])
-        error = next((r["error"] for r in results if r.get("error")), None)
+        error = next((str(r["error"]) for r in results if r.get("error")), None)
         # InfluxDB 1.6 answers several statements on a missing database with one "not executed"
         # and no reason; asking which buckets exist tells, and only a refusal pays for it.
         if error and (
@@ -176,6 +199,8 @@ class InfluxClient:
             or (error == "not executed" and bucket and bucket not in self.list_buckets())
         ):
             raise BucketNotFound(f"The bucket {bucket!r} does not exist.")
+        if error and any(words in error for words in FAULTS):
+            raise StorageUnavailable(f"InfluxDB failed a statement ({error[:80]}); retry later.")
         if error:
             raise QueryRefused(f"InfluxDB refused a statement: {error[:200]}")
         return results
