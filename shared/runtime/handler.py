@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from flask import Request
 
 Response = tuple[bytes | str, int, dict[str, str]]
+REFUSED = frozenset({400, 401, 403, 413, 415})
+"""Statuses of a request refused as it came: no run is recorded (bad input writes nothing)."""
 
 
 @dataclass
@@ -211,7 +213,7 @@ class Handler:
         if error:
             entry["error"] = error
         log(self.services.secrets, **entry)
-        if self.spec.records_runs and status != 400 and status != 413:
+        if self.spec.records_runs and status not in REFUSED:
             self._record_run(status, series, points, seconds, error)
 
     def _series_of(self, invocation: Invocation | None, reply: Reply | None = None) -> Series:
