@@ -1,20 +1,28 @@
-"""Each function in its own process, served by `python -m shared.runtime.server` as in the image."""
+"""Each function in its own process, served by `python -m shared.runtime.server` as in the image.
+
+The launcher binds the function's port itself and hands the listening socket to the process
+(`STOCKS_LISTEN_FD`): the port is taken before anyone is told it, and whatever answers on it is
+the process launched, never another program that held the port (which readiness alone cannot
+tell apart). A port in use moves to a free one, with a sentence.
+"""
 
 from __future__ import annotations
 
+import json
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from devstack.ports import free_port, terminate, wait_until_up
+from devstack.ports import listening_socket, terminate, wait_until_up
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 class FunctionProcess:
-    """One function on one loopback port, with its own environment."""
+    """One function on one loopback port (`port`, or a free one), with its own environment."""
 
     def __init__(
         self,
@@ -26,7 +34,8 @@ class FunctionProcess:
     ) -> None:
         self.name = name
         self.root = root  # the source tree served (another checkout to compare against)
-        self.port = port or free_port()
+        self.socket: socket.socket | None = listening_socket(port or 0, f"the {name} function")
+        self.port = self.socket.getsockname()[1]
         self.env = {
             **os.environ,
             **env,
@@ -43,14 +52,26 @@ class FunctionProcess:
         return f"http://127.0.0.1:{self.port}/"
 
     def start(self, timeout: float = 60.0) -> FunctionProcess:
-        """Start the process and wait for its readiness probe."""
+        """Start the process on the bound socket and wait for its readiness probe.
+
+        After `stop` the port is bound again (the same one, or an error saying who holds it).
+        Another checkout (`root`, an older tree a benchmark compares against) may not take a
+        socket: it is given the port to bind itself, as before.
+        """
+        if self.socket is None:
+            self.socket = listening_socket(self.port, f"the {self.name} function", move=False)
+        handed = [self.socket.fileno()] if self.root == ROOT else []
+        if not handed:
+            self.socket.close()
+            self.socket = None
         out = self.log_path.open("ab") if self.log_path else subprocess.DEVNULL
         process = subprocess.Popen(
             [sys.executable, "-m", "shared.runtime.server"],
             cwd=self.root,
-            env=self.env,
+            env={**self.env, **{"STOCKS_LISTEN_FD": str(fd) for fd in handed}},
             stdout=out,
             stderr=subprocess.STDOUT if self.log_path else subprocess.DEVNULL,
+            pass_fds=handed,
         )
         self.process = process
         try:
@@ -61,20 +82,31 @@ class FunctionProcess:
             raise RuntimeError(f"{self.name} exited at start: {self.last_words()}") from None
         return self
 
-    def last_words(self) -> str:
-        """The last line the process logged (a configuration error's sentence), if any."""
-        if self.log_path is None or not self.log_path.exists():
-            return "(no log kept)"
-        lines = self.log_path.read_text(errors="replace").strip().splitlines()
-        return lines[-1][:500] if lines else "(nothing logged)"
-
     def stop(self) -> None:
-        """Terminate the process (SIGTERM) and wait for it."""
+        """Terminate the process (SIGTERM), wait for it, and release the port."""
         terminate(self.process, timeout=10)
         self.process = None
+        if self.socket is not None:
+            self.socket.close()
+            self.socket = None
 
     def kill(self) -> None:
-        """Kill the process at once (SIGKILL), as a crash would."""
+        """Kill the process at once (SIGKILL), as a crash would; the port stays bound for
+        `start`, and what arrives meanwhile waits in its backlog."""
         if self.process and self.process.poll() is None:
             self.process.kill()
             self.process.wait()
+
+    def last_words(self) -> str:
+        """What the process said last (a configuration error's sentence), if anything."""
+        if self.log_path is None or not self.log_path.exists():
+            return "(no log kept)"
+        lines = self.log_path.read_text(errors="replace").strip().splitlines()
+        if not lines:
+            return "(nothing logged)"
+        try:
+            entry = json.loads(lines[-1])
+        except ValueError:
+            return lines[-1][:500]
+        said = entry.get("message") or entry.get("error") if isinstance(entry, dict) else None
+        return str(said or lines[-1])[:500]

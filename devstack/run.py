@@ -97,33 +97,35 @@ class LocalStack:
         ports = self.plan_ports()
         self.influx = InfluxServer(self.data / "influxdb", port_or_free(INFLUX_PORT)).start()
         self.stoppers.append(self.influx.stop)
-        urls = {name: f"http://127.0.0.1:{port}/" for name, port in ports.items()}
+        base = {
+            "INFLUX_URL": self.influx.url,
+            **{k: os.environ[k] for k in PASSED_THROUGH if k in os.environ},
+        }
+        for name, port in ports.items():  # each binds its port now (or a free one, saying so)
+            process = FunctionProcess(
+                name, {**base, **(env or {})}, port, log_path=self.data / "logs" / f"{name}.log"
+            )
+            self.functions[name] = process
+            self.stoppers.append(process.stop)
         self.mesh = Mesh.from_manifests(
             ROOT / "knative",
-            urls,
-            port=port_or_free(MESH_PORT),
+            {name: process.url for name, process in self.functions.items()},
+            port=MESH_PORT,
             backoff_scale=self.backoff_scale,
             dead_letter_file=self.data / "dead-letters.jsonl",
             schedule_pings=self.schedule_pings,
             chaos=self.chaos,
         )
-        sinks = self.mesh.sink_bindings()
-        base = {
-            "INFLUX_URL": self.started()[0].url,
-            **{k: os.environ[k] for k in PASSED_THROUGH if k in os.environ},
+        own: dict[str, dict[str, str]] = {
+            "notifier": dict(self._start_webhook()),
+            "ui": {"STOCKS_ALERT_INBOX_URL": self.inbox},
         }
-        own = {"notifier": self._start_webhook(), "ui": {"STOCKS_ALERT_INBOX_URL": self.inbox}}
-        for name, port in ports.items():
-            extra = {"K_SINK": sinks[name]} if name in sinks else {}
-            extra |= own.get(name, {})
-            process = FunctionProcess(
-                name,
-                {**base, **extra, **(env or {})},
-                port,
-                log_path=self.data / "logs" / f"{name}.log",
+        for name, sink in self.mesh.sink_bindings().items():
+            own.setdefault(name, {})["K_SINK"] = sink
+        for name, extra in own.items():  # what the caller gives wins, as it always did
+            self.functions[name].env.update(
+                {k: v for k, v in extra.items() if k not in (env or {})}
             )
-            self.functions[name] = process
-            self.stoppers.append(process.stop)
         with ThreadPoolExecutor(len(self.functions)) as starting:  # errors propagate
             list(starting.map(FunctionProcess.start, self.functions.values()))
         self.mesh.start()

@@ -18,6 +18,7 @@ from cloudevents.exceptions import GenericException
 from cloudevents.http import CloudEvent
 
 from devstack.mesh.codec import read_event
+from devstack.ports import bind_or_move
 
 logger = logging.getLogger("devstack.mesh")
 
@@ -42,18 +43,25 @@ class Ingress:
         fire: Callable[[str | None], list[CloudEvent]],
         describe: Callable[[], dict],
     ) -> None:
-        self.host, self.port = host, port
+        self.host = host
         self._accept, self._fire, self._describe = accept, fire, describe
-        self._server: ThreadingHTTPServer | None = None
+        # Bound now, before anyone is told the URL: a port chosen free and bound later is a
+        # race with every other program on the machine. A port in use moves, saying so.
+        self._server: ThreadingHTTPServer | None = bind_or_move(self._bind, port, "the mesh")
+        self.port = self._server.server_address[1]
         self._thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
+    def _bind(self, port: int) -> ThreadingHTTPServer:
+        return _Server((self.host, port), self._handler())
+
     def start(self) -> None:
-        """Bind the port and serve in a background thread."""
-        self._server = _Server((self.host, self.port), self._handler())
+        """Serve in a background thread (on the same port again after `stop`)."""
+        if self._server is None:
+            self._server = bind_or_move(self._bind, self.port, "the mesh", move=False)
         self._thread = threading.Thread(
             target=self._server.serve_forever, args=(0.1,), name="mesh-ingress", daemon=True
         )

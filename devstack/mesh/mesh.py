@@ -26,7 +26,6 @@ from devstack.mesh.ping import PingScheduler, ping_event
 from devstack.mesh.records import Delivery, Journal, Received
 from devstack.mesh.sinkbinding import sink_bindings
 from devstack.mesh.topology import Destination, MeshConfigError, PingSource, Topology, Trigger
-from devstack.ports import free_port
 
 logger = logging.getLogger("devstack.mesh")
 
@@ -86,9 +85,7 @@ class Mesh:
         self.chaos = chaos
         self._random = random.Random(chaos.seed)
         self._subscribers = dict(subscribers)
-        self._ingress = Ingress(
-            host, port or free_port(), self._accept, self._fire_named, self._describe
-        )
+        self._ingress = Ingress(host, port or 0, self._accept, self._fire_named, self._describe)
         self._routes = {
             (broker.namespace, broker.name): [
                 (trigger, self._route(trigger))

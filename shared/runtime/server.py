@@ -7,16 +7,22 @@ methods, refusing bodies over the limit before reading them, and stopping cleanl
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
+import socket
 import sys
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
+from shared.contract.config import Settings
 from shared.contract.errors import ConfigError
 from shared.runtime.invocation import MAX_BODY_BYTES
+from shared.runtime.logs import one_line, route_library_logs
+from shared.runtime.services import Services
 
 ROOT = Path(__file__).resolve().parents[2]
 HARD_BODY_LIMIT = 1024 * 1024  # waitress answers 413 above this without reading the body
@@ -63,23 +69,41 @@ def create_app() -> Flask:
 
 
 def main() -> None:
-    """Serve until SIGTERM or SIGINT; a configuration error exits with its sentence."""
+    """Serve until SIGTERM or SIGINT; a configuration error exits with its sentence.
+
+    Every line the process writes is one JSON object, waitress's own included. With
+    `STOCKS_LISTEN_FD` (the local stack) it serves the socket its launcher bound and handed
+    over, so whatever answers on that port is this process; else it binds HOST:PORT itself.
+    """
     from waitress import serve
 
-    port = int(os.environ.get("PORT", "8080"))
+    function = os.environ.get("STOCKS_FUNCTION")
+    route_library_logs(function, ())
+    starting = logging.getLogger("stocks-manager")
     try:
         app = create_app()
+        route_library_logs(function, Services(Settings.from_env()).secrets)
     except ConfigError as error:
-        sys.exit(f"stocks-manager: {error}")
+        starting.error("stocks-manager cannot start: %s", error)
+        sys.exit(1)
     signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(0))
-    serve(
-        app,
-        host=os.environ.get("HOST", "0.0.0.0"),
-        port=port,
-        threads=8,
-        max_request_body_size=HARD_BODY_LIMIT,
-        ident="stocks-manager",
-    )
+    options: dict[str, Any] = {
+        "threads": 8,
+        "max_request_body_size": HARD_BODY_LIMIT,
+        "ident": "stocks-manager",
+    }
+    if handed := os.environ.get("STOCKS_LISTEN_FD"):
+        options["sockets"] = [socket.socket(fileno=int(handed))]
+    else:
+        options |= {
+            "host": os.environ.get("HOST", "0.0.0.0"),
+            "port": os.environ.get("PORT", "8080"),
+        }
+    try:
+        serve(app, **options)
+    except OSError as error:  # the port is in use, or not ours to take
+        starting.error("stocks-manager cannot listen: %s", one_line(error))
+        sys.exit(1)
 
 
 if __name__ == "__main__":

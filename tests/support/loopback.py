@@ -7,10 +7,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class LoopbackServer:
-    """Serves `handler` on 127.0.0.1 from `start()` until `stop()`; never waits on a client."""
+    """Serves `handler` on 127.0.0.1 (`port`, else a free one) from `start()` until `stop()`;
+    never waits on a client."""
 
-    def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    def __init__(self, handler: type[BaseHTTPRequestHandler], port: int = 0) -> None:
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), handler)
         self.server.daemon_threads = True
         self.server.block_on_close = False
         self.thread = threading.Thread(  # a short poll: shutdown() waits for one

@@ -795,5 +795,8 @@ def test_the_logs_are_one_json_object_a_line_and_show_no_failure(functions):
         assert lines, name
         for line in lines:
             entry = json.loads(line)
-            assert {"function", "status", "seconds"} <= set(entry), line
-            assert entry["function"] == name and entry["status"] < 500, line
+            assert entry["function"] == name, line
+            if "logger" in entry:  # a library's line (waitress's queue warning, say)
+                assert entry["level"] not in ("ERROR", "CRITICAL"), line
+                continue
+            assert {"status", "seconds"} <= set(entry) and entry["status"] < 500, line

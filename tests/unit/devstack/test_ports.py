@@ -1,12 +1,16 @@
-"""A port in TIME-WAIT from the previous `make run` is reused; one someone listens on is not."""
+"""A port in TIME-WAIT from the previous `make run` is reused; one someone listens on is not;
+a port is bound before anyone is told it, and who listens on it is known by pid."""
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from devstack.ports import free_port, port_or_free
+import pytest
+
+from devstack.ports import free_port, listening_socket, listens, port_or_free
 
 
 @contextmanager
@@ -54,3 +58,33 @@ def test_a_port_someone_listens_on_is_replaced_by_a_free_one() -> None:
 def test_a_free_port_is_kept() -> None:
     port = free_port()
     assert port_or_free(port) == port
+
+
+def test_a_listening_socket_takes_its_port_and_keeps_it() -> None:
+    port = leave_in_time_wait()
+    with listening_socket(port, "a test") as sock:
+        assert sock.getsockname()[1] == port  # TIME-WAIT does not move it
+        assert port_or_free(port) != port  # nobody else can take it from now on
+
+
+def test_a_listening_socket_moves_off_a_port_in_use_and_says_so(caplog) -> None:
+    with listening() as server:
+        taken = server.getsockname()[1]
+        with listening_socket(taken, "the probe") as sock:
+            assert sock.getsockname()[1] != taken
+    assert f"Port {taken} is in use by another program: the probe moved" in caplog.text
+
+
+def test_a_port_in_use_that_must_not_move_is_an_error_that_says_so() -> None:
+    with listening() as server:
+        taken = server.getsockname()[1]
+        with pytest.raises(OSError, match=f"Port {taken} is in use by another program; the probe"):
+            listening_socket(taken, "the probe", move=False)
+
+
+def test_who_listens_on_a_port_is_told_by_its_pid() -> None:
+    with listening_socket(0, "a test") as sock:
+        port = sock.getsockname()[1]
+        assert listens(os.getpid(), port) is True
+        assert listens(os.getppid(), port) is False
+    assert listens(os.getpid(), port) is False  # closed

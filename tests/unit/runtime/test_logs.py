@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+import logging
+import sys
+import threading
+import warnings
 
 import numpy as np
 import pandas as pd
+import pytest
 
-from shared.runtime.logs import log, redact
+from shared.runtime.logs import log, redact, route_library_logs
 
 
 def test_one_json_line_per_call(capsys):
@@ -39,3 +44,42 @@ def test_secrets_are_masked_as_they_are_and_as_a_query_string_carries_them(capsy
 def test_nothing_to_mask():
     assert redact("plain", []) == "plain"
     assert redact("plain", [None]) == "plain"
+
+
+@pytest.fixture
+def routed():
+    """Library logs routed to JSON lines for one test; the process's logging restored after."""
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level, sys.excepthook, threading.excepthook)
+    route_library_logs("fetch", ("lib-secret",))
+    yield
+    root.handlers[:], root.level = saved[0], saved[1]
+    sys.excepthook, threading.excepthook = saved[2], saved[3]
+    logging.captureWarnings(False)
+
+
+def test_library_lines_warnings_and_uncaught_errors_are_json_lines(routed, capsys):
+    logging.getLogger("waitress.queue").warning("Task queue depth is %d", 1)
+    logging.getLogger("parliament").info("below the level: not written")
+    warnings.warn("lib-secret is deprecated", FutureWarning, stacklevel=1)
+    try:
+        raise ValueError("bad\nthing")
+    except ValueError as error:
+        logging.getLogger("waitress").exception("Exception while serving /")
+        sys.excepthook(type(error), error, error.__traceback__)
+    thread = threading.Thread(target=lambda: 1 / 0)
+    thread.start()
+    thread.join()
+    entries = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(e["logger"], e["level"]) for e in entries] == [
+        ("waitress.queue", "WARNING"),
+        ("py.warnings", "WARNING"),
+        ("waitress", "ERROR"),
+        ("stocks-manager.uncaught", "ERROR"),
+        ("stocks-manager.uncaught", "ERROR"),
+    ]
+    assert all(e["function"] == "fetch" for e in entries)
+    assert entries[0]["message"] == "Task queue depth is 1"
+    assert "lib-secret" not in json.dumps(entries) and "***" in entries[1]["message"]
+    assert entries[2]["message"] == "Exception while serving / (ValueError: bad thing)"
+    assert entries[4]["message"] == "uncaught ZeroDivisionError: division by zero"
