@@ -197,22 +197,22 @@ def test_the_watchlist_view_has_every_figure(serve, seeded):
 
 
 def test_an_entry_without_data_leaves_only_its_own_cells_empty(serve, seeded):
-    """An entry whose bucket does not exist yet, and one the provider does not know, beside one
-    with data: the view answers, the others' rows are whole, theirs are empty."""
+    """An entry whose bucket does not exist yet, and one with no bars yet, beside one with data:
+    the view answers, that one's row is whole, theirs are empty."""
     ui = serve("ui")
     tracked = [
-        {"symbol": "ACME", "bucket": seeded, "model": "drift"},
-        {"symbol": "LATER", "bucket": f"{seeded}_later"},
-        {"symbol": "NOSUCH", "bucket": seeded},
+        {"symbol": "KO", "bucket": seeded, "model": "drift"},
+        {"symbol": "MSFT", "bucket": f"{seeded}_later"},
+        {"symbol": "AAPL", "bucket": seeded},
     ]
     for fields in tracked:
         assert change(ui.url, action="track", **fields).status_code == 200
     answer = view(ui.url, view="watchlist")
     assert answer.status_code == 200, answer.text
     rows = {row["symbol"]: row for row in answer.json()["watchlist"]}
-    assert rows["ACME"]["close"] == 100.0 + len(DAYS) - 1
-    assert rows["ACME"]["forecast"]["end"] == 364.0
-    for empty in ("LATER", "NOSUCH"):
+    assert rows["KO"]["close"] == 100.0 + len(DAYS) - 1
+    assert rows["KO"]["forecast"]["end"] == 364.0
+    for empty in ("MSFT", "AAPL"):
         assert rows[empty]["close"] is None and rows[empty]["forecast"] is None
 
 
