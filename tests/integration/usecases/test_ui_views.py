@@ -1,0 +1,86 @@
+"""The page's views and changes in process, on the session's real influxd.
+
+`tests/integration/ui/test_api.py` runs the same through a ui process; these calls are in
+process so that mutation testing (`make mutate`) sees what they reach.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from shared.contract.errors import BadInput, Unprocessable
+from shared.runtime.services import Services
+from shared.usecases import ui
+from tests.integration.ui.test_api import DAYS, seeded  # noqa: F401  (the fixture)
+
+
+@pytest.fixture
+def services(settings) -> Services:
+    return Services(settings)
+
+
+def test_the_watchlist_view_has_the_figures_of_each_entry(services, seeded):  # noqa: F811
+    ui.change(services, {"action": "track", "symbol": "KO", "bucket": seeded, "model": "drift"})
+    ui.change(services, {"action": "track", "symbol": "AAPL", "bucket": f"{seeded}_later"})
+    rows = {row["symbol"]: row for row in ui.read(services, {"view": "watchlist"})["watchlist"]}
+    last = 100.0 + len(DAYS) - 1
+    ko = rows["KO"]
+    assert (ko["close"], ko["day"][:10]) == (last, DAYS[-1].strftime("%Y-%m-%d"))
+    assert ko["change_pct"] == round((last / (last - 1) - 1) * 100, 6)
+    assert (ko["sma50"], ko["trend50"]) == (last - 24.5, "above")
+    assert (ko["sma200"], ko["trend200"]) == (last - 99.5, "above")
+    forecast = ko["forecast"]
+    assert (forecast["direction"], forecast["end"], forecast["model"]) == ("up", 364.0, "drift")
+    assert forecast["change_pct"] == round((364.0 / last - 1) * 100, 6)
+    assert forecast["rel_naive"] == 0.75
+    assert (ko["fetch"]["status"], ko["fetch"]["error"]) == ("429", "Rate limited; retry later.")
+    assert rows["AAPL"]["close"] is None and rows["AAPL"]["forecast"] is None
+    assert rows["AAPL"]["fetch"] is None
+
+
+def test_the_symbol_view_has_the_newest_bars_and_the_forecast(services, seeded):  # noqa: F811
+    data = ui.read(services, {"view": "symbol", "symbol": "ko", "bucket": seeded, "points": "30"})
+    assert (data["symbol"], data["interval"], data["tracked"]) == ("KO", "daily", False)
+    times = data["prices"]["time"]
+    assert len(times) == 30 and times == sorted(times)
+    assert times[-1] == int(DAYS[-1].timestamp())
+    assert data["prices"]["close"][-1] == 100.0 + len(DAYS) - 1
+    assert data["forecast"]["yhat"] == [360.0, 361.0, 362.0, 363.0, 364.0]
+    assert data["forecast"]["yhat_lower"] == [350.0] * 5
+    assert data["run"]["model"] == "drift"
+    with pytest.raises(Unprocessable, match="no daily data for AAPL"):
+        ui.read(services, {"view": "symbol", "symbol": "AAPL", "bucket": seeded})
+
+
+def test_the_pipeline_view_lists_runs_newest_first(services, seeded):  # noqa: F811
+    pipeline = ui.read(services, {"view": "pipeline"})
+    assert [(r["function"], r["status"]) for r in pipeline["runs"]] == [
+        ("predict", "422"),
+        ("fetch", "429"),
+        ("fetch", "ok"),
+    ]
+    assert [r["status"] for r in pipeline["errors"]] == ["422", "429"]
+    assert [letter["event_id"] for letter in pipeline["dead_letters"]] == ["e-1"]
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"view": "charts"},
+        {"view": "watchlist", "symbol": "KO"},
+        {"view": "symbol", "symbol": "KO", "points": "9"},
+    ],
+)
+def test_bad_views_are_refused(services, fields):
+    with pytest.raises(BadInput):
+        ui.read(services, fields)
+
+
+def test_untrack_and_refresh_name_the_entry(services):
+    ui.change(services, {"action": "track", "symbol": "KO", "interval": "5min"})
+    gone = ui.change(services, {"action": "untrack", "symbol": "KO", "interval": "5min"})
+    assert gone["changed"] is True
+    with pytest.raises(Unprocessable, match="track it first"):
+        ui.change(services, {"action": "refresh", "symbol": "KO"})
+    assert pd.DataFrame(ui.read(services, {"view": "watchlist"})["watchlist"]).empty
