@@ -135,46 +135,45 @@ class InfluxClient:
     ) -> pd.DataFrame:
         """Run one InfluxQL SELECT; the result as a frame with a UTC `time` index.
 
-        Columns of `measurement` get its types; `GROUP BY` tags become columns. An empty result
-        from a bucket that does not exist raises `BucketNotFound`, unless `missing_ok`: then a
-        missing bucket reads as empty, and an empty result costs no second request to tell.
+        Columns of `measurement` get its types; `GROUP BY` tags become columns. A bucket that does
+        not exist raises `BucketNotFound`, unless `missing_ok`: then it reads as empty. An empty
+        answer is confirmed before it is believed (`_holds_series`).
         """
         from shared.influx.frames import csv_frame, empty_frame  # pandas, for readers only
 
         bucket_name(bucket)
-        response = self._request(
-            "POST",
-            "/query",
-            params={"db": bucket, "epoch": "ms"},
-            data={"q": influxql},
-            headers={"Accept": "application/csv"},
-        )
-        if response.status_code != 200:
-            raise _refused("a query", response)
-        if not response.content.strip():
-            self._confirm_empty(bucket, influxql, missing_ok)
-            return empty_frame(measurement)
-        return csv_frame(response.content, measurement)
+        for _ in range(2):  # a second time only when data arrived between the two answers
+            response = self._request(
+                "POST",
+                "/query",
+                params={"db": bucket, "epoch": "ms"},
+                data={"q": influxql},
+                headers={"Accept": "application/csv"},
+            )
+            if response.status_code != 200:
+                raise _refused("a query", response)
+            if response.content.strip():
+                return csv_frame(response.content, measurement)
+            if not self._holds_series(bucket, influxql, missing_ok):
+                return empty_frame(measurement)
+        raise StorageUnavailable("InfluxDB answered a read with nothing twice; retry later.")
 
-    def _confirm_empty(self, bucket: str, influxql: str, missing_ok: bool) -> None:
-        """Tell an empty CSV answer from a failure it hides, or raise.
+    def _holds_series(self, bucket: str, influxql: str, missing_ok: bool) -> bool:
+        """After an empty CSV answer: whether the statement now finds series, or raise.
 
         InfluxDB's CSV carries a statement's series and drops its error, so a read while influxd
         stops ("engine is closed") or a missing bucket answers as an empty result does. Asked
         again as JSON, the statement's error shows: a fault is 503 and a missing bucket
-        `BucketNotFound` (empty if `missing_ok`), never "no data". An answer that now holds
-        series means the first was not to be trusted either.
+        `BucketNotFound` (no series if `missing_ok`), never "no data". Series found now (a
+        write landed in between) send the caller back to read them.
         """
         try:
             (result,) = self.execute_many([influxql], bucket)
         except BucketNotFound:
             if missing_ok:
-                return
+                return False
             raise
-        if result.get("series"):
-            raise StorageUnavailable(
-                "InfluxDB answered a read with nothing, then with data; retry."
-            )
+        return bool(result.get("series"))
 
     def execute(self, bucket: str | None, influxql: str) -> dict[str, Any]:
         """Run one InfluxQL statement that changes state or lists metadata; its JSON result."""

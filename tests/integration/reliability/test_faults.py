@@ -144,7 +144,8 @@ def statuses(function: FunctionProcess) -> set[int]:
             entry = json.loads(line)
         except ValueError:
             continue
-        if isinstance(entry, dict) and entry.get("function") == function.name:
+        is_call = isinstance(entry, dict) and "status" in entry  # not a library's line
+        if is_call and entry.get("function") == function.name:
             found.add(entry["status"])
     return found
 

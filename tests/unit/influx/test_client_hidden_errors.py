@@ -93,10 +93,14 @@ def test_an_empty_answer_confirmed_empty_is_empty(serving):
     assert serving(None).query("stocks", QUERY).empty
 
 
-def test_an_empty_answer_that_then_holds_data_is_503(serving):
+def test_an_empty_answer_that_then_holds_data_is_read_again(serving):
+    """A write landing between the two answers sends the client back to read it (this stand-in
+    keeps answering CSV empty, so after a second try it gives up with a 503)."""
     client = serving(None, [{"name": "prices", "columns": ["time", "close"], "values": [[0, 1.0]]}])
-    with pytest.raises(StorageUnavailable):
+    with pytest.raises(StorageUnavailable, match="nothing twice"):
         client.query("stocks", QUERY)
+    (server,) = SERVERS
+    assert [kind for kind, _ in server.asked] == ["csv", "json", "csv", "json"]
 
 
 def test_a_statement_at_fault_is_still_refused(serving):
