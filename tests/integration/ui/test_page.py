@@ -33,7 +33,7 @@ from selenium.webdriver.support.wait import WebDriverWait
 from devstack.run import LocalStack
 from shared.contract.events import FETCH_REQUESTED
 from shared.market.providers import DemoProvider
-from tests.support.browser import PHONE, chromium, policy_violations, screenshot_dir
+from tests.support.browser import PHONE, chromium, policy_violations, screenshot_dir, waiting
 from tests.support.stack import count, running_stack, storage_of
 
 pytestmark = pytest.mark.slow
