@@ -23,12 +23,13 @@ def record(
     function: str,
     status: int,
     symbol: str | None,
-    interval: str | None,
     points: int | None,
     seconds: float,
     error: str | None,
+    interval: str | None = None,
 ) -> None:
-    """One `runs` point: status `ok` below 300, else the HTTP status."""
+    """One `runs` point: status `ok` below 300, else the HTTP status; `interval` empty for a
+    function that has none."""
     run = point(
         function=function,
         status="ok" if status < 300 else str(status),

@@ -88,7 +88,7 @@ def test_another_sites_page_can_neither_change_state_nor_frame_the_page(ui, brow
     finally:
         server.stop()
     listed = requests.get(ui.url, params={"view": "watchlist"}, timeout=30).json()
-    assert listed == {"watchlist": []}
+    assert listed["watchlist"] == []
 
 
 MARKUP = '<img id="injected" src="x"><b>bold</b>'
@@ -109,6 +109,7 @@ def test_text_from_outside_is_shown_as_text_never_as_markup(ui, browser, storage
     storage.write(bucket, letter, DEAD_LETTERS, precision="ms")
 
     browser.get(ui.url)
+    browser.find_element(By.ID, "nav-pipeline").click()  # the panel that shows both texts
     rendered = "//td[contains(., 'bold')]"  # either way: as text, or as a <b> element's
     WebDriverWait(browser, 60).until(lambda b: len(b.find_elements(By.XPATH, rendered)) >= 2)
     shown = f"//td[contains(., '{MARKUP}')]"  # the markup, character for character, as text
