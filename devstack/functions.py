@@ -61,14 +61,17 @@ class FunctionProcess:
         if self.socket is None:
             self.socket = listening_socket(self.port, f"the {self.name} function", move=False)
         handed = [self.socket.fileno()] if self.root == ROOT else []
-        if not handed:
+        env = dict(self.env)
+        if handed:
+            env["STOCKS_LISTEN_FD"] = str(handed[0])
+        else:
             self.socket.close()
             self.socket = None
         out = self.log_path.open("ab") if self.log_path else subprocess.DEVNULL
         process = subprocess.Popen(
             [sys.executable, "-m", "shared.runtime.server"],
             cwd=self.root,
-            env={**self.env, **{"STOCKS_LISTEN_FD": str(fd) for fd in handed}},
+            env=env,
             stdout=out,
             stderr=subprocess.STDOUT if self.log_path else subprocess.DEVNULL,
             pass_fds=handed,
