@@ -36,6 +36,9 @@ export function drawCharts(data, priceBox, volumeBox) {
   const axis = { values: (u, splits) => splits.map(label), space: 90 };
   const cursor = { sync: { key: "stocks-detail" } };
   const modelName = data.forecast ? data.forecast.model : "forecast";
+  /* The middle line is a direction only when the model beat naive in testing. */
+  const beats = data.figures && data.figures.skill === "better";
+  const middle = beats ? `forecast (${modelName})` : `middle of the range (${modelName}; no direction)`;
   const price = new uPlot({
     width, height: Math.round(Math.min(360, Math.max(220, width * 0.55))),
     scales: { x: { time: false } },
@@ -44,7 +47,7 @@ export function drawCharts(data, priceBox, volumeBox) {
     series: [
       { label: "time", value: (u, i) => (i == null ? "\u2013" : label(i)) },
       { label: "close", stroke: "#1a5fb4", width: 1.5 },
-      { label: `forecast (${modelName})`, stroke: "#c64600", width: 2, dash: [6, 4] },
+      { label: middle, stroke: "#c64600", width: beats ? 2 : 1, dash: [6, 4] },
       { label: "range low", stroke: "rgba(198,70,0,0.5)", width: 1 },
       { label: "range high", stroke: "rgba(198,70,0,0.5)", width: 1 },
     ],
