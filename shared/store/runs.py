@@ -64,15 +64,13 @@ def recent(
     return _with_interval(client.query(bucket, query, RUNS, missing_ok=True))
 
 
-def latest_fetches(client: InfluxClient, bucket: str, since: pd.Timestamp) -> pd.DataFrame:
-    """Each series' latest fetch run from `since` on (its status and error), one row a symbol and
-    interval."""
+def fetch_runs(client: InfluxClient, bucket: str, since: pd.Timestamp) -> pd.DataFrame:
+    """Every fetch run from `since` on (status, error, symbol, interval, ...), oldest first."""
     query = (
         f"SELECT * FROM {MEASUREMENT} "
         f"WHERE {tags_equal(function='fetch')} AND time >= {pd.Timestamp(since).value:d}"
     )
-    frame = _with_interval(client.query(bucket, query, RUNS, missing_ok=True))
-    return frame.sort_index().groupby(["symbol", "interval"]).tail(1)
+    return _with_interval(client.query(bucket, query, RUNS, missing_ok=True)).sort_index()
 
 
 def fetch_failure_streak(

@@ -110,10 +110,7 @@ def watchlist_view(services: Services) -> dict[str, Any]:
     ends = forecasts.forecast_ends(services.influx, FORECASTS_BUCKET)
     latest_runs = by_series(records(forecasts.latest_runs(services.influx, FORECASTS_BUCKET)))
     since = pd.Timestamp.now(tz="UTC") - FETCH_LOOKBACK
-    fetched = {
-        (run["symbol"], run["interval"]): {key: run[key] for key in ("time", "status", "error")}
-        for run in records(runs.latest_fetches(services.influx, meta, since))
-    }
+    fetched = fetch_health(runs.fetch_runs(services.influx, meta, since))
     alerting = alerts_page.RowFigures(services)
     rows = []
     for entry in entries:
@@ -133,6 +130,26 @@ def watchlist_view(services: Services) -> dict[str, Any]:
         row["fetch"] = fetched.get(key)
         rows.append(row)
     return {"watchlist": rows, **about_page(services), "explanations": risk.EXPLANATIONS}
+
+
+def fetch_health(fetches: pd.DataFrame) -> dict[tuple[str, str], dict[str, Any]]:
+    """Each series' latest fetch (`time`, `status`, `error`) and, when it failed, since when it
+    has been failing: the first failure after its last success (else its first run read)."""
+    health: dict[tuple[str, str], dict[str, Any]] = {}
+    if fetches.empty:
+        return health
+    for (symbol, interval), runs_of in fetches.groupby(["symbol", "interval"], sort=False):
+        latest = records(runs_of.tail(1))[0]
+        failing_since = None
+        if latest["status"] != "ok":
+            ok = runs_of.index[runs_of["status"] == "ok"]
+            failed = runs_of.index if ok.empty else runs_of.index[runs_of.index > ok.max()]
+            failing_since = rfc3339(failed.min())
+        health[(str(symbol), str(interval))] = {
+            **{key: latest[key] for key in ("time", "status", "error")},
+            "failing_since": failing_since,
+        }
+    return health
 
 
 def risk_figures(run: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -194,6 +194,8 @@ def test_the_watchlist_view_has_every_figure(serve, seeded):
     assert row["risk"] == pytest.approx(RISK)
     assert row["fetch"]["status"] == "429"  # the latest fetch of KO
     assert row["fetch"]["error"] == "Rate limited; retry later."
+    failing = pd.Timestamp(row["fetch"]["failing_since"])
+    assert failing == (NOW - pd.Timedelta(hours=1)).floor("ms")  # the 429 after the last ok
 
 
 def test_an_entry_without_data_leaves_only_its_own_cells_empty(serve, seeded):

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pandas as pd
 
 from shared.store.forecasts import Horizon
-from shared.usecases.ui import bars_a_session, forecast_figures, price_figures, records
+from shared.usecases.ui import (
+    bars_a_session,
+    fetch_health,
+    forecast_figures,
+    price_figures,
+    records,
+)
 
 DAYS = pd.date_range("2026-01-01", periods=300, freq="D", tz="UTC")
 
@@ -129,3 +135,36 @@ def test_a_session_holds_at_most_so_many_bars():
     assert bars_a_session("daily") == 1
     assert bars_a_session("5min") == 102  # 8.5 hours (London's session) of 5-minute bars
     assert bars_a_session("60min") == 9
+
+
+def test_fetch_health_says_since_when_a_series_is_failing():
+    at = pd.Timestamp("2026-12-01T10:00:00Z")
+    rows = [  # (minutes after `at`, symbol, status)
+        (0, "IBM", "ok"),
+        (5, "IBM", "502"),
+        (10, "IBM", "429"),
+        (0, "KO", "502"),
+        (5, "KO", "502"),
+        (0, "AAPL", "502"),
+        (5, "AAPL", "ok"),
+    ]
+    frame = pd.DataFrame(
+        {
+            "symbol": [r[1] for r in rows],
+            "interval": "daily",
+            "status": [r[2] for r in rows],
+            "error": ["" if r[2] == "ok" else f"failed {r[2]}" for r in rows],
+        },
+        index=pd.DatetimeIndex([at + pd.Timedelta(minutes=r[0]) for r in rows], name="time"),
+    ).sort_index()
+    health = fetch_health(frame)
+    assert health[("IBM", "daily")] == {
+        "time": "2026-12-01T10:10:00Z",
+        "status": "429",
+        "error": "failed 429",
+        "failing_since": "2026-12-01T10:05:00Z",  # the first failure after the last success
+    }
+    assert health[("KO", "daily")]["failing_since"] == "2026-12-01T10:00:00Z"  # no success read
+    assert health[("AAPL", "daily")]["status"] == "ok"
+    assert health[("AAPL", "daily")]["failing_since"] is None
+    assert fetch_health(frame.iloc[:0]) == {}
