@@ -147,3 +147,10 @@ ALERT_DELIVERIES = Measurement(
 )
 """Alerts the notifier delivered to their webhook, stamped like the alert itself: a redelivered
 `alert.fired` finds its point and is not posted again."""
+FRESHNESS = Measurement(
+    "freshness",
+    ("symbol", "interval"),
+    {"as_of": "str", "state": "str", "stale_since": "str", "due": "str", "checked": "str"},
+)
+"""How fresh each tracked entry's data is, as the alerts function's clock last found it (for
+Grafana; the page computes its own): one point per entry an hour, rewritten at each check."""

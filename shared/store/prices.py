@@ -70,6 +70,19 @@ def delete_after(
         client.delete(bucket, measurement, {"symbol": symbol, "interval": interval}, since=since)
 
 
+def newest_times(client: InfluxClient, bucket: str) -> dict[tuple[str, str], pd.Timestamp]:
+    """The time of each symbol and interval's newest stored bar, by (symbol, interval)."""
+    query = (
+        f"SELECT last({ident('close')}) FROM {MEASUREMENT} "
+        f"GROUP BY {ident('symbol')}, {ident('interval')}"
+    )
+    latest = client.query(bucket, query, missing_ok=True)
+    if latest.empty:
+        return {}
+    keys = zip(latest["symbol"], latest["interval"], strict=True)
+    return {(str(s), str(i)): time for (s, i), time in zip(keys, latest.index, strict=True)}
+
+
 def newest(
     client: InfluxClient,
     bucket: str,

@@ -29,6 +29,7 @@ from shared.market.actions import adjusted
 from shared.market.calendar import exchange_of
 from shared.runtime.services import Services
 from shared.store import actions, alert_bands, alert_rules, alerts, dead_letters, forecasts, prices
+from shared.store import freshness as freshness_store
 from shared.store import runs as runs_store
 from shared.store.watchlist import Entry
 from shared.usecases import watchlist
@@ -115,22 +116,31 @@ def keep_bands(client: InfluxClient, meta: str, arrival: Arrival) -> int:
 
 
 def check(services: Services, now: pd.Timestamp, calendar_of: CalendarOf) -> list[Firing]:
-    """Evaluate the stale-data and failing-pipeline rules at `now`; the alerts sent now."""
+    """Record how fresh every tracked entry is at `now` and evaluate the stale-data and
+    failing-pipeline rules; the alerts sent now."""
     client, meta = services.influx, services.settings.meta_bucket
-    rules = [rule for rule in alert_rules.active(client, meta) if rule.kind in CLOCK_KINDS]
-    if not rules:
-        return []
     entries = {entry.key: entry for entry in watchlist.watchlist_of(services).tracked()}
-    watched = [
-        (rule, entries[(rule.symbol, rule.interval)])
-        for rule in rules
-        if (rule.symbol, rule.interval) in entries
-    ]
+    newest: dict[tuple[str, str], pd.Timestamp] = {}
+    for bucket in sorted({entry.bucket for entry in entries.values()}):
+        newest |= {
+            key: time
+            for key, time in prices.newest_times(client, bucket).items()
+            if key in entries and entries[key].bucket == bucket
+        }
+    found_fresh = {
+        key: freshness_of.freshness(calendar_of(entry), newest.get(key), entry.interval, now)
+        for key, entry in entries.items()
+    }
+    freshness_store.record(client, meta, found_fresh, now)
+    rules = [rule for rule in alert_rules.active(client, meta) if rule.kind in CLOCK_KINDS]
     found: list[Firing] = []
     letters: list[pipeline.DeadLetter] | None = None
-    for rule, entry in watched:
+    for rule in rules:
+        entry = entries.get((rule.symbol, rule.interval))
+        if entry is None:  # untracked: nothing is fetched, so nothing to watch
+            continue
         if rule.kind == "stale":
-            found += _stale(client, rule, entry, now, calendar_of(entry))
+            found += _stale(rule, entry, newest.get(entry.key), now, calendar_of(entry))
             continue
         failures = runs_store.fetch_failure_streak(
             client, meta, rule.symbol, int(rule.threshold or 1)
@@ -147,9 +157,12 @@ def check(services: Services, now: pd.Timestamp, calendar_of: CalendarOf) -> lis
 
 
 def _stale(
-    client: InfluxClient, rule: Rule, entry: Entry, now: pd.Timestamp, calendar: Sessions
+    rule: Rule,
+    entry: Entry,
+    newest: pd.Timestamp | None,
+    now: pd.Timestamp,
+    calendar: Sessions,
 ) -> list[Firing]:
-    newest = prices.last_bar_time(client, entry.bucket, entry.symbol, entry.interval)
     minutes = pd.Timedelta(minutes=rule.threshold or 90)
     created = pd.Timestamp(rule.created) if rule.created else None
     fresh = freshness_of.freshness(calendar, newest, entry.interval, now, minutes, created)

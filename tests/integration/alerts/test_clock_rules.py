@@ -107,3 +107,21 @@ def test_a_dead_letter_about_the_entry_fires_once_but_a_dead_lettered_alert_does
         "(HTTP 502: bad gateway)."
     )
     assert len(sink.events) == 1
+
+
+def test_each_check_records_every_tracked_entrys_freshness_for_grafana(
+    services, storage, bucket, tracked
+):
+    from shared.contract.schema import FRESHNESS
+
+    write_closes(services, bucket, [100, 101, 102])  # to Wednesday 5 March 2025
+    thursday = pd.Timestamp("2025-03-06 16:00", tz="America/New_York").tz_convert("UTC")
+    for minutes in (30, 50, 120):  # two checks in one hour rewrite its point
+        check(services, thursday + pd.Timedelta(minutes=minutes), f"p{minutes}")
+    rows = storage.query(bucket, 'SELECT * FROM "freshness"', FRESHNESS).sort_index()
+    assert rows[["symbol", "interval", "as_of", "state"]].values.tolist() == [
+        [SYMBOL, "daily", "2025-03-05", "fresh"],
+        [SYMBOL, "daily", "2025-03-05", "stale"],
+    ]
+    assert rows["checked"].tolist() == ["2025-03-06T21:50:00Z", "2025-03-06T23:00:00Z"]
+    assert rows["stale_since"].tolist()[1] == "2025-03-06T22:30:00Z"

@@ -23,9 +23,11 @@ import yaml
 from devstack.influxd import InfluxServer
 from shared.contract.config import InfluxSettings
 from shared.contract.schema import (
+    ALERTS,
     DEAD_LETTERS,
     FORECAST,
     FORECAST_RUNS,
+    FRESHNESS,
     PRICES,
     PRICES_ADJUSTED,
     RUNS,
@@ -323,6 +325,31 @@ def seeded(influx_server: InfluxServer) -> dict[str, str]:
         data=[json.dumps({"symbol": "ACME"}), json.dumps({"symbol": "ACME", "points": 1})],
     )
     storage.write(meta, dead_letters, DEAD_LETTERS)
+    alerts = frame(
+        [days[-3], days[-1], days[-2]],
+        symbol=["ACME", "ACME", "BETA"],
+        rule=["r000000000001", "r000000000001", "r000000000002"],
+        interval="daily",
+        kind=["above", "above", "move"],
+        value=[124.7, 124.9, 3.2],
+        threshold=[124.5, 124.5, 3.0],
+        message=["ACME (daily) closed at 124.70, above 124.50.", "again", "BETA moved"],
+        alert_id=["a-1", "a-2", "a-3"],
+        fired_at=NOW.isoformat(),
+    )
+    storage.write(meta, alerts, ALERTS)
+    hour = NOW.floor("h")
+    freshness = frame(
+        [hour, hour, hour - pd.Timedelta(hours=5)],
+        symbol=["ACME", "BETA", "ZZZ"],  # ZZZ, untracked, was last checked 5 hours ago
+        interval=["daily", "daily", "60min"],
+        as_of=[str(today.date()), "", str(today.date())],
+        state=["fresh", "no data", "stale"],
+        stale_since=["", "", NOW.isoformat()],
+        due=[NOW.isoformat(), "", ""],
+        checked=NOW.isoformat(),
+    )
+    storage.write(meta, freshness, FRESHNESS)
     return grafana_env(influx_server.url, meta, forecasts)
 
 
@@ -514,3 +541,27 @@ def test_latest_errors_are_the_failed_runs_newest_first(seeded: dict[str, str]) 
     rows = View.open("pipeline", seeded).rows("Latest errors")
     assert [(r["function"], r["status"]) for r in rows] == [("predict", "422"), ("fetch", "429")]
     assert rows[0]["error"] == "No prices for BETA."
+
+
+def test_alerts_are_annotations_on_the_price_panel_of_the_symbol_shown(seeded: dict[str, str]):
+    view = View.open("stocks", seeded)
+    (annotation,) = [a for a in view.dashboard["annotations"]["list"] if a["name"] == "Alerts"]
+    (price_panel,) = [p for p in view.dashboard["panels"] if p["title"] == PRICE_PANEL]
+    assert annotation["enable"] and annotation["filter"] == {"exclude": False, "ids": [1]}
+    assert price_panel["id"] == 1
+    target = annotation["target"]
+    result = view.query(annotation["datasource"]["uid"], target["query"])
+    assert {target["textColumn"], target["tagsColumn"]} <= columns(result)
+    rows = [row for series in result["series"] for row in series["values"]]
+    assert len(rows) == 2  # ACME's two alerts, not BETA's
+    assert template_names(target["query"]) <= {v["name"] for v in variables(view.dashboard)} | (
+        BUILTIN_VARIABLES
+    )
+
+
+def test_freshness_shows_each_checked_entry_once(seeded: dict[str, str]) -> None:
+    rows = View.open("pipeline", seeded).rows("Freshness")
+    assert {(r["symbol"], r["interval"]): r["state"] for r in rows} == {
+        ("ACME", "daily"): "fresh",
+        ("BETA", "daily"): "no data",
+    }
