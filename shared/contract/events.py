@@ -27,7 +27,11 @@ def new_event(
     event_id: str | None = None,
     subject: str | None = None,
 ) -> CloudEvent:
-    """A CloudEvent with JSON data from one of our functions."""
+    """A CloudEvent with JSON data from one of our functions.
+
+    The `subject` (the symbol) is also its `partitionkey` (the CloudEvents partitioning
+    extension): the Kafka broker keeps one symbol's events in one partition, in order.
+    """
     attributes = {
         "type": event_type,
         "source": SOURCE_PREFIX + function,
@@ -36,6 +40,7 @@ def new_event(
     }
     if subject:
         attributes["subject"] = subject
+        attributes["partitionkey"] = subject
     return CloudEvent(attributes, data)
 
 
