@@ -21,6 +21,7 @@ MODULES = (
     "bench_pipeline",
     "bench_stack",
     "bench_ui",
+    "bench_alerts",
 )
 OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 

@@ -76,6 +76,8 @@ class LocalStack:
     backoff_scale: float = 1.0
     schedule_pings: bool = True
     chaos: Chaos = field(default_factory=Chaos)
+    manifests: Path = ROOT / "knative"
+    """What the mesh routes by (tests may give a variant)."""
     stoppers: list[Callable[[], None]] = field(default_factory=list)
     functions: dict[str, FunctionProcess] = field(default_factory=dict)
     influx: InfluxServer | None = None
@@ -108,7 +110,7 @@ class LocalStack:
             self.functions[name] = process
             self.stoppers.append(process.stop)
         self.mesh = Mesh.from_manifests(
-            ROOT / "knative",
+            self.manifests,
             {name: process.url for name, process in self.functions.items()},
             port=MESH_PORT,
             backoff_scale=self.backoff_scale,

@@ -1,5 +1,5 @@
-"""alerts: evaluates alert rules on each new bar and on its clock; GET lists rules and alerts,
-POST creates or deletes a rule."""
+"""alerts: evaluates alert rules when fetch stores bars and on its clock, keeps each forecast's
+band for the band rule; GET lists rules and alerts, POST creates or deletes a rule."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from cloudevents.http import CloudEvent
 
 from shared.alerting.rules import CREATE_FIELDS, DELETE_FIELDS, LIST_FIELDS
 from shared.contract import validation
-from shared.contract.events import PING, PREDICTED
+from shared.contract.events import FETCHED, PING, PREDICTED
 from shared.contract.schema import FORECASTS_BUCKET
 from shared.contract.timefmt import rfc3339
 from shared.market.calendar import calendar
@@ -50,6 +50,8 @@ def _on_event(event: CloudEvent, fields: dict, services: Services) -> Reply:
         target=validation.bucket(fields, "target", default=FORECASTS_BUCKET),
         issued=rfc3339(pd.Timestamp(event.get("time") or pd.Timestamp.now(tz="UTC"))) or "",
     )
+    if event["type"] == PREDICTED:
+        return Reply(symbol=arrival.symbol, points=alerts.on_forecast(services, arrival))
     fired = alerts.on_bar(services, arrival)
     return Reply(symbol=arrival.symbol, points=len(fired))
 
@@ -57,7 +59,7 @@ def _on_event(event: CloudEvent, fields: dict, services: Services) -> Reply:
 SPEC = FunctionSpec(
     "alerts",
     run,
-    accepts=frozenset({PREDICTED, PING}),
+    accepts=frozenset({FETCHED, PREDICTED, PING}),
     fields=CREATE_FIELDS | DELETE_FIELDS | LIST_FIELDS,
     writes=frozenset({"POST"}),
 )

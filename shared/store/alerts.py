@@ -8,7 +8,6 @@ import pandas as pd
 
 from shared.alerting.firing import Firing
 from shared.contract.schema import ALERTS
-from shared.contract.timefmt import rfc3339
 from shared.influx.client import InfluxClient
 from shared.influx.influxql import ident, literal, tags_equal
 
@@ -31,7 +30,7 @@ def record(
             "threshold": firing.rule.threshold,
             "message": firing.message,
             "alert_id": firing.alert_id,
-            "fired_at": rfc3339(fired_at),
+            "fired_at": _milliseconds(fired_at),
         }
         for firing in firings
     ]
@@ -43,6 +42,11 @@ def record(
         bucket, frame.astype({"value": "float64", "threshold": "float64"}), ALERTS, precision="ns"
     )
     return len(rows)
+
+
+def _milliseconds(moment: pd.Timestamp) -> str:
+    """`2026-12-02T17:45:04.473Z`: when an alert was recorded, to the millisecond."""
+    return pd.Timestamp(moment).tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def recorded(

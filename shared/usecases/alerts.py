@@ -51,7 +51,7 @@ def exchange_of_entry(entry: Entry) -> str:
 
 @dataclass(frozen=True)
 class Arrival:
-    """A prediction finished for an entry: its bars' bucket and its forecast's."""
+    """New bars or a new forecast for an entry: its bars' bucket and its forecast's."""
 
     symbol: str
     interval: str
@@ -61,19 +61,33 @@ class Arrival:
 
 
 def on_bar(services: Services, arrival: Arrival) -> list[Firing]:
-    """Evaluate the entry's price rules on its newest bars; the alerts sent now."""
-    client, meta = services.influx, services.settings.meta_bucket
-    rules = [
-        rule
-        for rule in alert_rules.active(client, meta, arrival.symbol)
-        if rule.interval == arrival.interval and rule.kind in PRICE_KINDS
-    ]
+    """Fetch stored bars (`io.stocksmanager.fetched`): evaluate the entry's price rules on its
+    newest bars at once, not after the forecast (the band rule checks the band kept from the
+    forecast made before the bar); the alerts sent now."""
+    rules = _price_rules(services, arrival)
     if not rules:
         return []
-    sent = announce(services, evaluate_prices(client, meta, arrival, rules))
-    if any(rule.kind == "band" for rule in rules):
-        keep_bands(client, meta, arrival)
-    return sent
+    return announce(
+        services, evaluate_prices(services.influx, services.settings.meta_bucket, arrival, rules)
+    )
+
+
+def on_forecast(services: Services, arrival: Arrival) -> int:
+    """predict made a forecast (`io.stocksmanager.predicted`): keep its next points for the
+    entry's band rules, if it has any; the points kept."""
+    if not any(rule.kind == "band" for rule in _price_rules(services, arrival)):
+        return 0
+    return keep_bands(services.influx, services.settings.meta_bucket, arrival)
+
+
+def _price_rules(services: Services, arrival: Arrival) -> list[Rule]:
+    return [
+        rule
+        for rule in alert_rules.active(
+            services.influx, services.settings.meta_bucket, arrival.symbol
+        )
+        if rule.interval == arrival.interval and rule.kind in PRICE_KINDS
+    ]
 
 
 def evaluate_prices(

@@ -32,6 +32,7 @@ def test_a_tick_brings_prices_and_forecasts_for_every_tracked_symbol(tmp_path):
             ("io.stocksmanager.predicted", "delivered"),  # to alerts
         }
         # tracking asks fetch for each symbol at once, then the tick asks again: two chains each
-        # (fetch.requested, fetched, predicted); the tick fires both PingSources
-        assert len(stack.mesh.deliveries()) == 2 + 2 * 3 * len(SYMBOLS)
+        # (fetch.requested; fetched to predict and alerts; predicted to alerts); the tick fires
+        # both PingSources
+        assert len(stack.mesh.deliveries()) == 2 + 2 * 4 * len(SYMBOLS)
         assert stack.mesh.dead_letter_count == 0

@@ -11,7 +11,7 @@ import pytest
 from cloudevents.http import CloudEvent
 
 from shared.contract.config import Settings, WebhookSettings
-from shared.contract.events import PING, PREDICTED
+from shared.contract.events import FETCHED, PING, PREDICTED
 from shared.influx.client import InfluxClient
 from shared.runtime.services import Services
 from shared.store import prices
@@ -53,8 +53,15 @@ def write_closes(services: Services, bucket: str, closes: list[float], start: in
     prices.refresh_adjusted(services.influx, bucket, SYMBOL, "daily", None)  # as fetch does
 
 
+def fetched(bucket: str, event_id: str = "f-1", symbol: str = SYMBOL) -> CloudEvent:
+    """fetch's reply after it stored bars (the fields alerts reads of it)."""
+    data = {"symbol": symbol, "bucket": bucket, "interval": "daily", "points": 1}
+    return CloudEvent({"type": FETCHED, "source": "/stocks-manager/fetch", "id": event_id}, data)
+
+
 def predicted(bucket: str, event_id: str = "p-1", symbol: str = SYMBOL) -> CloudEvent:
-    data = {"symbol": symbol, "bucket": bucket, "target": bucket, "interval": "daily"}
+    """predict's reply after it made a forecast (into the default forecasts bucket)."""
+    data = {"symbol": symbol, "bucket": bucket, "interval": "daily"}
     return CloudEvent(
         {"type": PREDICTED, "source": "/stocks-manager/predict", "id": event_id}, data
     )

@@ -13,7 +13,7 @@ from shared.alerting.firing import alert_id
 from shared.contract.events import ALERT_FIRED
 from shared.contract.schema import ALERT_RULES, ALERTS, FORECAST, FORECASTS_BUCKET
 from shared.runtime.services import Services
-from tests.integration.alerts.conftest import DAYS, SYMBOL, predicted, write_closes
+from tests.integration.alerts.conftest import DAYS, SYMBOL, fetched, predicted, write_closes
 from tests.support.inprocess import call
 
 SPEC = alerts_function.SPEC
@@ -43,8 +43,8 @@ def test_a_rule_that_holds_on_the_newest_bar_fires_at_once_and_once_only(
     assert sent["id"] == alert_id(rule, DAYS[2]) and sent["subject"] == SYMBOL
     assert sent.data["note"] == "sell half" and sent.data["value"] == 181.0
 
-    for attempt in range(3):  # the same prediction delivered again, and again
-        again = call(SPEC, services, event=predicted(bucket, f"p-{attempt}"))
+    for attempt in range(3):  # the same bars told again, and again
+        again = call(SPEC, services, event=fetched(bucket, f"f-{attempt}"))
         assert again.status == 200 and again.body == b""
     assert len(sink.events) == 1
     (row,) = history(storage, bucket).itertuples()
@@ -58,7 +58,7 @@ def test_a_new_bar_fires_on_crossing_and_the_rule_re_arms_after_falling_back(
     rule = create(services, kind="above", level=180).json()["rule"]["rule"]
     for day, close in enumerate([181, 183, 179, 182, 184], start=2):
         write_closes(services, bucket, [close], start=day)
-        assert call(SPEC, services, event=predicted(bucket, f"p{day}")).status == 200
+        assert call(SPEC, services, event=fetched(bucket, f"f{day}")).status == 200
     assert [e["id"] for e in sink.wait_for(2)] == [
         alert_id(rule, DAYS[2]),
         alert_id(rule, DAYS[5]),
@@ -70,7 +70,7 @@ def test_bars_a_lost_event_skipped_are_caught_up_by_the_next(services, bucket, t
     write_closes(services, bucket, [100, 100])
     create(services, kind="move", percent=5)
     write_closes(services, bucket, [110, 111, 120], start=2)  # three bars, one event
-    call(SPEC, services, event=predicted(bucket))
+    call(SPEC, services, event=fetched(bucket))
     assert [e.data["at"][:10] for e in sink.wait_for(2)] == ["2025-03-05", "2025-03-07"]
 
 
@@ -81,34 +81,48 @@ def test_a_sink_that_fails_gets_the_event_retried_and_nothing_is_recorded_before
     create(services, kind="below", level=150)
     write_closes(services, bucket, [140], start=1)
     sink.status = 500
-    failed = call(SPEC, services, event=predicted(bucket))
+    failed = call(SPEC, services, event=fetched(bucket))
     assert failed.status == 503 and "retry later" in failed.json()["error"]
     assert history(storage, bucket).empty
     sink.status = 202
-    assert call(SPEC, services, event=predicted(bucket)).status == 200
+    assert call(SPEC, services, event=fetched(bucket)).status == 200
     assert history(storage, bucket)["value"].tolist() == [140.0]
     assert len({e["id"] for e in sink.events}) == 1  # the retry sent the same id
 
 
-def test_the_band_rule_checks_the_forecast_made_before_the_bar(
+def forecast(storage, days: pd.DatetimeIndex, low: float, high: float) -> None:
+    """A forecast of DEMO1's closes over `days`, as predict leaves it (the shared bucket)."""
+    rows = pd.DataFrame(
+        {"yhat": (low + high) / 2, "yhat_lower": low, "yhat_upper": high},
+        index=pd.DatetimeIndex(days, name="time"),
+    ).assign(symbol=SYMBOL, interval="daily", field="close", model="naive")
+    storage.create_bucket(FORECASTS_BUCKET)
+    storage.delete(FORECASTS_BUCKET, "forecast", {"symbol": SYMBOL})
+    storage.write(FORECASTS_BUCKET, rows, FORECAST)
+
+
+def test_the_band_rule_checks_the_band_of_the_forecast_made_before_the_bar(
     services, storage, bucket, tracked, sink
 ):
     write_closes(services, bucket, [100, 101])
-    forecast = pd.DataFrame(
-        {"yhat": [101.0] * 3, "yhat_lower": [96.0] * 3, "yhat_upper": [106.0] * 3},
-        index=pd.DatetimeIndex(DAYS[2:5], name="time"),
-    ).assign(symbol=SYMBOL, interval="daily", field="close", model="naive")
-    storage.write_or_create(FORECASTS_BUCKET, forecast, FORECAST)
     try:
-        made = create(services, kind="band")
-    finally:  # predict replaces it after each bar; the bucket is shared by the session's tests
+        forecast(storage, DAYS[2:5], 96.0, 106.0)  # made after day 1, before day 2
+        made = create(services, kind="band")  # keeps its points ahead of the newest bar
+        assert made.status == 201 and made.json()["fired"] == []
+        write_closes(services, bucket, [104], start=2)
+        forecast(storage, DAYS[3:6], 80.0, 90.0)  # predict's next forecast, made after day 2
+        call(SPEC, services, event=fetched(bucket, "f2"))  # day 2: inside its band
+        answer = call(SPEC, services, event=predicted(bucket, "p2"))  # keeps days 3 to 5
+        assert answer.status == 200
+        write_closes(services, bucket, [95], start=3)  # inside the first band, below the second
+        call(SPEC, services, event=fetched(bucket, "f3"))
+        call(SPEC, services, event=fetched(bucket, "f3"))  # told twice: still one alert
+    finally:  # the bucket is shared by the session's tests
         storage.delete(FORECASTS_BUCKET, "forecast", {"symbol": SYMBOL})
-    assert made.status == 201 and made.json()["fired"] == []
-    write_closes(services, bucket, [104, 109], start=2)
-    call(SPEC, services, event=predicted(bucket))
     (sent,) = sink.wait_for(1)
     assert sent.data["at"] == "2025-03-06T00:00:00Z"
-    assert "above the 80% band the forecast gave (96.00 to 106.00)" in sent.data["message"]
+    assert "above the 80% band the forecast gave (80.00 to 90.00)" in sent.data["message"]
+    assert len(sink.events) == 1
 
 
 def test_rules_are_listed_and_deleted_and_their_alerts_stay(

@@ -1,6 +1,10 @@
 """Exactly once, end to end: influxd, every function, the mesh reading knative/ and the local
 webhook receiver as `make run` starts them.
 
+The test plays fetch and predict itself (it writes each day's bar and the forecast, then
+publishes their replies), so predict's Trigger takes only fetched events asked to forecast
+(`forecastdue`), which these are not; every other object of knative/ is routed as it is.
+
 The same scenario runs twice on one stack, on two sets of 20 symbols with the same bars: once as
 it is, once with every delivery made three times in shuffled order, influxd stopped while
 events are in flight and the webhook receiver stopped while alerts are on their way. Rules of
@@ -10,23 +14,30 @@ every kind watch each symbol. The alert history and what the receiver got must b
 from __future__ import annotations
 
 import re
+import shutil
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pandas as pd
 import pytest
 import requests
+import yaml
 from cloudevents.http import CloudEvent
 
 from devstack.mesh import Chaos
-from shared.contract.events import PREDICTED
+from devstack.run import LocalStack
+from shared.contract.events import FETCHED, PREDICTED
 from shared.contract.schema import ALERTS, DEAD_LETTERS, FORECAST, RUNS
 from shared.influx.frames import point
 from shared.market.calendar import calendar
 from shared.store import prices
 from shared.store.watchlist import Entry, Watchlist
-from tests.support.stack import publish, running_stack, storage_of, wait_for
+from tests.support.stack import publish, storage_of, wait_for
 
 pytestmark = pytest.mark.slow
+KNATIVE = Path(__file__).resolve().parents[3] / "knative"
 DAYS = calendar("XNYS").sessions(pd.Timestamp("2025-06-02"), pd.Timestamp("2025-06-11"))
 MOVES = [1.00, 1.01, 0.99, 1.06, 1.02, 0.93, 1.05, 1.045]
 """Each symbol's closes over DAYS, as multiples of its base: crossings of every rule."""
@@ -103,11 +114,13 @@ def rules_for(position: int) -> list[dict]:
     return rules
 
 
-def predicted(symbol: str) -> CloudEvent:
+def replies(symbol: str) -> list[CloudEvent]:
+    """What fetch and predict reply after storing a symbol's bar and forecast."""
     data = {"symbol": symbol, "bucket": "stocks", "target": "forecasts", "interval": "daily"}
-    return CloudEvent(
-        {"type": PREDICTED, "source": "/stocks-manager/predict", "id": str(uuid.uuid4())}, data
-    )
+    return [
+        CloudEvent({"type": kind, "source": f"/stocks-manager/{source}"}, {**data, "points": 1})
+        for kind, source in ((FETCHED, "fetch"), (PREDICTED, "predict"))
+    ]
 
 
 def answered(stack, function: str, status: int) -> int:
@@ -151,7 +164,8 @@ def run(stack, symbols: list[str], faults: bool) -> tuple[list, list]:
 
         def send() -> None:
             for symbol in symbols:
-                publish(stack, predicted(symbol))
+                for event in replies(symbol):
+                    publish(stack, event)
             stack.mesh.fire_ping("alerts-check")
 
         part = {4: "influxd", 6: "receiver"}.get(day) if faults else None
@@ -191,8 +205,35 @@ def anonymous(text: str, symbols: list[str]) -> str:
     return re.sub(r"DEMO\d+", lambda m: f"S{symbols.index(m.group())}", text)
 
 
+def manifests_without_predict(directory: Path) -> Path:
+    """knative/ with predict's Trigger taking only fetched events asked to forecast."""
+    copy = directory / "knative"
+    shutil.copytree(KNATIVE, copy)
+    eventing = copy / "eventing.yaml"
+    objects = list(yaml.safe_load_all(eventing.read_text()))
+    for obj in objects:
+        if obj["kind"] == "Trigger" and obj["metadata"]["name"] == "predict-on-fetched":
+            obj["spec"]["filter"]["attributes"]["forecastdue"] = "yes"
+    eventing.write_text(yaml.safe_dump_all(objects))
+    return copy
+
+
+@contextmanager
+def stack_for(directory: Path) -> Iterator[LocalStack]:
+    stack = LocalStack(
+        data=directory / "stack",
+        backoff_scale=0.5,
+        schedule_pings=False,
+        manifests=manifests_without_predict(directory),
+    )
+    try:
+        yield stack.start({"STOCKS_PROVIDER": "demo"})
+    finally:
+        stack.stop()
+
+
 def test_duplicated_reordered_deliveries_and_outages_change_no_alert(tmp_path):
-    with running_stack(tmp_path, backoff_scale=0.5) as stack:
+    with stack_for(tmp_path) as stack:
         plain_symbols = [f"DEMO{n}" for n in range(1, 21)]
         chaos_symbols = [f"DEMO{n}" for n in range(21, 41)]
         plain = run(stack, plain_symbols, faults=False)

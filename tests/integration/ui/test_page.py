@@ -472,10 +472,10 @@ def test_an_alert_made_on_the_page_fires_when_the_data_crosses_it(
     stack: LocalStack, browser: Chrome, shots: Path
 ) -> None:
     """A rule is added in the stock's panel; a new bar above its level (as fetch would store it,
-    then predict's event) fires it: the alerts view lists it and the local receiver got it."""
+    then its reply) fires it: the alerts view lists it and the local receiver got it."""
     from cloudevents.http import CloudEvent
 
-    from shared.contract.events import PREDICTED
+    from shared.contract.events import FETCHED
     from shared.market.calendar import calendar
     from shared.store import prices
     from tests.support.stack import publish
@@ -521,8 +521,8 @@ def test_an_alert_made_on_the_page_fires_when_the_data_crosses_it(
     storage = storage_of(stack)
     prices.write_bars(storage, "stocks", "IBM", "daily", bar)
     prices.refresh_adjusted(storage, "stocks", "IBM", "daily", newest.tz_localize("UTC"))
-    data = {"symbol": "IBM", "bucket": "stocks", "target": "forecasts", "interval": "daily"}
-    publish(stack, CloudEvent({"type": PREDICTED, "source": "/stocks-manager/predict"}, data))
+    data = {"symbol": "IBM", "bucket": "stocks", "interval": "daily", "points": 1}
+    publish(stack, CloudEvent({"type": FETCHED, "source": "/stocks-manager/fetch"}, data))
 
     browser.execute_script("document.querySelector('#rules-heading').scrollIntoView();")
     browser.save_screenshot(str(shots / "ui-alert-rules.png"))
