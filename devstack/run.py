@@ -139,9 +139,7 @@ class LocalStack:
         """Start the local webhook receiver; the notifier's environment: the receiver's URL and
         a signing secret made for this run, unless STOCKS_ALERT_WEBHOOK_URL names another."""
         secret = os.environ.get("STOCKS_ALERT_WEBHOOK_SECRET") or secrets.token_hex(32)
-        self.webhook = WebhookReceiver(
-            self.data / "webhook.jsonl", secret, port_or_free(WEBHOOK_PORT)
-        ).start()
+        self.webhook = WebhookReceiver(self.data / "webhook.jsonl", secret, WEBHOOK_PORT).start()
         self.stoppers.append(self.webhook.stop)
         return {
             "STOCKS_ALERT_WEBHOOK_URL": os.environ.get("STOCKS_ALERT_WEBHOOK_URL")

@@ -15,6 +15,7 @@ import html
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from devstack.functions import ROOT
-from devstack.ports import free_port, terminate, wait_until_up
+from devstack.ports import listening_socket, terminate, wait_until_up
 from shared.alerting.webhook import ALERT_ID_HEADER, SIGNATURE_HEADER, verify
 
 MAX_BODY = 1024 * 1024
@@ -128,12 +129,18 @@ def handler_for(inbox: Inbox) -> type[BaseHTTPRequestHandler]:
 
 
 class WebhookReceiver:
-    """The receiver in its own process (as an outside service would be), logging to `log`."""
+    """The receiver in its own process (as an outside service would be), logging to `log`.
+
+    As the functions' launcher does, it binds the port itself and hands the listening socket to
+    the process, so whatever answers there is this receiver; `stop` releases the port and
+    `start` binds the same one again.
+    """
 
     def __init__(self, log: Path, secret: str | None, port: int | None = None) -> None:
         self.log = log
         self.secret = secret
-        self.port = port or free_port()
+        self.socket: socket.socket | None = listening_socket(port or 0, "the webhook receiver")
+        self.port = self.socket.getsockname()[1]
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -141,10 +148,17 @@ class WebhookReceiver:
         return f"http://127.0.0.1:{self.port}/"
 
     def start(self, timeout: float = 30.0) -> WebhookReceiver:
+        if self.socket is None:
+            self.socket = listening_socket(self.port, "the webhook receiver", move=False)
+        handed = self.socket.fileno()
         env = {**os.environ, "STOCKS_ALERT_WEBHOOK_SECRET": self.secret or ""}
-        command = [sys.executable, "-m", "devstack.webhook", "--port", str(self.port)]
+        command = [sys.executable, "-m", "devstack.webhook", "--fd", str(handed)]
         process = subprocess.Popen(
-            [*command, "--log", str(self.log)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL
+            [*command, "--log", str(self.log)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            pass_fds=[handed],
         )
         self.process = process
         wait_until_up(f"{self.url}received", timeout, alive=lambda: process.poll() is None)
@@ -153,6 +167,9 @@ class WebhookReceiver:
     def stop(self) -> None:
         terminate(self.process, timeout=10)
         self.process = None
+        if self.socket is not None:
+            self.socket.close()
+            self.socket = None
 
     def received(self) -> list[dict[str, Any]]:
         """What it has received so far (read from its log, so also while it is stopped)."""
@@ -162,10 +179,18 @@ class WebhookReceiver:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m devstack.webhook")
     parser.add_argument("--port", type=int, default=8091)
+    parser.add_argument("--fd", type=int, help="a listening socket to serve (not --port)")
     parser.add_argument("--log", type=Path, default=Path(".stocks/webhook.jsonl"))
     args = parser.parse_args(argv)
     secret = os.environ.get("STOCKS_ALERT_WEBHOOK_SECRET", "").strip() or None
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), handler_for(Inbox(args.log, secret)))
+    handler = handler_for(Inbox(args.log, secret))
+    if args.fd is None:
+        server = ThreadingHTTPServer(("127.0.0.1", args.port), handler)
+    else:  # the launcher's socket: bound and listening already
+        server = ThreadingHTTPServer(("127.0.0.1", 0), handler, bind_and_activate=False)
+        server.socket.close()
+        server.socket = socket.socket(fileno=args.fd)
+        server.server_address = server.socket.getsockname()
     server.daemon_threads = True
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
