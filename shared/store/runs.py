@@ -74,11 +74,14 @@ def fetch_runs(client: InfluxClient, bucket: str, since: pd.Timestamp) -> pd.Dat
 
 
 def fetch_failure_streak(
-    client: InfluxClient, bucket: str, symbol: str, limit: int
+    client: InfluxClient, bucket: str, symbol: str, interval: str, limit: int
 ) -> pd.DataFrame:
-    """The first `limit` failed fetch runs of a symbol after its last successful one, oldest
-    first (its `status` and `error`): the start of the current run of failures."""
-    fetches_of = f"{tags_equal(function='fetch')} AND {ident('symbol')} = {literal(symbol)}"
+    """The first `limit` failed fetch runs of a symbol at an interval after its last successful
+    one, oldest first (their `status` and `error`): the start of the current run of failures."""
+    fetches_of = (
+        f"{tags_equal(function='fetch', interval=interval)} "
+        f"AND {ident('symbol')} = {literal(symbol)}"
+    )
     last_ok = (
         f"SELECT last({ident('seconds')}) FROM {MEASUREMENT} "
         f"WHERE {fetches_of} AND {ident('status')} = {literal('ok')}"

@@ -157,7 +157,7 @@ def check(services: Services, now: pd.Timestamp, calendar_of: CalendarOf) -> lis
             found += _stale(rule, entry, newest.get(entry.key), now, calendar_of(entry))
             continue
         failures = runs_store.fetch_failure_streak(
-            client, meta, rule.symbol, int(rule.threshold or 1)
+            client, meta, rule.symbol, rule.interval, int(rule.threshold or 1)
         )
         streak = [
             pipeline.Failure(at, str(row["status"]), str(row["error"] or ""))

@@ -20,7 +20,7 @@ def create(services, **fields) -> str:
     return answer.json()["rule"]["rule"]
 
 
-def fetch_run(services, bucket, status: int, error: str = "") -> None:
+def fetch_run(services, bucket, status: int, error: str = "", interval: str = "daily") -> None:
     runs.record(
         services.influx,
         bucket,
@@ -30,6 +30,7 @@ def fetch_run(services, bucket, status: int, error: str = "") -> None:
         points=0,
         seconds=0.1,
         error=error,
+        interval=interval,
     )
 
 
@@ -70,6 +71,7 @@ def test_fetch_failing_in_a_row_fires_once_per_run_of_failures(services, bucket,
     check(services, now, "a")
     assert sink.events == []
     fetch_run(services, bucket, 503, "InfluxDB is unreachable; retry later.")
+    fetch_run(services, bucket, 502, "of another entry", interval="5min")  # not in this run
     fetch_run(services, bucket, 502, "again")
     check(services, now, "b")
     check(services, now, "c")

@@ -80,6 +80,7 @@ def write_failures(storage, symbols: list[str]) -> None:
                 at=pd.Timestamp(f"2025-06-09T21:{minute:02d}:00Z"),
                 function="fetch",
                 status="502",
+                interval="daily",
                 symbol=symbols[position],
                 points=0,
                 seconds=0.1,
