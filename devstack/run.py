@@ -270,7 +270,7 @@ def banner(stack: LocalStack, symbols: list[str]) -> str:
         f"  curl -s '{fetch}?symbol=IBM'",
         f'  curl -s \'{predict}\' --json \'{{"symbol": "IBM", "model": "auto"}}\'',
         f"  curl -s '{chart}?symbol=IBM&width=640&height=320' > /tmp/ibm.png",
-        f"  curl -s{token} '{stack.functions['alerts'].url}' -d "
+        f"  curl -s{token} '{stack.functions['alerts'].url}' --json "
         '\'{"symbol": "IBM", "kind": "move", "percent": 3}\'',
         f"  make tick    # fire the PingSource now (mesh at {mesh.url})",
         "Ctrl-C stops everything.",
