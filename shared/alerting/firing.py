@@ -9,7 +9,7 @@ import pandas as pd
 
 from shared.alerting.rules import Rule
 from shared.contract.events import ALERT_FIRED, stable_id
-from shared.contract.timefmt import rfc3339, rfc3339_nano
+from shared.contract.timefmt import rfc3339_ms, rfc3339_nano
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class Firing:
             "symbol": self.rule.symbol,
             "interval": self.rule.interval,
             "kind": self.rule.kind,
-            "at": rfc3339(self.at),
+            "at": rfc3339_ms(self.at),
             "value": self.value,
             "threshold": self.rule.threshold,
             "message": self.message,

@@ -149,4 +149,5 @@ class AlertFired:
             if not isinstance(value, str) or not value or len(value) > 2_000:
                 raise BadInput(f"The field '{name}' must be a non-empty string.")
             texts[name] = value
+        validation.moment(fields, "at")  # checked, not rounded: it identifies the alert
         return cls(symbol=validation.symbol(fields), data=dict(fields), **texts)

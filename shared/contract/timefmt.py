@@ -21,3 +21,12 @@ def rfc3339_nano(moment: datetime) -> str:
     utc = moment.astimezone(UTC)
     nanoseconds = utc.microsecond * 1_000 + getattr(utc, "nanosecond", 0)
     return f"{utc.strftime('%Y-%m-%dT%H:%M:%S')}.{nanoseconds:09d}Z"
+
+
+def rfc3339_ms(moment: datetime) -> str:
+    """`2026-11-25T14:30:00Z`, or `2026-11-25T14:30:00.125Z` when it has milliseconds: exact for
+    the times the store reads back (whole milliseconds)."""
+    utc = moment.astimezone(UTC)
+    if utc.microsecond == 0:
+        return utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return f"{utc.strftime('%Y-%m-%dT%H:%M:%S')}.{utc.microsecond // 1000:03d}Z"

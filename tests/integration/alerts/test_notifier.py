@@ -156,3 +156,25 @@ def test_without_a_webhook_alerts_are_only_recorded_and_shown(services, storage,
 def test_the_notifier_takes_alert_events_only(services):
     assert call(notifier.SPEC, services, method="POST", json_body={}).status == 400
     assert call(notifier.SPEC, services).status == 400
+
+
+def test_two_alerts_of_one_rule_in_the_same_second_are_both_delivered(hooked, storage, bucket):
+    services, hook = hooked()
+    moments = ("2025-03-05T21:00:00.125Z", "2025-03-05T21:00:00.750Z")  # two dead letters
+    for at in moments:
+        firing = Firing(RULE, pd.Timestamp(at), None, f"dead letter at {at}")
+        event = CloudEvent(
+            {"type": ALERT_FIRED, "source": "/stocks-manager/alerts", "id": firing.alert_id},
+            firing.event_data(),
+        )
+        assert firing.event_data()["at"] == at
+        assert call(notifier.SPEC, services, event=event).status == 200
+    assert len(hook.requests) == 2 and len(deliveries(storage, bucket)) == 2
+
+
+@pytest.mark.parametrize("at", ["yesterday", "2025-03-05", "2025-03-05T21:00:00", 5])
+def test_an_alert_whose_time_is_not_a_time_is_refused(services, at):
+    data = {**fired().data, "at": at}
+    event = CloudEvent({"type": ALERT_FIRED, "source": "/stocks-manager/alerts"}, data)
+    answer = call(notifier.SPEC, services, event=event)
+    assert answer.status == 400 and "'at'" in answer.json()["error"]

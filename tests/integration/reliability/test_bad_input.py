@@ -25,7 +25,7 @@ from devstack.functions import FunctionProcess
 from devstack.influxd import InfluxServer
 from functions import load_spec
 from shared.contract.config import InfluxSettings
-from shared.contract.events import FETCH_REQUESTED, FETCHED, PREDICTED
+from shared.contract.events import ALERT_FIRED, FETCH_REQUESTED, FETCHED, PREDICTED, TICK_COMPLETED
 from shared.contract.schema import PRICES
 from shared.influx.client import InfluxClient
 from shared.influx.influxql import ident
@@ -33,13 +33,23 @@ from shared.market.providers import DemoProvider
 from shared.runtime.invocation import MAX_BODY_BYTES
 from shared.runtime.server import HARD_BODY_LIMIT
 
-FUNCTIONS = ("fetch", "predict", "buckets", "watchlist", "chart", "deadletters", "ui")
+FUNCTIONS = (
+    "fetch",
+    "predict",
+    "buckets",
+    "watchlist",
+    "chart",
+    "deadletters",
+    "ui",
+    "alerts",
+    "notifier",
+)
 META = "meta"
 # The CloudEvent type each function takes with fields. The others take no event with fields
 # (watchlist takes only the PingSource's tick), so a case sent to them as an event would be
 # refused for its type before its field was read: their refusal of every event type is tested
 # on its own (test_unknown_event_types_are_refused_with_400), and their cases go by GET or JSON.
-EVENT_TYPE = {"fetch": FETCH_REQUESTED, "predict": FETCHED}
+EVENT_TYPE = {"fetch": FETCH_REQUESTED, "predict": FETCHED, "notifier": ALERT_FIRED}
 # buckets and watchlist answer GET with their listing (no fields): see the test of that below.
 # deadletters records any well-formed CloudEvent by design, so only GET and JSON are hostile there.
 MODES = {
@@ -50,6 +60,8 @@ MODES = {
     "watchlist": ("JSON",),
     "deadletters": ("GET", "JSON"),
     "ui": ("GET",),  # its views; its changes (JSON) have their own table, UI_CHANGES
+    "alerts": ("JSON",),  # rule changes; its events carry the fields fetch's replies do
+    "notifier": ("CE",),  # alert.fired events only
 }
 LEAKS = re.compile(r"Traceback|File \"|\b[A-Z]\w*(?:Error|Exception|Warning)\b")
 
@@ -297,6 +309,95 @@ def _cases() -> list[Case]:
         Case("ui", "points-word", {**view, "symbol": "AAPL", "points": "all"}, "points"),
     ]
 
+    rule = {"symbol": "AAPL", "kind": "above", "level": 10}
+    cases += [
+        Case("alerts", f"symbol-{n}", {**rule, "symbol": v}, "symbol") for n, v in SYMBOLS.items()
+    ]
+    cases += [
+        Case("alerts", f"interval-{n}", {**rule, "interval": v}, "interval")
+        for n, v in intervals.items()
+    ]
+    kinds = {
+        "unknown": "sideways",
+        "empty": "",
+        "null": None,
+        "list": ["above"],
+        "upper": "ABOVE",
+        "injection": "above' OR 1=1",
+    }
+    cases += [Case("alerts", f"kind-{n}", {**rule, "kind": v}, "kind") for n, v in kinds.items()]
+    levels = {
+        "nan": "NaN",
+        "infinity": "Infinity",
+        "minus-infinity": "-Infinity",
+        "overflow": "1e999",
+        "zero": 0,
+        "negative": -5,
+        "bool": True,
+        "word": "ten",
+        "list": [10],
+        "missing": None,
+    }
+    cases += [
+        Case("alerts", f"level-{n}", {**rule, "level": v}, "level") for n, v in levels.items()
+    ]
+    cases += [
+        Case("alerts", "level-on-stale", {"symbol": "AAPL", "kind": "stale", "level": 5}, "level"),
+        Case("alerts", "percent-zero", {"symbol": "AAPL", "kind": "move", "percent": 0}, "percent"),
+        Case(
+            "alerts", "minutes-half", {"symbol": "AAPL", "kind": "stale", "minutes": 1.5}, "minutes"
+        ),
+        Case(
+            "alerts",
+            "failures-huge",
+            {"symbol": "AAPL", "kind": "failing", "failures": 1e9},
+            "failures",
+        ),
+    ]
+    notes = {"201-chars": "n" * 201, "newline": "a\nb", "nul": "a\x00", "number": 5, "list": ["a"]}
+    cases += [Case("alerts", f"note-{n}", {**rule, "note": v}, "note") for n, v in notes.items()]
+    webhooks = {
+        "ftp": "ftp://example.com/x",
+        "javascript": "javascript:alert(1)",
+        "file": "file:///etc/passwd",
+        "no-host": "https://",
+        "bad-port": "http://example.com:99999/",
+        "space": "http://exa mple.com/",
+        "idn": "https://\u00e9xample.com/",
+        "501-chars": "https://example.com/" + "a" * 481,
+        "number": 5,
+    }
+    cases += [
+        Case("alerts", f"webhook-{n}", {**rule, "webhook": v}, "webhook")
+        for n, v in webhooks.items()
+    ]
+    deletes = {"word": "nope", "null": None, "list": ["r0123456789ab"], "upper": "R0123456789AB"}
+    cases += [Case("alerts", f"delete-{n}", {"delete": v}, "delete") for n, v in deletes.items()]
+
+    alert = {
+        "alert": "a1",
+        "rule": "r0123456789ab",
+        "at": "2026-01-02T00:00:00Z",
+        "message": "m",
+        "symbol": "AAPL",
+    }
+    cases += [
+        Case("notifier", f"symbol-{n}", {**alert, "symbol": SYMBOLS[n]}, "symbol")
+        for n in FEW_SYMBOLS
+    ]
+    for name in ("alert", "rule", "message"):
+        cases += [
+            Case("notifier", f"{name}-{n}", {**alert, name: v}, name)
+            for n, v in {"empty": "", "null": None, "number": 7, "long": "x" * 2_001}.items()
+        ]
+    times = {
+        "word": "yesterday",
+        "date": "2026-01-02",
+        "no-zone": "2026-01-02T00:00:00",
+        "year-3000": "3000-01-01T00:00:00Z",
+    }
+    cases += [Case("notifier", f"at-{n}", {**alert, "at": v}, "at") for n, v in times.items()]
+
     cases += [
         Case("deadletters", "empty", {}, "deadletters"),
         Case(
@@ -479,7 +580,7 @@ RAWS = [
 ]
 UNKNOWN_TYPES = {
     "other-vendor": "com.example.unknown",
-    "final-type": PREDICTED,
+    "final-type": TICK_COMPLETED,
     "upper-case": FETCH_REQUESTED.upper(),
     "5000-chars": "io.stocksmanager." + "x" * 5_000,
 }
