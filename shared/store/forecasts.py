@@ -166,33 +166,46 @@ class Horizon(NamedTuple):
 
 def forecast_ends(client: InfluxClient, target: str) -> dict[tuple[str, str], Horizon]:
     """The last forecast point of `close` (at the horizon) of every symbol and interval, from
-    its current forecast (of the models stored, the one whose run is newest, as `latest`)."""
+    its current forecast (of the models stored, the one whose run is newest, as `latest`).
+
+    Both statements go in one request (one round trip: the page asks this every poll)."""
     by_model = f"GROUP BY {ident('symbol')}, {ident('interval')}, {ident('model')}"
     columns = ", ".join(ident(name) for name in Horizon._fields[1:])
-    query = (
+    statements = [
         f"SELECT {columns} FROM {MEASUREMENT} WHERE {tags_equal(field='close')} {by_model} "
-        "ORDER BY time DESC LIMIT 1"
-    )
-    runs_query = (
+        "ORDER BY time DESC LIMIT 1",
         f"SELECT last({ident('horizon')}) FROM {RUNS_MEASUREMENT} "
-        f"WHERE {tags_equal(field='close')} {by_model}"
-    )
+        f"WHERE {tags_equal(field='close')} {by_model}",
+    ]
     try:
-        frame = client.query(target, query, FORECAST)
-        runs = client.query(target, runs_query)
+        bands, runs = client.execute_many(statements, target)
     except BucketNotFound:
         return {}
-    issued = {(r.symbol, r.interval, r.model): r.Index for r in runs.itertuples()}
-    ends = sorted(
-        frame.itertuples(),
-        key=lambda r: (issued.get((r.symbol, r.interval, r.model), NEVER), r.model),
-    )
-    return {
-        (r.symbol, r.interval): Horizon(
-            r.Index, float(r.yhat), float(r.yhat_lower), float(r.yhat_upper)
-        )
-        for r in ends
+    issued = {
+        _series_model(series): pd.Timestamp(series["values"][0][0], unit="ms", tz="UTC")
+        for series in runs.get("series", [])
     }
+    ends = []
+    for series in bands.get("series", []):
+        row = dict(zip(series["columns"], series["values"][0], strict=True))
+        if any(row[name] is None for name in Horizon._fields[1:]):
+            continue
+        key = _series_model(series)
+        at = pd.Timestamp(row["time"], unit="ms", tz="UTC")
+        ends.append(
+            (
+                issued.get(key, NEVER),
+                key[2],
+                key[:2],
+                Horizon(at, *(float(row[name]) for name in Horizon._fields[1:])),
+            )
+        )
+    return {series: horizon for _, _, series, horizon in sorted(ends, key=lambda e: e[:2])}
+
+
+def _series_model(series: dict) -> tuple[str, str, str]:
+    tags = series["tags"]
+    return tags["symbol"], tags["interval"], tags["model"]
 
 
 def latest_runs(

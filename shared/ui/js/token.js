@@ -11,22 +11,28 @@ const REASONS = {
 export function storedToken() { return sessionStorage.getItem(TOKEN_KEY); }
 export function forgetToken() { sessionStorage.removeItem(TOKEN_KEY); }
 
-/* Ask for the token; resolves true when one was entered (and kept), false on Cancel or Escape. */
+let asking = null;
+
+/* Ask for the token; resolves true when one was entered (and kept), false on Cancel or Escape.
+   Changes refused while the dialog is open wait for the same answer. */
 export function askToken(reason = "missing") {
+  if (asking) return asking;
   const dialog = $("#token-dialog");
   const input = $("#token-input");
   $("#token-reason").textContent = REASONS[reason];
   input.value = "";
   dialog.returnValue = "";  // Escape and Cancel leave it empty: no token
-  return new Promise((resolve) => {
+  asking = new Promise((resolve) => {
     dialog.addEventListener("close", () => {
       const ok = dialog.returnValue === "ok" && input.value.trim() !== "";
       if (ok) sessionStorage.setItem(TOKEN_KEY, input.value.trim());
+      asking = null;
       resolve(ok);
     }, { once: true });
     dialog.showModal();
     input.focus();
   });
+  return asking;
 }
 
 export function init() {
