@@ -85,7 +85,7 @@ def seed(client: InfluxClient) -> None:
         metrics |= {"interval_width": 0.8, **risk.figures(pd.Series(close, index=days))}
         runs.append(
             pd.DataFrame(metrics, index=pd.DatetimeIndex([now], name="time")).assign(
-                symbol=symbol, interval="daily", model="naive"
+                symbol=symbol, interval="daily", field="close", model="naive"
             )
         )
         fetches.append(
