@@ -135,19 +135,21 @@ def watchlist_view(services: Services) -> dict[str, Any]:
 def fetch_health(fetches: pd.DataFrame) -> dict[tuple[str, str], dict[str, Any]]:
     """Each series' latest fetch (`time`, `status`, `error`) and, when it failed, since when it
     has been failing: the first failure after its last success (else its first run read)."""
-    health: dict[tuple[str, str], dict[str, Any]] = {}
     if fetches.empty:
-        return health
-    for (symbol, interval), runs_of in fetches.groupby(["symbol", "interval"], sort=False):
-        latest = records(runs_of.tail(1))[0]
-        failing_since = None
-        if latest["status"] != "ok":
-            ok = runs_of.index[runs_of["status"] == "ok"]
-            failed = runs_of.index if ok.empty else runs_of.index[runs_of.index > ok.max()]
-            failing_since = rfc3339(failed.min())
-        health[(str(symbol), str(interval))] = {
-            **{key: latest[key] for key in ("time", "status", "error")},
-            "failing_since": failing_since,
+        return {}
+    keys = ["symbol", "interval"]
+    runs_by_time = fetches.reset_index()
+    ok = runs_by_time[runs_by_time["status"] == "ok"].groupby(keys)["time"].max()
+    failed = runs_by_time[runs_by_time["status"] != "ok"].join(ok.rename("last_ok"), on=keys)
+    failed = failed[failed["last_ok"].isna() | (failed["time"] > failed["last_ok"])]
+    since = failed.groupby(keys)["time"].min()
+    health = {}
+    for row in records(fetches.groupby(keys, sort=False).tail(1)):
+        key = (str(row["symbol"]), str(row["interval"]))
+        failing = row["status"] != "ok" and key in since.index
+        health[key] = {
+            **{name: row[name] for name in ("time", "status", "error")},
+            "failing_since": rfc3339(since[key]) if failing else None,
         }
     return health
 
