@@ -52,6 +52,7 @@ def _tick(event: CloudEvent, services: Services) -> Reply:
         watchlist.watchlist_of(services).tracked(),
         budget.limits_for(services.settings.provider),
         pd.Timestamp.now(tz="UTC"),
+        services.settings.provider.name,
     )
     ids = fan_out(services.http, sink, plan, tick_time)
     return Reply(plan.summary(tick_time, ids), points=len(ids))

@@ -154,3 +154,11 @@ FRESHNESS = Measurement(
 )
 """How fresh each tracked entry's data is, as the alerts function's clock last found it (for
 Grafana; the page computes its own): one point per entry an hour, rewritten at each check."""
+PROVIDER_REQUESTS = Measurement(
+    "provider_requests",
+    ("provider", "symbol"),
+    {"kind": "str", "state": "str", "status": "int64", "token": "str"},
+)
+"""The provider-request ledger (`shared/store/ledger.py`), in the meta bucket: one point per
+request made to a provider (`kind`: what was asked), `state` reserved, spent (with the provider's
+HTTP `status`, 0 when none came) or released (never made); the budgets count it."""

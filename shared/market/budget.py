@@ -11,6 +11,7 @@ after the previous one, and defers what cannot start before the next tick.
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -90,6 +91,38 @@ class Spent:
         """Requests within `limits`' day up to `now`."""
         start = now - DAY if limits.rolling_day else now.normalize() - pd.Timedelta(1)
         return sum(start < t <= now for t in self.times)
+
+
+def metered(limits: Limits) -> bool:
+    """Whether any count is limited: without one, no request needs counting (the demo)."""
+    return any(n is not None for n in (limits.per_day, limits.per_hour, limits.symbols_per_month))
+
+
+def admits(limits: Limits, spent: Spent, now: pd.Timestamp, symbol: str, cost: int = 1) -> bool:
+    """Whether `cost` more requests for `symbol` fit every window at `now`, after `spent`."""
+    now = _utc(now)
+    return (
+        not _month_full(limits, spent, symbol)
+        and _room_at(now, sorted(spent.times), limits, cost) is None
+    )
+
+
+def retry_after(limits: Limits, spent: Spent, now: pd.Timestamp, symbol: str, cost: int = 1) -> int:
+    """Whole seconds (at least 1) until `cost` more requests for `symbol` fit: until enough
+    requests leave a rolling window, midnight UTC for a calendar day, the next month for a
+    month's symbols (a count larger than a limit waits for the next day)."""
+    now = _utc(now)
+    if _month_full(limits, spent, symbol):
+        at = (now.normalize().replace(day=1) + pd.offsets.MonthBegin(1)).normalize()
+    else:
+        at = _earliest(now, sorted(spent.times), limits, cost) or now.normalize() + DAY
+    return max(1, math.ceil((at - now).total_seconds()))
+
+
+def _month_full(limits: Limits, spent: Spent, symbol: str) -> bool:
+    month = spent.symbols_this_month
+    limit = limits.symbols_per_month
+    return limit is not None and symbol not in month and len(month) >= limit
 
 
 @dataclass(frozen=True)

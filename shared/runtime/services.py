@@ -14,6 +14,7 @@ from shared.influx.client import InfluxClient
 if TYPE_CHECKING:
     from shared.market.providers import Provider
     from shared.market.sourcing import ActionLister
+    from shared.usecases.ledger import Ledger
 
 
 @dataclass
@@ -38,7 +39,18 @@ class Services:
     def provider(self) -> Provider:
         from shared.market.providers import provider_for
 
-        return provider_for(self.settings.provider)
+        return provider_for(self.settings.provider, self.ledger)
+
+    @cached_property
+    def ledger(self) -> Ledger | None:
+        """Where the provider's requests are reserved and counted; None when nothing is limited."""
+        from shared.market.budget import limits_for
+        from shared.usecases.ledger import ledger_for
+
+        provider = self.settings.provider
+        return ledger_for(
+            self.influx, self.settings.meta_bucket, provider.name, limits_for(provider)
+        )
 
     @cached_property
     def action_lister(self) -> ActionLister | None:
@@ -47,7 +59,7 @@ class Services:
             return None
         from shared.market.providers.alphavantage_actions import AlphaVantageActions
 
-        return AlphaVantageActions(self.settings.provider)
+        return AlphaVantageActions(self.settings.provider, self.ledger)
 
     @property
     def secrets(self) -> tuple[str | None, ...]:

@@ -1,7 +1,7 @@
 """The scheduled fan-out: on a PingSource tick, one fetch request per tracked stock, within budget.
 
 The provider's limits (per day, per hour, distinct symbols a month: `market/budget.py`) are
-checked against the fetches `runs` records, so the budget holds across processes and restarts;
+checked against the provider-request ledger (`usecases/ledger.py`), which fetch itself enforces;
 the oldest-refreshed stocks go first and what does not fit now is deferred to the next tick.
 """
 
@@ -17,6 +17,7 @@ from shared.influx.client import InfluxClient
 from shared.market import budget
 from shared.store import runs
 from shared.store.watchlist import Entry
+from shared.usecases import ledger
 
 REFRESH_LOOKBACK = pd.Timedelta(days=35)
 """How far back a successful fetch still counts as the symbol's last refresh."""
@@ -50,11 +51,12 @@ def plan_tick(
     entries: list[Entry],
     limits: budget.Limits,
     now: pd.Timestamp,
+    provider: str = "demo",
 ) -> TickPlan:
     """Order entries oldest-refreshed first and keep those the provider's limits allow now.
 
-    A refresh is a successful fetch; the spend is every fetch (the provider counts refused and
-    failed requests too).
+    A refresh is a successful fetch; the spend is every request the provider-request ledger
+    holds (refused and failed ones too: the provider counts them).
     """
     now = now.tz_convert("UTC")
     refreshes = runs.fetches(client, meta_bucket, now - REFRESH_LOOKBACK, ok_only=True)
@@ -63,7 +65,7 @@ def plan_tick(
     ordered = sorted(
         entries, key=lambda e: (refreshed.get((e.symbol, e.interval), never), e.symbol)
     )
-    spent = spending(client, meta_bucket, now)
+    spent = ledger.spending(client, meta_bucket, provider, limits, now)
     planned = iter(budget.plan([e.symbol for e in ordered], limits, spent, now).symbols)
     requested, deferred = [], []
     upcoming = next(planned, None)
@@ -74,13 +76,6 @@ def plan_tick(
         else:
             deferred.append(entry)
     return TickPlan(requested, deferred, limits, spent.in_day(now, limits))
-
-
-def spending(client: InfluxClient, meta_bucket: str, now: pd.Timestamp) -> budget.Spent:
-    """The provider requests fetch made over the windows the limits count (a day, this month)."""
-    since = min(now.normalize().replace(day=1), now - budget.DAY)
-    made = runs.fetches(client, meta_bucket, since, ok_only=False)
-    return budget.Spent.from_requests(zip(made.index, made["symbol"], strict=True), now)
 
 
 def fan_out(session: requests.Session, sink: str, plan: TickPlan, tick_time: str) -> list[str]:

@@ -12,7 +12,7 @@ from shared.contract.events import FETCH_REQUESTED, new_event, send
 from shared.market import budget, listings
 from shared.runtime.services import Services
 from shared.store.watchlist import Entry, Watchlist
-from shared.usecases.tick import spending
+from shared.usecases import ledger
 
 
 @dataclass(frozen=True)
@@ -90,11 +90,14 @@ def request_fetch(services: Services, entry: Entry, requester: str, strict: bool
     settings = services.settings
     limits = budget.limits_for(settings.provider)
     now = pd.Timestamp.now(tz="UTC")
-    spent = spending(services.influx, settings.meta_bucket, now)
-    if not budget.plan([entry.symbol], limits, spent, now).slots:
+    spent = ledger.spending(
+        services.influx, settings.meta_bucket, settings.provider.name, limits, now
+    )
+    if not budget.admits(limits, spent, now, entry.symbol):
         reason = "the provider's request budget has no room now"
         if strict:
-            raise RateLimited(f"{reason}; retry later.", _retry_after(limits, spent, now))
+            wait = budget.retry_after(limits, spent, now, entry.symbol)
+            raise RateLimited(f"{reason}; retry in {wait} s.", wait)
         return {"requested": False, "reason": f"{reason}; the next tick fetches it."}
     if not settings.k_sink:
         if strict:
@@ -113,13 +116,3 @@ def request_fetch(services: Services, entry: Entry, requester: str, strict: bool
             raise
         return {"requested": False, "reason": f"{error.message} The next tick fetches it."}
     return {"requested": True, "event_id": event["id"]}
-
-
-def _retry_after(limits: budget.Limits, spent: budget.Spent, now: pd.Timestamp) -> int:
-    """Seconds until the window that is full has room: midnight UTC for a spent day, else an
-    hour (a rolling hour or day frees a request within it)."""
-    day_spent = limits.per_day is not None and spent.in_day(now, limits) >= limits.per_day
-    if day_spent and not limits.rolling_day:
-        midnight = now.normalize() + pd.Timedelta(days=1)
-        return int((midnight - now).total_seconds()) + 1
-    return 3600

@@ -58,10 +58,11 @@ class AlphaVantageProvider(Source):
 
     name = "alphavantage"
 
-    def __init__(self, settings: ProviderSettings) -> None:
+    def __init__(self, settings: ProviderSettings, meter: transport.Meter | None = None) -> None:
         if not settings.alphavantage_api_key:
             raise ConfigError("The Alpha Vantage provider needs ALPHAVANTAGE_API_KEY.")
         self.settings = settings
+        self.meter = meter
         self.session = requests.Session()
 
     def rows(
@@ -116,6 +117,9 @@ class AlphaVantageProvider(Source):
             self.settings.alphavantage_url,
             params=params,
             timeout=self.settings.timeout_seconds,
+            meter=self.meter,
+            symbol=symbol,
+            kind=params.get("interval", params["function"]),
         )
         if response.status_code != 200:
             raise ProviderFailed(f"Alpha Vantage answered HTTP {response.status_code}.")

@@ -17,6 +17,7 @@ import pandas as pd
 from shared.contract.config import ProviderSettings
 from shared.contract.errors import ProviderFailed, StocksError, Unprocessable
 from shared.market.actions import empty_actions
+from shared.market.providers import transport
 from shared.market.providers.alphavantage import (
     PER_MINUTE_HINTS,
     RATE_HINTS,
@@ -35,8 +36,8 @@ class AlphaVantageActions:
 
     requests_per_symbol = 2
 
-    def __init__(self, settings: ProviderSettings) -> None:
-        self.provider = AlphaVantageProvider(settings)  # its session, key check and transport
+    def __init__(self, settings: ProviderSettings, meter: transport.Meter | None = None) -> None:
+        self.provider = AlphaVantageProvider(settings, meter)  # its session, key, transport
 
     def actions(self, symbol: str) -> pd.DataFrame:
         """Every split and dividend Alpha Vantage lists for `symbol`, read but not checked."""

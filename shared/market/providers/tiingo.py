@@ -47,10 +47,11 @@ class TiingoProvider(Source):
 
     name = "tiingo"
 
-    def __init__(self, settings: ProviderSettings) -> None:
+    def __init__(self, settings: ProviderSettings, meter: transport.Meter | None = None) -> None:
         if not settings.tiingo_api_key:
             raise ConfigError("The Tiingo provider needs TIINGO_API_KEY.")
         self.settings = settings
+        self.meter = meter
         self.session = requests.Session()
 
     def rows(
@@ -86,6 +87,9 @@ class TiingoProvider(Source):
             params={"startDate": start.strftime("%Y-%m-%d"), "format": "csv"},
             headers={"Authorization": f"Token {self.settings.tiingo_api_key}"},
             timeout=self.settings.timeout_seconds,
+            meter=self.meter,
+            symbol=symbol,
+            kind="daily",
         )
         return response.status_code, response.content
 

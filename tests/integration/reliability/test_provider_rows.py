@@ -9,6 +9,7 @@ the future must not freeze the symbol; stored impossible actions must not break 
 from __future__ import annotations
 
 import json
+import time
 
 import numpy as np
 import pandas as pd
@@ -199,3 +200,23 @@ def test_stored_impossible_actions_break_no_read_and_lose_no_bar(serve, storage,
     assert view.status_code == 200, view.text
     closes = view.json()["prices"]["close"]
     assert len(closes) == 6 and None not in closes
+
+
+def test_a_provider_sending_a_byte_a_second_is_502_within_its_timeout(
+    serve, tiingo, storage, bucket
+):
+    tiingo.route("nvda", "daily.csv", trickle=0.5)  # each read is quick; the answer never ends
+    fetch = serve(
+        "fetch",
+        STOCKS_PROVIDER="tiingo",
+        TIINGO_API_KEY=API_KEY,
+        TIINGO_URL=tiingo.url,
+        TIINGO_TIMEOUT_SECONDS="2",
+    )
+    storage.create_bucket(bucket)
+    started = time.monotonic()
+    response = post(fetch, bucket)
+    elapsed = time.monotonic() - started
+    assert response.status_code == 502 and "within 2 s" in response.json()["error"]
+    assert elapsed < 3.0, f"{elapsed:.2f} s for a 2 s timeout"
+    assert stored(storage, bucket).empty

@@ -27,6 +27,7 @@ from shared.contract.schema import (
     RUNS,
 )
 from shared.influx.client import InfluxClient
+from shared.store import ledger
 from tests.support.fakes.alphavantage import API_KEY
 from tests.support.receiver import EventReceiver
 
@@ -317,10 +318,8 @@ def test_tracking_from_the_page_asks_fetch_and_says_what_changed(serve):
 
 
 def test_refresh_when_the_days_budget_is_spent_is_a_429_with_retry_after(serve, storage, bucket):
-    spent = frame(
-        [NOW], function="fetch", status="ok", symbol="IBM", points=1, seconds=0.1, error=""
-    )
-    storage.write(bucket, spent, RUNS, precision="ms")
+    spent = ledger.Entry(NOW, "alphavantage", "IBM", "daily", "spent-today")
+    ledger.write(storage, bucket, spent, ledger.SPENT, 200)  # today's one request
     with EventReceiver() as sink:
         ui = serve(
             "ui",

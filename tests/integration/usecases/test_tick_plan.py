@@ -1,7 +1,8 @@
 """The tick's plan on a real influxd: what counts as a refresh, and what counts as today's spend.
 
-`runs` points are written with chosen times, and the plan is made for a chosen `now`, so the
-day's boundary and the order of refreshes are set by the test, not by the clock.
+`runs` points (refreshes) and the provider-request ledger's points (spend) are written with chosen
+times, and the plan is made for a chosen `now`, so the day's boundary and the order of refreshes
+are set by the test, not by the clock.
 """
 
 from __future__ import annotations
@@ -10,8 +11,14 @@ import pandas as pd
 
 from shared.contract.schema import RUNS
 from shared.market.budget import Limits
+from shared.store import ledger
 from shared.store.watchlist import Entry
-from shared.usecases.tick import plan_tick, spending
+from shared.usecases.ledger import spending as ledger_spending
+from shared.usecases.tick import plan_tick
+
+
+def spending(storage, bucket: str, now: pd.Timestamp):
+    return ledger_spending(storage, bucket, "demo", Limits(per_day=1, symbols_per_month=1), now)
 
 
 def fetch_runs(storage, bucket: str, *runs: tuple[str, str, str]) -> None:
@@ -30,6 +37,9 @@ def fetch_runs(storage, bucket: str, *runs: tuple[str, str, str]) -> None:
         index=times,
     )
     storage.write(bucket, frame, RUNS, precision="ms")
+    for time, symbol, status in runs:  # each fetch made one provider request
+        entry = ledger.Entry(pd.Timestamp(time, tz="UTC"), "demo", symbol, "daily", symbol + time)
+        ledger.write(storage, bucket, entry, ledger.SPENT, 200 if status == "ok" else int(status))
 
 
 def symbols(entries: list[Entry]) -> list[str]:

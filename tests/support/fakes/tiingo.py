@@ -38,6 +38,7 @@ class Answer:
     body: bytes
     status: int = 200
     delay: float = 0.0
+    trickle: float = 0.0  # seconds between the body's bytes (0: all at once)
 
 
 @dataclass
@@ -84,10 +85,18 @@ class FakeTiingo:
         """Requests refused for a limit."""
         return [r for r in self.requests if r.refused]
 
-    def route(self, ticker: str, fixture: str | bytes, status: int = 200, delay: float = 0) -> None:
-        """Answer `fixture` (a file name, or the bytes) with `status` for `ticker`."""
+    def route(
+        self,
+        ticker: str,
+        fixture: str | bytes,
+        status: int = 200,
+        delay: float = 0,
+        trickle: float = 0,
+    ) -> None:
+        """Answer `fixture` (a file name, or the bytes) with `status` for `ticker`, after `delay`
+        seconds, a byte every `trickle` seconds if set."""
         data = body(fixture) if isinstance(fixture, str) else fixture
-        self.routes[ticker.lower()] = Answer(data, status, delay)
+        self.routes[ticker.lower()] = Answer(data, status, delay, trickle)
 
     def answer(self, ticker: str, query: dict[str, str], authorization: str | None) -> Answer:
         with self.lock:
@@ -143,7 +152,13 @@ def _handler(fake: FakeTiingo) -> type[BaseHTTPRequestHandler]:
                 self.send_header("Content-Type", kind or "text/plain")
                 self.send_header("Content-Length", str(len(answer.body)))
                 self.end_headers()
-                self.wfile.write(answer.body)
+                if not answer.trickle:
+                    self.wfile.write(answer.body)
+                for byte in answer.body if answer.trickle else b"":
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    if fake.released.wait(answer.trickle):
+                        break
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client gave up (a timeout test)
 
