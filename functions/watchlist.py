@@ -15,7 +15,7 @@ from shared.runtime.invocation import Invocation
 from shared.runtime.services import Services
 from shared.store.watchlist import Entry
 from shared.usecases import watchlist
-from shared.usecases.tick import fan_out, plan_tick
+from shared.usecases.tick import fan_out, mark_requested, plan_tick
 
 
 def run(invocation: Invocation, services: Services) -> Reply:
@@ -55,6 +55,7 @@ def _tick(event: CloudEvent, services: Services) -> Reply:
         services.settings.provider.name,
     )
     ids = fan_out(services.http, sink, plan, tick_time)
+    mark_requested(services.influx, services.settings.meta_bucket, plan.requested, "tick")
     return Reply(plan.summary(tick_time, ids), points=len(ids))
 
 

@@ -162,3 +162,6 @@ PROVIDER_REQUESTS = Measurement(
 """The provider-request ledger (`shared/store/ledger.py`), in the meta bucket: one point per
 request made to a provider (`kind`: what was asked), `state` reserved, spent (with the provider's
 HTTP `status`, 0 when none came) or released (never made); the budgets count it."""
+FETCH_REQUESTS = Measurement("fetch_requests", ("symbol", "interval"), {"requester": "str"})
+"""Fetch requests sent by a tick, a track or a refresh (`shared/store/fetch_requests.py`), in the
+meta bucket: a tick does not ask again for an entry asked for in the last minutes."""

@@ -7,7 +7,7 @@ the oldest-refreshed stocks go first and what does not fit now is deferred to th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 import requests
@@ -15,12 +15,15 @@ import requests
 from shared.contract.events import FETCH_REQUESTED, new_event, send, stable_id
 from shared.influx.client import InfluxClient
 from shared.market import budget
-from shared.store import runs
+from shared.store import fetch_requests, runs
 from shared.store.watchlist import Entry
 from shared.usecases import ledger
 
 REFRESH_LOOKBACK = pd.Timedelta(days=35)
 """How far back a successful fetch still counts as the symbol's last refresh."""
+IN_FLIGHT = pd.Timedelta(minutes=10)
+"""How long after a fetch request a tick leaves its entry alone: the request is on its way, the
+broker is retrying it (its retries end within a minute), or it has just been served."""
 
 
 @dataclass(frozen=True)
@@ -31,12 +34,14 @@ class TickPlan:
     deferred: list[Entry]
     limits: budget.Limits
     spent_today: int
+    in_flight: list[Entry] = field(default_factory=list)
 
     def summary(self, tick_time: str, event_ids: list[str]) -> dict:
         return {
             "tick": tick_time,
             "requested": [e.symbol for e in self.requested],
             "deferred": [e.symbol for e in self.deferred],
+            "in_flight": [e.symbol for e in self.in_flight],
             "event_ids": event_ids,
             "daily_limit": self.limits.per_day,
             "hourly_limit": self.limits.per_hour,
@@ -56,9 +61,13 @@ def plan_tick(
     """Order entries oldest-refreshed first and keep those the provider's limits allow now.
 
     A refresh is a successful fetch; the spend is every request the provider-request ledger
-    holds (refused and failed ones too: the provider counts them).
+    holds (refused and failed ones too: the provider counts them). An entry asked for within
+    `IN_FLIGHT` (by a tick, a track or a refresh) is left alone: asking again would fetch it twice.
     """
     now = now.tz_convert("UTC")
+    asked = fetch_requests.since(client, meta_bucket, now - IN_FLIGHT)
+    in_flight = [e for e in entries if e.key in asked]
+    entries = [e for e in entries if e.key not in asked]
     refreshes = runs.fetches(client, meta_bucket, now - REFRESH_LOOKBACK, ok_only=True)
     refreshed = refreshes.reset_index().groupby(["symbol", "interval"])["time"].max().to_dict()
     never = pd.Timestamp.min.tz_localize("UTC")
@@ -75,7 +84,15 @@ def plan_tick(
             upcoming = next(planned, None)
         else:
             deferred.append(entry)
-    return TickPlan(requested, deferred, limits, spent.in_day(now, limits))
+    return TickPlan(requested, deferred, limits, spent.in_day(now, limits), in_flight)
+
+
+def mark_requested(
+    client: InfluxClient, meta_bucket: str, entries: list[Entry], requester: str
+) -> None:
+    """Record that fetch was asked for `entries` now, for the next tick to leave them alone."""
+    now = pd.Timestamp.now(tz="UTC")
+    fetch_requests.record(client, meta_bucket, (e.key for e in entries), requester, now)
 
 
 def fan_out(session: requests.Session, sink: str, plan: TickPlan, tick_time: str) -> list[str]:

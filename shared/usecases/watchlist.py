@@ -13,6 +13,7 @@ from shared.market import budget, listings
 from shared.runtime.services import Services
 from shared.store.watchlist import Entry, Watchlist
 from shared.usecases import ledger
+from shared.usecases.tick import mark_requested
 
 
 @dataclass(frozen=True)
@@ -115,4 +116,5 @@ def request_fetch(services: Services, entry: Entry, requester: str, strict: bool
         if strict:
             raise
         return {"requested": False, "reason": f"{error.message} The next tick fetches it."}
+    mark_requested(services.influx, settings.meta_bucket, [entry], requester)
     return {"requested": True, "event_id": event["id"]}

@@ -16,6 +16,7 @@ import requests
 from shared.contract.schema import PROVIDER_REQUESTS
 from tests.support.fakes.alphavantage import API_KEY as AV_KEY
 from tests.support.fakes.tiingo import API_KEY as TIINGO_KEY
+from tests.support.stack import running_stack, storage_of
 
 SYMBOLS = ["IBM", "AAPL", "MSFT", "NVDA", "KO", "TSLA", "AMD", "GOOG"]
 
@@ -128,3 +129,33 @@ def test_the_demo_provider_makes_no_ledger_request(serve, storage, bucket):
     measurements = storage.execute(bucket, "SHOW MEASUREMENTS")
     names = [row[0] for s in measurements.get("series", []) for row in s["values"]]
     assert "provider_requests" not in names and "prices" in names
+
+
+@pytest.mark.slow
+def test_ticks_tracks_and_refreshes_at_once_through_the_mesh_stay_within_the_hour(tmp_path, tiingo):
+    for symbol in SYMBOLS[:6]:
+        tiingo.route(symbol.lower(), "daily.csv", delay=0.2)
+    env = {
+        "STOCKS_PROVIDER": "tiingo",
+        "TIINGO_API_KEY": TIINGO_KEY,
+        "TIINGO_URL": tiingo.url,
+        "TIINGO_HOURLY_LIMIT": "4",
+    }
+    with running_stack(tmp_path, **env) as stack:
+        watchlist = stack.functions["watchlist"].url
+        with ThreadPoolExecutor(6) as pool:  # six tracks at once, each asking for a fetch
+            list(pool.map(lambda s: requests.post(watchlist, json={"symbol": s}, timeout=60),
+                          SYMBOLS[:6]))  # fmt: skip
+        for _ in range(3):  # three ticks while those fetches are on their way
+            stack.tick()
+        with ThreadPoolExecutor(6) as pool:  # and refreshes, straight to the page's action
+            list(pool.map(lambda s: requests.post(
+                stack.functions["ui"].url,
+                json={"action": "refresh", "symbol": s},
+                timeout=60,
+            ), SYMBOLS[:6]))  # fmt: skip
+        assert stack.mesh.wait_idle(120)
+        assert 1 <= len(tiingo.requests) <= 4
+        storage = storage_of(stack)
+        points = ledger_points(storage, "stocks")
+        assert (points["state"] == "spent").sum() == len(tiingo.requests)

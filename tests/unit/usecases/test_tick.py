@@ -69,6 +69,7 @@ def test_the_summary_says_what_was_requested_and_deferred():
         "tick": TICK,
         "requested": ["IBM", "AAPL"],
         "deferred": ["MSFT"],
+        "in_flight": [],
         "event_ids": ["id-1", "id-2"],
         "daily_limit": 25,
         "hourly_limit": None,
