@@ -93,6 +93,12 @@ CORPORATE_ACTIONS = Measurement(
 )
 """Splits (`kind` split, `ratio`: new shares per old) and dividends (`kind` dividend, `amount`:
 cash per share), each at its ex-date (00:00 UTC), in the bucket of the symbol's prices."""
+ACTIONS_CHECKED = Measurement(
+    "corporate_actions_checked", ("symbol",), {"provider": "str", "as_of": "str", "found": "int64"}
+)
+"""When a provider that lists corporate actions apart from bars (Alpha Vantage) was last asked
+for a symbol's: a point at the time of the listing, `as_of` the newest bar it covered (RFC 3339),
+`found` how many actions it listed; in the bucket of the symbol's prices."""
 DEAD_LETTERS = Measurement(
     "dead_letters",
     ("type", "trigger"),

@@ -11,11 +11,13 @@ import pandas as pd
 
 from shared.contract.errors import Unprocessable
 from shared.contract.payloads import Fetched, FetchRequest
+from shared.contract.schema import DAILY
 from shared.contract.timefmt import rfc3339
 from shared.influx.client import InfluxClient
+from shared.market.actions import DIVIDEND
 from shared.market.providers.base import Provider
 from shared.market.providers.rows import LATEST_AHEAD
-from shared.market.sourcing import ActionLister, bars_and_actions
+from shared.market.sourcing import ActionLister, LastListing, bars_and_actions
 from shared.store import actions, prices
 
 
@@ -34,6 +36,11 @@ def fetch(
     symbol, interval, bucket = request.symbol, request.interval, request.bucket
     newest = None if request.month else _newest_plausible(client, bucket, symbol, interval)
     since = newest.index.max() if newest is not None and len(newest) else None
+    listing, dividend_dates = None, None
+    if lister is not None and interval == DAILY and since is not None:  # when it lists again
+        listing = _last_listing(client, bucket, symbol)
+        stored = actions.read_actions(client, bucket, symbol)
+        dividend_dates = stored.index[stored["kind"] == DIVIDEND]
     sourced = bars_and_actions(
         provider,
         symbol,
@@ -42,6 +49,8 @@ def fetch(
         month=request.month,
         newest_stored=newest,
         lister=lister,
+        last_listing=listing,
+        dividend_dates=dividend_dates,
     )
     bars = sourced.bars
     if bars.empty and since is None:
@@ -51,6 +60,9 @@ def fetch(
     actions.write_actions(client, bucket, symbol, sourced.actions)
     if len(bars) or len(sourced.actions):
         prices.refresh_adjusted(client, bucket, symbol, interval, since)
+    if sourced.listed is not None:
+        newest_time = bars.index.max() if len(bars) else since
+        actions.mark_checked(client, bucket, symbol, provider.name, newest_time, sourced.listed)
     return Fetched(
         symbol=symbol,
         bucket=bucket,
@@ -64,6 +76,11 @@ def fetch(
         dropped=len(sourced.dropped),
         dropped_examples=list(sourced.dropped.examples),
     )
+
+
+def _last_listing(client: InfluxClient, bucket: str, symbol: str) -> LastListing | None:
+    check = actions.last_check(client, bucket, symbol)
+    return LastListing(check.time, check.as_of) if check is not None else None
 
 
 def _newest_plausible(

@@ -23,7 +23,7 @@ from shared.market import calendar, correlation, listings, risk
 from shared.runtime.services import Services
 from shared.store import dead_letters, forecasts, prices, runs
 from shared.store.watchlist import Entry
-from shared.usecases import alerts_page, watchlist
+from shared.usecases import alerts_page, freshness, watchlist
 
 TREND_DAYS = (50, 200)
 HISTORY_DAYS = 300  # enough trading days for a 200-day average
@@ -112,6 +112,7 @@ def watchlist_view(services: Services) -> dict[str, Any]:
     since = pd.Timestamp.now(tz="UTC") - FETCH_LOOKBACK
     fetched = fetch_health(runs.fetch_runs(services.influx, meta, since))
     alerting = alerts_page.RowFigures(services)
+    checked = freshness.actions_checked(services, entries)
     rows = []
     for entry in entries:
         key = (entry.symbol, entry.interval)
@@ -128,6 +129,7 @@ def watchlist_view(services: Services) -> dict[str, Any]:
         row["forecast"] = forecast_figures(row["close"], ends.get(key), run)
         row["risk"] = risk_figures(run)
         row["fetch"] = fetched.get(key)
+        row["actions"] = checked[entry.symbol]  # how old its splits and dividends are
         rows.append(row)
     return {"watchlist": rows, **about_page(services), "explanations": risk.EXPLANATIONS}
 

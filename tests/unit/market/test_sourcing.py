@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from shared.market.providers import AlphaVantageProvider, DemoProvider, TiingoProvider
 from shared.market.providers.alphavantage_actions import AlphaVantageActions
-from shared.market.sourcing import bars_and_actions
+from shared.market.sourcing import LastListing, actions_due, bars_and_actions, expected_ex_date
 
 NOW = pd.Timestamp("2026-11-04 17:05", tz="UTC")
 UTC = "UTC"
@@ -51,6 +52,7 @@ def test_alpha_vantage_is_not_asked_again_for_ordinary_new_bars(alphavantage, av
         since=since,
         newest_stored=newest,
         lister=AlphaVantageActions(av_settings),
+        last_listing=LastListing(pd.Timestamp.now(tz=UTC), since),  # listed today
     )
     assert functions(alphavantage) == ["TIME_SERIES_DAILY", "TIME_SERIES_DAILY"]
     assert sourced.requests == 1 and sourced.actions.empty and len(sourced.bars) == 4
@@ -90,3 +92,58 @@ def test_a_refused_listing_still_gives_the_bars(alphavantage, av_settings):
         AlphaVantageProvider(av_settings), "IBM", "daily", lister=AlphaVantageActions(av_settings)
     )
     assert len(sourced.bars) == 5 and sourced.actions.empty and sourced.requests == 3
+
+
+# -- when Alpha Vantage's actions are listed again ---------------------------------------------
+
+QUARTERLY = pd.DatetimeIndex(["2023-11-09", "2024-02-08", "2024-05-09"], tz="UTC")
+NOW = pd.Timestamp("2024-06-20", tz="UTC")
+
+
+def new_bars(first: str, last: str) -> pd.DataFrame:
+    days = pd.bdate_range(first, last, tz="UTC", name="time")
+    return pd.DataFrame({"open": 100.0, "close": 100.0}, index=days)
+
+
+def listing(days_ago: float, as_of: str | None) -> LastListing:
+    return LastListing(
+        NOW - pd.Timedelta(days=days_ago), pd.Timestamp(as_of, tz="UTC") if as_of else None
+    )
+
+
+@pytest.mark.parametrize(
+    ("since", "bars", "last", "words"),
+    [
+        (None, new_bars("2024-06-03", "2024-06-20"), None, "first fetch"),
+        ("2024-06-18", new_bars("2024-06-19", "2024-06-20"), None, "never listed"),
+        ("2024-06-18", new_bars("2024-06-19", "2024-06-20"), listing(30, "2024-05-20"), "30 days"),
+        # the next ex-date is expected about 2024-08-08: a week before it, then the day after
+        ("2024-07-31", new_bars("2024-08-01", "2024-08-02"), listing(2, "2024-07-31"), "expected"),
+        ("2024-08-08", new_bars("2024-08-09", "2024-08-12"), listing(2, "2024-08-02"), "expected"),
+    ],
+)
+def test_actions_are_listed_when_due(since, bars, last, words):
+    since = pd.Timestamp(since, tz="UTC") if since else None
+    reason = actions_due(since, bars, None, last, QUARTERLY, NOW)
+    assert reason is not None and words in reason
+
+
+@pytest.mark.parametrize(
+    ("since", "bars", "last"),
+    [
+        ("2024-06-18", new_bars("2024-06-19", "2024-06-20"), listing(29, "2024-05-21")),
+        ("2024-07-30", new_bars("2024-07-31", "2024-07-31"), listing(1, "2024-07-30")),
+        ("2024-08-02", new_bars("2024-08-05", "2024-08-08"), listing(1, "2024-08-02")),
+        ("2024-08-12", new_bars("2024-08-13", "2024-08-14"), listing(1, "2024-08-12")),
+    ],
+)
+def test_actions_are_not_listed_again_before_they_are_due(since, bars, last):
+    since = pd.Timestamp(since, tz="UTC")
+    assert actions_due(since, bars, None, last, QUARTERLY, NOW) is None
+
+
+def test_the_expected_ex_date_follows_a_regular_payers_interval_only():
+    assert expected_ex_date(QUARTERLY) == pd.Timestamp("2024-08-08", tz="UTC")
+    assert expected_ex_date(QUARTERLY[:1]) is None
+    irregular = pd.DatetimeIndex(["2020-01-02", "2024-01-02"], tz="UTC")
+    assert expected_ex_date(irregular) is None  # four years apart: not a regular payer
