@@ -185,11 +185,11 @@ def test_tracking_a_symbol_the_demo_does_not_know_is_refused_and_tracks_nothing(
 
 
 def test_a_tick_requests_each_tracked_stock_and_replies_with_the_plan(settings, bucket):
+    tracking = Services(Settings(influx=settings.influx, meta_bucket=bucket))  # no sink: no fetch
+    for symbol in ("IBM", "MSFT"):
+        call(watchlist.SPEC, tracking, method="POST", json_body={"symbol": symbol})
     with EventReceiver() as sink:
         services = Services(Settings(influx=settings.influx, meta_bucket=bucket, k_sink=sink.url))
-        for symbol in ("IBM", "MSFT"):
-            call(watchlist.SPEC, services, method="POST", json_body={"symbol": symbol})
-        sink.events.clear()  # tracking asked for each at once; the tick asks again
         tick = event(PING, {}, id="tick-1", time="2026-11-27T21:30:00Z")
         answer = call(watchlist.SPEC, services, event=tick)
         requested = sink.wait_for(2)

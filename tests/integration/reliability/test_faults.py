@@ -20,8 +20,9 @@ from shared.contract.events import FETCH_REQUESTED, FETCHED
 from shared.contract.schema import DEAD_LETTERS, FORECAST, PRICES
 from shared.influx.client import InfluxClient
 from shared.market.providers import DemoProvider
+from shared.store.watchlist import Entry, Watchlist
 from tests.support.fakes.alphavantage import API_KEY
-from tests.support.stack import count, publish, running_stack, storage_of, track, wait_for
+from tests.support.stack import count, publish, running_stack, storage_of, wait_for
 
 pytestmark = pytest.mark.slow
 SYMBOLS = ("AAPL", "MSFT", "NVDA")
@@ -54,7 +55,12 @@ def test_influxdb_stopped_mid_pipeline_loses_and_duplicates_nothing(tmp_path):
     # its first delivery back and give the second to a predict that cannot reach InfluxDB.
     with running_stack(tmp_path, backoff_scale=1.0) as stack:
         storage = storage_of(stack)
-        track(stack, *SYMBOLS)  # tracking fetches and predicts each symbol once, influxd up
+        # Tracked, then fetched and predicted once with influxd up; not through tracking: a tick
+        # leaves alone what was asked for minutes ago, and this tick must ask again.
+        watchlist = Watchlist(storage, "stocks")
+        for symbol in SYMBOLS:
+            watchlist.save(Entry(symbol), tracked=True)
+            publish(stack, fetch_request(symbol, f"first-{symbol}"))
         wait_for(lambda: forecast_everywhere(storage), 240, "a forecast for every tracked symbol")
         assert stack.mesh.wait_idle(60)
         predict: FunctionProcess = stack.functions["predict"]
