@@ -212,8 +212,9 @@ def check_actions(
     _mark(reasons, splits & ~plausible, f"split with a ratio not from {ratio_range}")
     _mark(reasons, dividends & ~positive, "dividend not a positive finite amount")
     _mark(reasons, ~(splits | dividends), "action of an unknown kind")
-    too_large = _not_below_close(times, amounts, actions, bars, before)
-    _mark(reasons, dividends & positive & too_large, "dividend not below the close before it")
+    candidates = dividends & positive & (reasons == "")  # dated in range: the rest are dropped
+    too_large = _not_below_close(times, amounts, actions, candidates, bars, before)
+    _mark(reasons, too_large, "dividend not below the close before it")
     keep = reasons == ""
     kept = actions[keep].set_axis(times[keep].normalize().as_unit("ns").rename("time"))
     return combine(kept), _dropped(times, reasons)
@@ -315,29 +316,34 @@ def _not_below_close(
     times: pd.DatetimeIndex,
     amounts: np.ndarray,
     actions: pd.DataFrame,
+    candidates: np.ndarray,
     bars: pd.DataFrame | None,
     before: pd.DataFrame | Callable[[], pd.DataFrame] | None,
 ) -> np.ndarray:
-    """Per action, whether it is a dividend at least the close before its ex-date, when known.
+    """Per action, whether it is one of the `candidates` (dividends dated in range) at least the
+    close before its ex-date, when that close is known.
 
     The close is taken in the ex-date's share basis: divided by a split on the same ex-date.
     """
+    result = np.zeros(len(times), dtype=bool)
+    at = np.flatnonzero(candidates)
+    if not len(at):
+        return result
+    when = times[at].as_unit("ns")  # in range, so nanoseconds hold them
     known = bars["close"] if bars is not None and len(bars) else pd.Series(dtype="float64")
-    dividend_times = times[(actions["kind"] == DIVIDEND).to_numpy() & ~times.isna()]
     first_new = known.index.min() if len(known) else None
-    if before is not None and (first_new is None or (dividend_times <= first_new).any()):
+    if before is not None and (first_new is None or (when <= first_new).any()):
         stored = before() if callable(before) else before
         if stored is not None and len(stored):
             known = pd.concat([stored["close"].astype("float64"), known])
     known = known[~known.index.duplicated(keep="last")].sort_index()
-    result = np.zeros(len(times), dtype=bool)
     if known.empty:
         return result
     split_on = {
         t: r for t, k, r in zip(times, actions["kind"], actions["ratio"], strict=True) if k == SPLIT
     }
-    positions = known.index.searchsorted(times.dropna(), side="left")
-    for i, position in zip(np.flatnonzero(~times.isna()), positions, strict=True):
+    positions = known.index.searchsorted(when, side="left")
+    for i, position in zip(at, positions, strict=True):
         if position == 0 or position == len(known):
             continue  # no bar known before it, or none after it: the bar before may be unknown
         ratio = split_on.get(times[i], 1.0)

@@ -103,6 +103,13 @@ def _cell(text: str) -> str:
 @given(rows=st.lists(st.tuples(date_texts, *[csv_cells] * 7), max_size=6))
 @example(rows=[("2024-06-03", "1", "1", "1", "1", "9" * 400, "0", "1")])
 @example(rows=[("9999-12-31", "1", "1", "1", "1", "1", "0", "1")])
+@example(  # a valid bar beside a dividend and a split dated past pandas' nanoseconds
+    rows=[
+        ("2024-06-03", "1", "1", "1", "1", "1", "0", "1"),
+        ("9999-12-31", "1", "1", "1", "1", "1", "0.5", "2"),
+        ("1600-01-03", "1", "1", "1", "1", "1", "0.5", "1"),
+    ]
+)
 @example(rows=[("2024-06-03", "Infinity", "1", "1", "1", "1", "Infinity", "Infinity")])
 def test_any_csv_cells_give_contract_data_or_a_typed_error(rows: list[tuple[str, ...]]) -> None:
     lines = [",".join(FIELDS), *(",".join(_cell(c) for c in row) for row in rows)]
