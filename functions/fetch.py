@@ -15,8 +15,19 @@ from shared.usecases.fetch import fetch
 def run(invocation: Invocation, services: Services) -> Reply:
     request = FetchRequest.from_fields(invocation.fields)
     fetched = fetch(services.influx, services.provider, request, services.action_lister)
+    warning = None
+    if fetched.dropped:  # recorded with the run, for the pipeline panel
+        warning = (
+            f"Dropped {fetched.dropped} impossible provider rows or actions, e.g. "
+            f"{'; '.join(fetched.dropped_examples)}."
+        )
     return Reply(
-        fetched.as_data(), symbol=fetched.symbol, interval=fetched.interval, points=fetched.points
+        fetched.as_data(),
+        symbol=fetched.symbol,
+        interval=fetched.interval,
+        points=fetched.points,
+        dropped=fetched.dropped,
+        warning=warning,
     )
 
 

@@ -83,7 +83,14 @@ WATCHLIST = Measurement(
 RUNS = Measurement(
     "runs",
     ("function", "status", "interval"),
-    {"symbol": "str", "points": "int64", "seconds": "float64", "error": "str"},
+    {
+        "symbol": "str",
+        "points": "int64",
+        "seconds": "float64",
+        "error": "str",
+        "dropped": "int64",
+        "warning": "str",
+    },
 )
 PRICES_ADJUSTED = Measurement("prices_adjusted", PRICES.tags, dict(PRICES.fields))
 """`prices` split- and dividend-adjusted by `corporate_actions`, for readers that cannot adjust at

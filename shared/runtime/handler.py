@@ -46,6 +46,10 @@ class Reply:
     points: int | None = None
     content: bytes | None = None
     content_type: str = "application/json"
+    dropped: int = 0
+    """Provider rows or actions left out as impossible (fetch), recorded with the run."""
+    warning: str | None = None
+    """What an operator should see about a successful call (what was dropped), with the run."""
 
 
 @dataclass(frozen=True)
@@ -100,7 +104,7 @@ class Handler:
             reply = self.spec.run(invocation, self.services)
             series = self._series_of(invocation, reply)
             response = self._success(invocation, reply)
-            self._finish(invocation, started, reply.status, series, reply.points, None)
+            self._finish(invocation, started, reply.status, series, reply.points, None, reply)
             return response
         except StocksError as error:
             series = series if series.symbol else self._series_of(invocation)
@@ -200,6 +204,7 @@ class Handler:
         series: Series,
         points: int | None,
         error: str | None,
+        reply: Reply | None = None,
     ) -> None:
         seconds = round(time.perf_counter() - started, 4)
         entry = {
@@ -212,9 +217,11 @@ class Handler:
         }
         if error:
             entry["error"] = error
+        if reply is not None and reply.warning:
+            entry["warning"] = reply.warning
         log(self.services.secrets, **entry)
         if self.spec.records_runs and status not in REFUSED:
-            self._record_run(status, series, points, seconds, error)
+            self._record_run(status, series, points, seconds, error, reply)
 
     def _series_of(self, invocation: Invocation | None, reply: Reply | None = None) -> Series:
         """The symbol and interval a call was about, as its reply says or else as it asked.
@@ -229,7 +236,13 @@ class Handler:
         return Series(symbol, interval)
 
     def _record_run(
-        self, status: int, series: Series, points: int | None, seconds: float, error: str | None
+        self,
+        status: int,
+        series: Series,
+        points: int | None,
+        seconds: float,
+        error: str | None,
+        reply: Reply | None,
     ) -> None:
         """One `runs` point; best effort, since InfluxDB may be the very thing that failed."""
         from shared.store import runs  # pandas: only the functions that record runs pay for it
@@ -245,6 +258,8 @@ class Handler:
                 points=points,
                 seconds=seconds,
                 error=error,
+                dropped=reply.dropped if reply else 0,
+                warning=reply.warning if reply else None,
             )
 
 

@@ -27,9 +27,11 @@ def record(
     seconds: float,
     error: str | None,
     interval: str | None = None,
+    dropped: int = 0,
+    warning: str | None = None,
 ) -> None:
     """One `runs` point: status `ok` below 300, else the HTTP status; `interval` empty for a
-    function that has none."""
+    function that has none; `dropped` and `warning` what a successful call left out and why."""
     run = point(
         function=function,
         status="ok" if status < 300 else str(status),
@@ -38,6 +40,8 @@ def record(
         points=int(points or 0),
         seconds=float(seconds),
         error=error or "",
+        dropped=int(dropped),
+        warning=warning or "",
     )
     client.write_or_create(bucket, run, RUNS, precision="ms")
 
@@ -56,10 +60,15 @@ def fetches(
 
 
 def recent(
-    client: InfluxClient, bucket: str, limit: int, *, failed_only: bool = False
+    client: InfluxClient, bucket: str, limit: int, *, problems_only: bool = False
 ) -> pd.DataFrame:
-    """The newest `limit` runs of every function, newest first; only failed ones if asked."""
-    where = f"WHERE {ident('status')} != {literal('ok')} " if failed_only else ""
+    """The newest `limit` runs of every function, newest first; if asked, only those that failed
+    or dropped impossible provider rows (what an operator should look at)."""
+    where = (
+        f"WHERE {ident('status')} != {literal('ok')} OR {ident('dropped')} > 0 "
+        if problems_only
+        else ""
+    )
     query = f"SELECT * FROM {MEASUREMENT} {where}ORDER BY time DESC LIMIT {limit:d}"
     return _with_interval(client.query(bucket, query, RUNS, missing_ok=True))
 

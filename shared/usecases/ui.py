@@ -363,7 +363,7 @@ def pipeline_view(services: Services) -> dict[str, Any]:
     meta = services.settings.meta_bucket
     return {
         "runs": records(runs.recent(services.influx, meta, 25)),
-        "errors": records(runs.recent(services.influx, meta, 15, failed_only=True)),
+        "errors": records(runs.recent(services.influx, meta, 15, problems_only=True)),
         "dead_letters": records(dead_letters.recent(services.influx, meta, 15)),
         **about_page(services),
     }

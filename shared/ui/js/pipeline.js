@@ -30,7 +30,11 @@ function syncTable(selector, items, keyOf, texts, columns, empty) {
 }
 
 const runKey = (run) => `${run.time}/${run.function}/${run.symbol}/${run.interval ?? ""}`;
-const statusCell = (run) => [run.status, run.status === "ok" ? "up" : "down"];
+/* A successful fetch that dropped impossible provider rows says so: the rest was stored. */
+const statusCell = (run) => {
+  if (run.status !== "ok") return [run.status, "down"];
+  return run.dropped ? [`ok, ${run.dropped} dropped`, "warn"] : ["ok", "up"];
+};
 
 async function update(views) {
   const pipeline = await views.get("pipeline");
@@ -40,8 +44,8 @@ async function update(views) {
   ], 6, "No runs yet.");
   syncTable("#errors", pipeline.errors, runKey, (run) => [
     [when(run.time)], [run.function], [run.symbol || DASH], statusCell(run),
-    [run.error || "", "wrap"],
-  ], 5, "No errors.");
+    [run.error || run.warning || "", "wrap"],
+  ], 5, "No errors or warnings.");
   syncTable("#dead-letters", pipeline.dead_letters, (letter) => `${letter.time}/${letter.event_id}`,
     (letter) => [
       [when(letter.time)], [letter.type], [letter.trigger],

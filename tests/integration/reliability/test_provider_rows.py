@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 import requests
 
-from shared.contract.schema import CORPORATE_ACTIONS, PRICES, PRICES_ADJUSTED
+from shared.contract.schema import CORPORATE_ACTIONS, PRICES, PRICES_ADJUSTED, RUNS
 from shared.market.actions import combine, dividends, splits
 from shared.store import prices
 from tests.support.fakes.tiingo import API_KEY
@@ -54,6 +54,17 @@ def fetch(serve, tiingo):
 
 def post(fetch, bucket: str, symbol: str = "NVDA") -> requests.Response:
     return requests.post(fetch.url, json={"symbol": symbol, "bucket": bucket}, timeout=60)
+
+
+def wait_for_run(storage, bucket: str) -> dict:
+    """fetch's `runs` point (written within a second of its answer)."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        runs = storage.query(bucket, 'SELECT * FROM "runs"', RUNS, missing_ok=True)
+        if len(runs):
+            return runs.iloc[-1].to_dict()
+        time.sleep(0.2)
+    raise AssertionError("no runs point within 30 s")
 
 
 def stored(storage, bucket: str, measurement=PRICES) -> pd.DataFrame:
@@ -99,6 +110,8 @@ def test_an_impossible_row_is_dropped_counted_and_the_rest_stored(
     assert np.isfinite(values).all() and (values > 0).all()
     assert (bars["volume"] >= 0).all() and (bars["high"] >= bars["low"]).all()
     assert len(stored(storage, bucket, PRICES_ADJUSTED)) == 5
+    run = wait_for_run(storage, bucket)  # the operator's record: the pipeline panel shows it
+    assert run["dropped"] == 1 and words in run["warning"] and run["status"] == "ok"
 
 
 BAD_ACTIONS = [

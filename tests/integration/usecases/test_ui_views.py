@@ -84,3 +84,15 @@ def test_untrack_and_refresh_name_the_entry(services):
     with pytest.raises(Unprocessable, match="track it first"):
         ui.change(services, {"action": "refresh", "symbol": "KO"})
     assert pd.DataFrame(ui.read(services, {"view": "watchlist"})["watchlist"]).empty
+
+
+def test_a_run_that_dropped_provider_rows_is_listed_with_the_errors(services, seeded):  # noqa: F811
+    from shared.store import runs
+
+    meta = services.settings.meta_bucket
+    warning = "Dropped 2 impossible provider rows or actions, e.g. 2024-01-02: close -5."
+    runs.record(services.influx, meta, "fetch", 200, "KO", 3, 0.1, None, "daily", 2, warning)
+    pipeline = ui.read(services, {"view": "pipeline"})
+    noted = pipeline["errors"][0]
+    assert (noted["status"], noted["dropped"], noted["warning"]) == ("ok", 2, warning)
+    assert [r["status"] for r in pipeline["errors"][1:]] == ["422", "429"]

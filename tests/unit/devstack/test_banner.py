@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from devstack.functions import FunctionProcess
 from devstack.run import PORTS, LocalStack, banner
 
 
@@ -14,7 +13,9 @@ def stack(tmp_path) -> LocalStack:
     made = LocalStack(data=tmp_path)
     made.influx = SimpleNamespace(url="http://127.0.0.1:1/")
     made.mesh = SimpleNamespace(url="http://127.0.0.1:2/")
-    made.functions = {name: FunctionProcess(name, {}, port) for name, port in PORTS.items()}
+    made.functions = {  # addresses only: a FunctionProcess would bind its port
+        name: SimpleNamespace(url=f"http://127.0.0.1:{port}/") for name, port in PORTS.items()
+    }
     return made
 
 
@@ -24,7 +25,7 @@ def posts(text: str) -> list[str]:
     return [
         line
         for line in text.splitlines()
-        if "curl" in line and " -d " in line and any(f":{PORTS[g]}/" in line for g in guarded)
+        if "curl" in line and " --json " in line and any(f":{PORTS[g]}/" in line for g in guarded)
     ]
 
 
