@@ -91,7 +91,19 @@ def test_a_run_that_dropped_provider_rows_is_listed_with_the_errors(services, se
 
     meta = services.settings.meta_bucket
     warning = "Dropped 2 impossible provider rows or actions, e.g. 2024-01-02: close -5."
-    runs.record(services.influx, meta, "fetch", 200, "KO", 3, 0.1, None, "daily", 2, warning)
+    runs.record(
+        services.influx,
+        meta,
+        function="fetch",
+        status=200,
+        symbol="KO",
+        points=3,
+        seconds=0.1,
+        error=None,
+        interval="daily",
+        dropped=2,
+        warning=warning,
+    )
     pipeline = ui.read(services, {"view": "pipeline"})
     noted = pipeline["errors"][0]
     assert (noted["status"], noted["dropped"], noted["warning"]) == ("ok", 2, warning)
