@@ -9,6 +9,7 @@ from shared.contract.events import FETCHED, PREDICTED
 from shared.contract.payloads import Fetched
 from shared.contract.schema import FORECASTS_BUCKET
 from shared.forecasting import MODELS, WIDTH_RANGE
+from shared.market.calendar import exchange_of
 from shared.runtime.handler import FunctionSpec, Reply
 from shared.runtime.invocation import Invocation
 from shared.runtime.services import Services
@@ -23,8 +24,9 @@ def run(invocation: Invocation, services: Services) -> Reply:
     # In the pipeline, fetch's reply: a typed Fetched, plus the model the watchlist entry names.
     fetched = Fetched.from_fields(fields) if invocation.event is not None else None
     default_model = "prophet" if fetched is None else PIPELINE_MODEL
+    symbol = validation.symbol(fields)
     request = PredictRequest(
-        symbol=validation.symbol(fields),
+        symbol=symbol,
         bucket=validation.bucket(fields),
         target=validation.bucket(fields, "target", default=FORECASTS_BUCKET),
         interval=validation.interval(fields),
@@ -33,6 +35,7 @@ def run(invocation: Invocation, services: Services) -> Reply:
         model=validation.choice(fields, "model", MODELS, default_model),
         interval_width=validation.fraction(fields, "interval_width", 0.8, *WIDTH_RANGE),
         adjusted=validation.boolean(fields, "adjusted", True),
+        exchange=validation.exchange(fields) or exchange_of(symbol),
     )
     predicted = predict(services.influx, request, fetched)
     points = predicted.points if predicted.refit else 0  # points written

@@ -28,7 +28,8 @@ def run(invocation: Invocation, services: Services) -> Reply:
     interval = validation.interval(fields)
     if validation.boolean(fields, "tracked", True):
         model = validation.choice(fields, "model", MODELS, "auto")
-        entry = Entry(symbol, interval, validation.bucket(fields), model)
+        bucket = validation.bucket(fields)
+        entry = Entry(symbol, interval, bucket, model, validation.exchange(fields) or "")
         outcome = watchlist.track(services, entry, "watchlist")
     else:
         outcome = watchlist.untrack(services, symbol, interval)
@@ -64,7 +65,7 @@ SPEC = FunctionSpec(
     run,
     accepts=frozenset({PING}),
     reply_type=TICK_COMPLETED,
-    fields=frozenset({"symbol", "interval", "bucket", "model", "tracked"}),
+    fields=frozenset({"symbol", "interval", "bucket", "model", "exchange", "tracked"}),
     writes=frozenset({"POST"}),
     reads=frozenset({"GET"}),
 )

@@ -7,7 +7,7 @@ from typing import Any
 
 from shared.contract import validation
 from shared.contract.errors import BadInput
-from shared.contract.schema import MODELS
+from shared.contract.schema import DEFAULT_EXCHANGE, MODELS
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,8 @@ class FetchRequest:
     month: str | None = None
     model: str | None = None
     """The model the watchlist entry names, which fetch's reply carries on to predict."""
+    exchange: str | None = None
+    """The exchange (ISO MIC) whose sessions the bars follow; None: the symbol's own."""
 
     @classmethod
     def from_fields(cls, fields: dict[str, Any]) -> FetchRequest:
@@ -31,6 +33,7 @@ class FetchRequest:
             bucket=validation.bucket(fields),
             month=validation.month(fields, interval),
             model=_optional_model(fields),
+            exchange=validation.exchange(fields),
         )
 
 
@@ -52,12 +55,15 @@ class Fetched:
     """Provider rows and corporate actions left out as impossible (`market.providers.rows`)."""
     dropped_examples: list[str] = field(default_factory=list)
     """The first few of them, each 'YYYY-MM-DD: why'."""
+    exchange: str | None = None
+    """The exchange (ISO MIC) whose sessions the bars follow (fetch always says it)."""
 
     def as_data(self) -> dict[str, Any]:
         """The event data (and fetch's JSON answer); `model` only when the request named one."""
         data = asdict(self)
-        if self.model is None:
-            del data["model"]
+        for optional in ("model", "exchange"):
+            if data[optional] is None:
+                del data[optional]
         return data
 
     @classmethod
@@ -75,6 +81,7 @@ class Fetched:
             model=_optional_model(fields),
             dropped=validation.integer(fields, "dropped", 0, 0, 10**9),
             dropped_examples=_texts(fields, "dropped_examples"),
+            exchange=validation.exchange(fields),
         )
 
 
@@ -120,6 +127,8 @@ class Predicted:
     reason: str
     """Why `model` drew the forecast, in a sentence."""
     refit: bool
+    exchange: str = DEFAULT_EXCHANGE
+    """The exchange (ISO MIC) whose sessions the forecast's times follow."""
 
     def as_data(self) -> dict[str, Any]:
         """The event data (and predict's JSON answer)."""

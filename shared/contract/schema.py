@@ -13,6 +13,10 @@ FORECASTS_BUCKET = "forecasts"
 """Where predict writes forecasts by default."""
 MODELS = ("prophet", "naive", "drift", "auto")
 """The forecasting models a caller (a watchlist entry, predict) may name; auto: best backtest."""
+EXCHANGES = ("XNYS", "XNAS", "XLON", "XTSE", "XETR")
+"""The exchanges whose sessions the project knows, as ISO 10383 MICs (`market/calendar.py`)."""
+DEFAULT_EXCHANGE = "XNYS"
+"""The exchange of a symbol with no suffix and no known listing."""
 
 
 @dataclass(frozen=True)
@@ -78,7 +82,7 @@ where the history was too short for it)."""
 WATCHLIST = Measurement(
     "watchlist",
     ("symbol", "interval"),
-    {"tracked": "bool", "bucket": "str", "model": "str"},
+    {"tracked": "bool", "bucket": "str", "model": "str", "exchange": "str"},
 )
 RUNS = Measurement(
     "runs",

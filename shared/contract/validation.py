@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shared.contract.errors import BadInput
-from shared.contract.schema import DAILY, DEFAULT_BUCKET, INTERVALS, PRICE_COLUMNS
+from shared.contract.schema import DAILY, DEFAULT_BUCKET, EXCHANGES, INTERVALS, PRICE_COLUMNS
 from shared.contract.timefmt import rfc3339
 
 SYMBOL_PATTERN = re.compile(r"[A-Z0-9.\-]{1,12}")
@@ -60,6 +60,23 @@ def bucket(
 ) -> str:
     """A bucket field, defaulting as the contract says."""
     return bucket_name(_text(fields, name, default), name)
+
+
+def checked_exchange(mic: str) -> str:
+    """`mic` if it is a supported exchange; BadInput naming the supported ones otherwise."""
+    if mic not in EXCHANGES:
+        raise BadInput(
+            f"The exchange {mic[:20]!r} is not supported: use one of {', '.join(EXCHANGES)} "
+            "(ISO MICs), or leave it out to take the symbol's."
+        )
+    return mic
+
+
+def exchange(fields: Mapping[str, Any]) -> str | None:
+    """An optional exchange (ISO MIC, case folded to upper); None: the symbol's own."""
+    if fields.get("exchange") in (None, ""):
+        return None
+    return checked_exchange(_text(fields, "exchange", None).upper())
 
 
 def interval(fields: Mapping[str, Any], default: str = DAILY) -> str:

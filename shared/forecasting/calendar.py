@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pandas as pd
 
 from shared.contract.schema import DAILY
-from shared.market.calendar import DEFAULT_EXCHANGE, ExchangeCalendar, calendar
+from shared.market.calendar import DEFAULT_EXCHANGE, calendar
 
 __all__ = [
     "DAILY",
@@ -33,7 +32,6 @@ AXIS_ORIGIN = pd.Timestamp("2000-01-03")  # day 0 of the trading-time axis (XNYS
 DAILY_WINDOW = 1260  # bars: five years of trading days
 INTRADAY_WINDOW = 800  # bars, rounded up to whole trading days ...
 INTRADAY_DAYS = (3, 60)  # ... but never fewer or more trading days than these
-MINUTE = np.timedelta64(1, "m")
 
 
 def bar_minutes(interval: str) -> int:
@@ -65,7 +63,7 @@ def future_times(
         days = sessions.sessions(first_day, first_day).append(
             sessions.next_sessions(first_day, count)
         )
-        times = _grid(sessions, days, step)
+        times = sessions.bar_starts(days, step)
         times = times[times > last]
         if len(times) >= horizon:
             return times[:horizon].rename("time")
@@ -131,14 +129,3 @@ def off_grid(
 def sessions(times: pd.DatetimeIndex, exchange: str = DEFAULT_EXCHANGE) -> int:
     """How many distinct session dates of the exchange `times` covers."""
     return calendar(exchange).date_of(times).nunique()
-
-
-def _grid(sessions: ExchangeCalendar, days: pd.DatetimeIndex, minutes: int) -> pd.DatetimeIndex:
-    """The bar starts of every session in `days`: from its open, every `minutes`, before close."""
-    _, opens, closes = sessions.hours(days)
-    start = opens.tz_convert(None).to_numpy()
-    length = (closes.tz_convert(None).to_numpy() - start) // MINUTE
-    counts = -(-length // minutes)  # a last, shorter bar counts
-    within = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-    bars = np.repeat(start, counts) + within * minutes * MINUTE
-    return pd.DatetimeIndex(bars).tz_localize("UTC")

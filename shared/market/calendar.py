@@ -24,12 +24,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from shared.contract.errors import BadInput, Unprocessable
+from shared.contract.errors import Unprocessable
+from shared.contract.schema import DAILY, DEFAULT_EXCHANGE, EXCHANGES
+from shared.contract.validation import checked_exchange
 from shared.market import calendar_build, listings
 
-EXCHANGES = calendar_build.EXCHANGES
-"""The supported exchanges, as ISO 10383 MICs."""
-DEFAULT_EXCHANGE = "XNYS"
+__all__ = [
+    "DEFAULT_EXCHANGE",
+    "EXCHANGES",
+    "INTRADAY_EXCHANGES",
+    "ExchangeCalendar",
+    "calendar",
+    "check_intraday",
+    "checked_exchange",
+    "exchange_of",
+]
+
 SUFFIXES = {".LON": "XLON", ".TRT": "XTSE", ".DEX": "XETR"}
 """Alpha Vantage's symbol suffixes and the exchanges they name."""
 INTRADAY_EXCHANGES = ("XNYS", "XNAS")
@@ -37,6 +47,17 @@ INTRADAY_EXCHANGES = ("XNYS", "XNAS")
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2200  # beyond these a date is a mistake, not a question
 
 Day = np.datetime64
+MINUTE = np.timedelta64(1, "m")
+
+
+def check_intraday(interval: str, mic: str) -> None:
+    """Unprocessable for intraday bars of an exchange the providers offer none for."""
+    if interval != DAILY and mic not in INTRADAY_EXCHANGES:
+        raise Unprocessable(
+            f"Intraday bars are offered for US listings only ({', '.join(INTRADAY_EXCHANGES)}: "
+            f"Alpha Vantage's and Tiingo's intraday data is US-only), not on {mic}: track or "
+            "fetch it daily."
+        )
 
 
 def exchange_of(symbol: str) -> str:
@@ -46,13 +67,6 @@ def exchange_of(symbol: str) -> str:
         if upper.endswith(suffix):
             return mic
     return listings.exchange(upper) or DEFAULT_EXCHANGE
-
-
-def checked_exchange(mic: str) -> str:
-    """`mic` if it is a supported exchange; BadInput naming the supported ones otherwise."""
-    if mic not in EXCHANGES:
-        raise BadInput(f"The exchange {mic!r} is not supported: use one of {', '.join(EXCHANGES)}.")
-    return mic
 
 
 @cache
@@ -164,6 +178,33 @@ class ExchangeCalendar:
         table = self._covering(day - 31, day)
         position = np.searchsorted(table.closes, moment, "right") - 1
         return pd.Timestamp(table.days[position]) if position >= 0 else None
+
+    def bar_starts(self, dates: pd.DatetimeIndex, minutes: int) -> pd.DatetimeIndex:
+        """The intraday bar starts of the sessions `dates` (UTC): from each session's open, one
+        every `minutes` before its close (a last, shorter bar counts; early closes end early)."""
+        _, opens, closes = self.hours(dates)
+        start = opens.tz_convert(None).to_numpy()
+        length = (closes.tz_convert(None).to_numpy() - start) // MINUTE
+        counts = -(-length // minutes)
+        within = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+        bars = np.repeat(start, counts) + within * minutes * MINUTE
+        return pd.DatetimeIndex(bars).tz_localize("UTC")
+
+    def bar_due(self, newest: pd.Timestamp | None, interval: str, now: pd.Timestamp) -> bool:
+        """Whether a bar newer than `newest` (the newest one stored; None: none) can exist at
+        `now`. Daily: a session has closed after the newest bar's session (daily bars are
+        stamped 00:00 UTC of their session's date). Intraday: a bar of the session grid has
+        started after the newest bar; nights, weekends and holidays bring none."""
+        if newest is None:
+            return True
+        if interval == DAILY:
+            closed = self.last_closed_session(now)
+            return closed is not None and closed > pd.Timestamp(newest.date())
+        day = self.date_of(pd.DatetimeIndex([newest]))[0]
+        days = self.sessions(day, day).append(self.next_sessions(day, 1))
+        starts = self.bar_starts(days, int(interval.removesuffix("min")))
+        later = starts[starts > newest]
+        return bool(len(later) and later[0] <= _utc_stamp(_utc_ns(now)))
 
     def date_of(self, times: pd.DatetimeIndex) -> pd.DatetimeIndex:
         """The exchange's local date of each of `times` (naive midnights)."""

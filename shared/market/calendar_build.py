@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-EXCHANGES = ("XNYS", "XNAS", "XLON", "XTSE", "XETR")
+from shared.contract.schema import EXCHANGES
+
 YEARS = (1990, 2035)
 PATH = Path(__file__).with_name("calendar_sessions.json")
 

@@ -8,6 +8,7 @@ from shared.contract.schema import DAILY, DEFAULT_BUCKET, WATCHLIST
 from shared.influx.client import InfluxClient
 from shared.influx.frames import point
 from shared.influx.influxql import ident
+from shared.market.calendar import exchange_of
 
 DEFAULT_MODEL = "auto"
 """The model predict uses for an entry that names none: whichever backtests best."""
@@ -15,12 +16,18 @@ DEFAULT_MODEL = "auto"
 
 @dataclass(frozen=True)
 class Entry:
-    """One tracked stock at one interval: where its bars go and which model forecasts them."""
+    """One tracked stock at one interval: where its bars go, which model forecasts them and
+    whose sessions they follow (`exchange`, an ISO MIC; empty: the symbol's, see `exchange_of`)."""
 
     symbol: str
     interval: str = DAILY
     bucket: str = DEFAULT_BUCKET
     model: str = DEFAULT_MODEL
+    exchange: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.exchange:
+            object.__setattr__(self, "exchange", exchange_of(self.symbol))
 
     @property
     def key(self) -> tuple[str, str]:
@@ -46,8 +53,13 @@ class Watchlist:
             f"{ident('interval')} ORDER BY time DESC LIMIT 1"
         )
         latest = self.client.query(self.meta_bucket, query, WATCHLIST, missing_ok=True)
+        # a field no point has yet (model, exchange: added later) is no column of the answer
+        latest = latest.reindex(columns=list(WATCHLIST.columns))
         rows = latest[latest["tracked"]].sort_values(["symbol", "interval"])
-        return [Entry(r.symbol, r.interval, r.bucket, _model(r.model)) for r in rows.itertuples()]
+        return [
+            Entry(r.symbol, r.interval, r.bucket, _model(r.model), _text(r.exchange))
+            for r in rows.itertuples()
+        ]
 
     def find(self, symbol: str, interval: str) -> Entry | None:
         """The tracked entry of a symbol at an interval, or None."""
@@ -61,6 +73,7 @@ class Watchlist:
             tracked=tracked,
             bucket=entry.bucket,
             model=entry.model,
+            exchange=entry.exchange,
         )
         self.client.write_or_create(self.meta_bucket, row, WATCHLIST, precision="ms")
 
@@ -68,3 +81,8 @@ class Watchlist:
 def _model(stored: object) -> str:
     """The stored model; the default for points written before entries named one."""
     return stored if isinstance(stored, str) and stored else DEFAULT_MODEL
+
+
+def _text(stored: object) -> str:
+    """A stored string field; empty for points written before it existed (Entry then defaults)."""
+    return stored if isinstance(stored, str) else ""

@@ -15,6 +15,7 @@ from shared.contract.schema import DAILY
 from shared.contract.timefmt import rfc3339
 from shared.influx.client import InfluxClient
 from shared.market.actions import DIVIDEND
+from shared.market.calendar import check_intraday, exchange_of
 from shared.market.providers.base import Provider
 from shared.market.providers.rows import LATEST_AHEAD
 from shared.market.sourcing import ActionLister, LastListing, bars_and_actions
@@ -34,6 +35,8 @@ def fetch(
     rows and actions are dropped and counted in the reply); a refused answer writes nothing.
     """
     symbol, interval, bucket = request.symbol, request.interval, request.bucket
+    exchange = request.exchange or exchange_of(symbol)
+    check_intraday(interval, exchange)
     newest = None if request.month else _newest_plausible(client, bucket, symbol, interval)
     since = newest.index.max() if newest is not None and len(newest) else None
     listing, dividend_dates = None, None
@@ -75,6 +78,7 @@ def fetch(
         model=request.model,
         dropped=len(sourced.dropped),
         dropped_examples=list(sourced.dropped.examples),
+        exchange=exchange,
     )
 
 

@@ -11,6 +11,7 @@ import pandas as pd
 
 from shared.contract.errors import Unprocessable
 from shared.contract.payloads import Fetched, Predicted
+from shared.contract.schema import DEFAULT_EXCHANGE
 from shared.contract.timefmt import rfc3339
 from shared.forecasting import forecast
 from shared.influx.client import InfluxClient
@@ -41,6 +42,8 @@ class PredictRequest:
     interval_width: float
     adjusted: bool = True
     """Forecast the split- and dividend-adjusted series (False: the raw bars)."""
+    exchange: str = DEFAULT_EXCHANGE
+    """The exchange (ISO MIC) whose sessions the forecast's times follow."""
 
 
 def predict(
@@ -76,6 +79,7 @@ def predict(
             request.horizon,
             request.model,
             request.interval_width,
+            request.exchange,
         )
     except (OverflowError, pd.errors.OutOfBoundsDatetime, pd.errors.OutOfBoundsTimedelta):
         raise _past_the_end_of_time(history, request) from None
@@ -213,6 +217,7 @@ def _predicted(
         selection=selection,
         reason=reason,
         refit=refit,
+        exchange=request.exchange,
     )
 
 

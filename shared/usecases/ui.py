@@ -52,7 +52,7 @@ VIEW_FIELDS = {
     "alerts": alerts_page.VIEW_FIELDS,
 }
 ACTION_FIELDS = {
-    "track": {"action", "symbol", "interval", "bucket", "model"},
+    "track": {"action", "symbol", "interval", "bucket", "model", "exchange"},
     "untrack": {"action", "symbol", "interval"},
     "refresh": {"action", "symbol", "interval"},
     **alerts_page.ACTION_FIELDS,
@@ -86,7 +86,8 @@ def change(services: Services, fields: Mapping[str, Any]) -> dict[str, Any]:
     interval = validation.interval(fields)
     if action == "track":
         model = validation.choice(fields, "model", MODELS, "auto")
-        entry = Entry(symbol, interval, validation.bucket(fields), model)
+        bucket = validation.bucket(fields)
+        entry = Entry(symbol, interval, bucket, model, validation.exchange(fields) or "")
         outcome = watchlist.track(services, entry, "ui")
     elif action == "untrack":
         outcome = watchlist.untrack(services, symbol, interval)
@@ -109,8 +110,8 @@ def watchlist_view(services: Services) -> dict[str, Any]:
     }
     ends = forecasts.forecast_ends(services.influx, FORECASTS_BUCKET)
     latest_runs = by_series(records(forecasts.latest_runs(services.influx, FORECASTS_BUCKET)))
-    since = pd.Timestamp.now(tz="UTC") - FETCH_LOOKBACK
-    fetched = fetch_health(runs.fetch_runs(services.influx, meta, since))
+    now = pd.Timestamp.now(tz="UTC")
+    fetched = fetch_health(runs.fetch_runs(services.influx, meta, now - FETCH_LOOKBACK))
     alerting = alerts_page.RowFigures(services)
     checked = freshness.actions_checked(services, entries)
     rows = []
@@ -125,6 +126,9 @@ def watchlist_view(services: Services) -> dict[str, Any]:
             **price_figures(series),
         }
         row |= alerting.of(entry, series.index.max() if len(series) else None)
+        # daily bars, and the days of intraday closes, are stamped 00:00 UTC of their date
+        day = pd.Timestamp(series.index[-1].date()) if len(series) else None
+        row |= session_figures(day, row["exchange"], now)
         row["spark"] = values(series.iloc[-SPARK_SESSIONS:])
         row["forecast"] = forecast_figures(row["close"], ends.get(key), run)
         row["risk"] = risk_figures(run)
@@ -196,6 +200,17 @@ def price_figures(closes: pd.Series) -> dict[str, Any]:
             figures[f"sma{days}"] = finite(average)
             figures[f"trend{days}"] = "above" if last >= average else "below"
     return figures
+
+
+def session_figures(day: pd.Timestamp | None, exchange: str, now: pd.Timestamp) -> dict[str, Any]:
+    """The session a last close belongs to (its date, YYYY-MM-DD, on `exchange`) and whether
+    that session has closed by `now` (False: the close is the latest price of a session still
+    trading); None for both without a close."""
+    if day is None:
+        return {"session": None, "session_closed": None}
+    sessions = calendar.calendar(exchange)
+    closed = not sessions.is_session(day) or sessions.open_close(day)[1] <= now
+    return {"session": f"{day:%Y-%m-%d}", "session_closed": closed}
 
 
 def forecast_figures(
@@ -271,12 +286,19 @@ def symbol_view(services: Services, fields: Mapping[str, Any]) -> dict[str, Any]
     run = by_series(records(latest)).get((symbol, interval))
     band = forecasts.latest(services.influx, FORECASTS_BUCKET, symbol, interval)
     close = finite(float(bars["close"].iloc[-1]))
+    traded = where_traded(symbol, entry)
+    day = (
+        pd.Timestamp(bars.index[-1].date())
+        if interval == DAILY
+        else calendar.calendar(traded["exchange"]).date_of(bars.index[-1:])[0]
+    )
     return {
         "symbol": symbol,
         "interval": interval,
         "bucket": bucket,
         "name": listings.name(symbol),
-        **where_traded(symbol, entry),
+        **traded,
+        **session_figures(day, traded["exchange"], pd.Timestamp.now(tz="UTC")),
         "tracked": entry is not None,
         "range": span,
         "day": rfc3339(bars.index[-1]),

@@ -10,6 +10,7 @@ import pandas as pd
 from shared.contract.errors import RateLimited, SinkFailed, SinkMissing, Unprocessable
 from shared.contract.events import FETCH_REQUESTED, new_event, send
 from shared.market import budget, listings
+from shared.market.calendar import check_intraday
 from shared.runtime.services import Services
 from shared.store.watchlist import Entry, Watchlist
 from shared.usecases import ledger
@@ -45,10 +46,12 @@ def watchlist_of(services: Services) -> Watchlist:
 def track(services: Services, entry: Entry, requester: str) -> Outcome:
     """Track the entry; when that changes anything, ask fetch for it now (budget allowing).
 
-    With the demo provider a symbol outside its universe is refused (422) before it is tracked.
+    With the demo provider a symbol outside its universe is refused (422) before it is tracked,
+    and so is an intraday entry on an exchange no provider offers intraday bars for.
     """
     if services.settings.provider.name == "demo":
         listings.served(entry.symbol)
+    check_intraday(entry.interval, entry.exchange)
     watchlist = watchlist_of(services)
     current = watchlist.find(entry.symbol, entry.interval)
     if current == entry:

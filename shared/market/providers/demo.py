@@ -24,11 +24,10 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from shared.contract.errors import Unprocessable
 from shared.contract.schema import INTRADAY_INTERVALS
 from shared.market import listings
 from shared.market.actions import combine, dividends, splits
-from shared.market.calendar import INTRADAY_EXCHANGES, ExchangeCalendar, calendar, exchange_of
+from shared.market.calendar import ExchangeCalendar, calendar, check_intraday, exchange_of
 from shared.market.providers.base import as_utc, check_request, empty_bars, finish
 from shared.market.providers.rows import Rows, Source
 
@@ -108,11 +107,7 @@ class DemoProvider(Source):
 def _sessions(symbol: str, interval: str) -> ExchangeCalendar:
     """The calendar of a known symbol's exchange; Unprocessable for anything else it can't serve."""
     mic = listings.served(symbol).exchange
-    if interval in INTRADAY_INTERVALS and mic not in INTRADAY_EXCHANGES:
-        raise Unprocessable(
-            f"{symbol} trades on {mic}: intraday bars are offered for US listings only "
-            f"({', '.join(INTRADAY_EXCHANGES)}), as by Alpha Vantage and Tiingo; fetch it daily."
-        )
+    check_intraday(interval, mic)
     return calendar(mic)
 
 

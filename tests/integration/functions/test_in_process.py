@@ -52,6 +52,7 @@ def test_fetch_stores_the_demo_bars_and_records_the_run(services, storage, bucke
         "bucket_created": False,
         "dropped": 0,
         "dropped_examples": [],
+        "exchange": "XNYS",
     }
     runs = storage.query(bucket, 'SELECT * FROM "runs"', RUNS)
     assert runs["function"].tolist() == ["fetch"] and runs["status"].tolist() == ["ok"]
@@ -165,7 +166,13 @@ def test_deadletters_takes_cloudevents_only(services, method, error):
 def test_watchlist_tracks_lists_and_untracks(services, bucket):
     tracked = call(watchlist.SPEC, services, method="POST", json_body={"symbol": "ibm"})
     assert tracked.status == 200, tracked.body
-    entry = {"symbol": "IBM", "interval": "daily", "bucket": "stocks", "model": "auto"}
+    entry = {
+        "symbol": "IBM",
+        "interval": "daily",
+        "bucket": "stocks",
+        "model": "auto",
+        "exchange": "XNYS",
+    }
     assert tracked.json()["watchlist"] == [entry]
     assert call(watchlist.SPEC, services).json() == {"watchlist": [entry]}
     untracked = call(

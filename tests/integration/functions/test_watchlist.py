@@ -52,7 +52,13 @@ def test_track_list_and_untrack_idempotently(serve, storage, bucket):
     assert first.status_code == 200
     assert first.json()["changed"] is True
     assert first.json()["watchlist"] == [
-        {"symbol": "MSFT", "interval": "5min", "bucket": "intraday", "model": "auto"}
+        {
+            "symbol": "MSFT",
+            "interval": "5min",
+            "bucket": "intraday",
+            "model": "auto",
+            "exchange": "XNAS",  # a known listing's
+        }
     ]
     track(watchlist.url, "AAPL")
     points_before = len(storage.query(bucket, 'SELECT * FROM "watchlist"'))
@@ -63,7 +69,13 @@ def test_track_list_and_untrack_idempotently(serve, storage, bucket):
     assert len(storage.query(bucket, 'SELECT * FROM "watchlist"')) == points_before
     listed = requests.get(watchlist.url, timeout=30).json()["watchlist"]
     assert [e["symbol"] for e in listed] == ["AAPL", "MSFT"]
-    assert listed[0] == {"symbol": "AAPL", "interval": "daily", "bucket": "stocks", "model": "auto"}
+    assert listed[0] == {
+        "symbol": "AAPL",
+        "interval": "daily",
+        "bucket": "stocks",
+        "model": "auto",
+        "exchange": "XNAS",
+    }
 
     untracked = track(watchlist.url, "MSFT", interval="5min", tracked=False)
     assert untracked.status_code == 200
@@ -110,6 +122,7 @@ def test_tracking_asks_fetch_at_once_with_the_entrys_model(serve):
             "interval": "5min",
             "bucket": "stocks",
             "model": "naive",
+            "exchange": "XNYS",
         }
         assert answer["fetch"] == {"requested": True, "event_id": event["id"]}
         assert answer["message"] == "Now tracking IBM (5min); fetching it now."

@@ -303,6 +303,7 @@ def test_tracking_from_the_page_asks_fetch_and_says_what_changed(serve):
             "interval": "5min",
             "bucket": "stocks",
             "model": "auto",
+            "exchange": "XNYS",
         }
         assert first["changed"] is True and first["fetch"]["event_id"] == event["id"]
         again = change(ui.url, action="track", symbol="IBM", interval="5min").json()

@@ -117,3 +117,41 @@ def test_looking_sessions_up_never_imports_exchange_calendars() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "False"
+
+
+def new_york(wall: str) -> pd.Timestamp:
+    return pd.Timestamp(wall, tz="America/New_York")
+
+
+def test_a_daily_bar_is_due_once_a_session_has_closed_after_the_newest() -> None:
+    nyse = calendar_of("XNYS")
+    newest = pd.Timestamp("2025-11-26", tz="UTC")  # daily bars: 00:00 UTC of the session
+    assert not nyse.bar_due(newest, "daily", new_york("2025-11-28 12:59"))  # Thanksgiving between
+    assert nyse.bar_due(newest, "daily", new_york("2025-11-28 13:00"))  # the early close
+    friday = pd.Timestamp("2025-11-28", tz="UTC")
+    assert not nyse.bar_due(friday, "daily", new_york("2025-12-01 15:59"))  # a weekend, then open
+    assert nyse.bar_due(friday, "daily", new_york("2025-12-01 16:00"))
+    assert nyse.bar_due(None, "daily", new_york("2025-12-01 03:00"))  # nothing stored yet
+    christmas_eve = pd.Timestamp("2025-12-24", tz="UTC")
+    boxing_day_evening = pd.Timestamp("2025-12-26 22:00", tz="Europe/London")  # 17:00 in New York
+    assert not calendar_of("XLON").bar_due(christmas_eve, "daily", boxing_day_evening)
+    assert nyse.bar_due(christmas_eve, "daily", boxing_day_evening)
+
+
+def test_an_intraday_bar_is_due_once_the_next_grid_bar_has_started() -> None:
+    nyse = calendar_of("XNYS")
+    last_before_early_close = new_york("2025-11-28 12:55")
+    assert not nyse.bar_due(last_before_early_close, "5min", new_york("2025-11-28 15:00"))
+    assert not nyse.bar_due(last_before_early_close, "5min", new_york("2025-12-01 09:29"))
+    assert nyse.bar_due(last_before_early_close, "5min", new_york("2025-12-01 09:30"))
+    assert not nyse.bar_due(new_york("2025-12-01 10:00"), "5min", new_york("2025-12-01 10:04"))
+    assert nyse.bar_due(new_york("2025-12-01 10:00"), "5min", new_york("2025-12-01 10:05"))
+
+
+def test_bar_starts_follow_each_sessions_hours() -> None:
+    days = pd.DatetimeIndex(["2025-11-26", "2025-11-28"])
+    starts = calendar_of("XNYS").bar_starts(days, 60).tz_convert("America/New_York")
+    assert list(starts.strftime("%d %H:%M")) == [
+        *(f"26 {h:02d}:30" for h in range(9, 16)),
+        *(f"28 {h:02d}:30" for h in range(9, 13)),  # 12:30 is a shorter last bar
+    ]
