@@ -3,6 +3,8 @@
 The provider's limits (per day, per hour, distinct symbols a month: `market/budget.py`) are
 checked against the provider-request ledger (`usecases/ledger.py`), which fetch itself enforces;
 the oldest-refreshed stocks go first and what does not fit now is deferred to the next tick.
+A stock whose exchange has had no session since its newest stored bar (`calendar.bar_due`: a
+daily bar is due once a session has closed) is current: no provider request is made for it.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ import requests
 from shared.contract.events import FETCH_REQUESTED, new_event, send, stable_id
 from shared.influx.client import InfluxClient
 from shared.market import budget
-from shared.store import fetch_requests, runs
+from shared.market.calendar import calendar
+from shared.store import fetch_requests, prices, runs
 from shared.store.watchlist import Entry
 from shared.usecases import ledger
 
@@ -24,6 +27,8 @@ REFRESH_LOOKBACK = pd.Timedelta(days=35)
 IN_FLIGHT = pd.Timedelta(minutes=10)
 """How long after a fetch request a tick leaves its entry alone: the request is on its way, the
 broker is retrying it (its retries end within a minute), or it has just been served."""
+NEWEST_LOOKBACK = pd.Timedelta(days=40)
+"""How far back the tick looks for an entry's newest bar; one older is due anyway."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,9 @@ class TickPlan:
     limits: budget.Limits
     spent_today: int
     in_flight: list[Entry] = field(default_factory=list)
+    """Entries fetch was asked for within `IN_FLIGHT`: left alone, not asked twice."""
+    current: list[Entry] = field(default_factory=list)
+    """Entries with no newer bar to fetch: no session of their exchange since their newest."""
 
     def summary(self, tick_time: str, event_ids: list[str]) -> dict:
         return {
@@ -42,6 +50,7 @@ class TickPlan:
             "requested": [e.symbol for e in self.requested],
             "deferred": [e.symbol for e in self.deferred],
             "in_flight": [e.symbol for e in self.in_flight],
+            "current": [e.symbol for e in self.current],
             "event_ids": event_ids,
             "daily_limit": self.limits.per_day,
             "hourly_limit": self.limits.per_hour,
@@ -58,13 +67,19 @@ def plan_tick(
     now: pd.Timestamp,
     provider: str = "demo",
 ) -> TickPlan:
-    """Order entries oldest-refreshed first and keep those the provider's limits allow now.
+    """Order the entries a new bar may be due for oldest-refreshed first and keep those the
+    provider's limits allow now.
 
-    A refresh is a successful fetch; the spend is every request the provider-request ledger
-    holds (refused and failed ones too: the provider counts them). An entry asked for within
-    `IN_FLIGHT` (by a tick, a track or a refresh) is left alone: asking again would fetch it twice.
+    An entry with no bar due is current, whether or not it was asked for lately. One a bar is
+    due for but asked for within `IN_FLIGHT` (by a tick, a track or a refresh) is in flight and
+    left alone: asking again would fetch it twice. A refresh is a successful fetch; the spend is
+    every request the provider-request ledger holds (refused and failed ones too: the provider
+    counts them).
     """
     now = now.tz_convert("UTC")
+    newest = _newest(client, entries, now)
+    current = [entry for entry in entries if not _due(entry, newest, now)]
+    entries = [entry for entry in entries if entry not in current]
     asked = fetch_requests.since(client, meta_bucket, now - IN_FLIGHT)
     in_flight = [e for e in entries if e.key in asked]
     entries = [e for e in entries if e.key not in asked]
@@ -84,7 +99,25 @@ def plan_tick(
             upcoming = next(planned, None)
         else:
             deferred.append(entry)
-    return TickPlan(requested, deferred, limits, spent.in_day(now, limits), in_flight)
+    return TickPlan(requested, deferred, limits, spent.in_day(now, limits), in_flight, current)
+
+
+def _newest(
+    client: InfluxClient, entries: list[Entry], now: pd.Timestamp
+) -> dict[tuple[str, str, str], pd.Timestamp]:
+    """The newest stored bar of every (bucket, symbol, interval): one request per bucket."""
+    newest = {}
+    for bucket in sorted({entry.bucket for entry in entries}):
+        for (symbol, interval), time in prices.newest_times(
+            client, bucket, since=now - NEWEST_LOOKBACK
+        ).items():
+            newest[bucket, symbol, interval] = time
+    return newest
+
+
+def _due(entry: Entry, newest: dict[tuple[str, str, str], pd.Timestamp], now: pd.Timestamp) -> bool:
+    last = newest.get((entry.bucket, entry.symbol, entry.interval))
+    return calendar(entry.exchange).bar_due(last, entry.interval, now)
 
 
 def mark_requested(

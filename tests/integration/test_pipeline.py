@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
+from shared.market.calendar import calendar
 from shared.market.providers import DemoProvider
 from tests.support.stack import count, running_stack, storage_of, track, wait_for
 
@@ -11,9 +13,10 @@ SYMBOLS = ("AAPL", "MSFT", "NVDA")
 
 
 @pytest.mark.slow
-def test_a_tick_brings_prices_and_forecasts_for_every_tracked_symbol(tmp_path):
+def test_a_tick_brings_prices_and_forecasts_for_every_tracked_symbol_once(tmp_path):
     with running_stack(tmp_path) as stack:
         storage = storage_of(stack)
+        before = calendar("XNAS").last_closed_session(pd.Timestamp.now(tz="UTC"))
         track(stack, *SYMBOLS)
         stack.tick()
         expected = {s: len(DemoProvider().bars(s, "daily")) for s in SYMBOLS}
@@ -38,4 +41,11 @@ def test_a_tick_brings_prices_and_forecasts_for_every_tracked_symbol(tmp_path):
         fetches = [d for d in stack.mesh.deliveries() if d.event_type.endswith("fetch.requested")]
         assert len(fetches) == len(SYMBOLS)
         assert len(stack.mesh.deliveries()) == 2 + 4 * len(SYMBOLS)
+
+        # every entry now holds the last closed session's bar: the next tick finds them all
+        # current (no session closed since) and fetches nothing
+        stack.tick()
+        assert stack.mesh.wait_idle(30)
+        if calendar("XNAS").last_closed_session(pd.Timestamp.now(tz="UTC")) == before:
+            assert len(stack.mesh.deliveries()) == 4 + 4 * len(SYMBOLS)  # the pings alone
         assert stack.mesh.dead_letter_count == 0

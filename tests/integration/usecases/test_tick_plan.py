@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from shared.contract.schema import RUNS
+from shared.contract.schema import PRICES, RUNS
 from shared.market.budget import Limits
 from shared.store import ledger
 from shared.store.watchlist import Entry
@@ -194,3 +194,41 @@ def test_early_in_the_month_the_last_day_reaches_into_the_last_month(storage, bu
     spent = spending(storage, bucket, pd.Timestamp("2026-11-01T05:00:00", tz="UTC"))
     assert spent.times == (pd.Timestamp("2026-10-31T20:00:00", tz="UTC"),)
     assert spent.symbols_this_month == frozenset()
+
+
+def newest_bar(storage, bucket: str, symbol: str, interval: str, time: pd.Timestamp) -> None:
+    frame = pd.DataFrame(
+        {"symbol": symbol, "interval": interval, "open": 1.0, "high": 1.0, "low": 1.0,
+         "close": 1.0, "volume": 1},
+        index=pd.DatetimeIndex([time.tz_convert("UTC")], name="time"),
+    )  # fmt: skip
+    storage.write(bucket, frame, PRICES)
+
+
+def test_an_entry_with_no_session_since_its_newest_bar_is_current_and_not_requested(
+    storage, bucket
+):
+    new_york = "America/New_York"
+    for symbol, interval, newest in [
+        ("IBM", "daily", pd.Timestamp("2025-11-28", tz="UTC")),  # the last session
+        ("KO", "daily", pd.Timestamp("2025-11-26", tz="UTC")),  # one session behind
+        ("BP.LON", "daily", pd.Timestamp("2025-11-28", tz="UTC")),
+        ("AAPL", "5min", pd.Timestamp("2025-11-28 12:55", tz=new_york)),  # before the early close
+        ("MSFT", "5min", pd.Timestamp("2025-11-28 12:00", tz=new_york)),
+    ]:
+        newest_bar(storage, bucket, symbol, interval, newest)
+    entries = [
+        Entry("IBM", bucket=bucket),
+        Entry("KO", bucket=bucket),
+        Entry("BP.LON", bucket=bucket),
+        Entry("AAPL", "5min", bucket),
+        Entry("MSFT", "5min", bucket),
+        Entry("NVDA", bucket=bucket),  # nothing stored yet
+    ]
+    saturday = pd.Timestamp("2025-11-29 12:00", tz="UTC")
+    plan = plan_tick(storage, bucket, entries, Limits(), now=saturday)
+    assert symbols(plan.current) == ["IBM", "BP.LON", "AAPL"]
+    assert sorted(symbols(plan.requested)) == ["KO", "MSFT", "NVDA"] and plan.deferred == []
+    monday_close = pd.Timestamp("2025-12-01 16:00", tz=new_york)
+    plan = plan_tick(storage, bucket, entries, Limits(), now=monday_close)
+    assert plan.current == [] and len(plan.requested) == len(entries)

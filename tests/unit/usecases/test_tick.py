@@ -20,6 +20,8 @@ PLAN = TickPlan(
     deferred=[Entry("MSFT")],
     limits=Limits(per_day=25),
     spent_today=23,
+    in_flight=[Entry("GE")],
+    current=[Entry("KO")],
 )
 
 
@@ -64,12 +66,13 @@ def test_an_unreachable_sink_fails_the_tick_for_a_retry():
     assert "unreachable" in error.value.message
 
 
-def test_the_summary_says_what_was_requested_and_deferred():
+def test_the_summary_says_what_was_requested_deferred_in_flight_and_current():
     assert PLAN.summary(TICK, ["id-1", "id-2"]) == {
         "tick": TICK,
         "requested": ["IBM", "AAPL"],
         "deferred": ["MSFT"],
-        "in_flight": [],
+        "in_flight": ["GE"],
+        "current": ["KO"],
         "event_ids": ["id-1", "id-2"],
         "daily_limit": 25,
         "hourly_limit": None,
