@@ -191,20 +191,20 @@ class ExchangeCalendar:
         return pd.DatetimeIndex(bars).tz_localize("UTC")
 
     def bar_due(self, newest: pd.Timestamp | None, interval: str, now: pd.Timestamp) -> bool:
-        """Whether a bar newer than `newest` (the newest one stored; None: none) can exist at
-        `now`. Daily: a session has closed after the newest bar's session (daily bars are
-        stamped 00:00 UTC of their session's date). Intraday: a bar of the session grid has
-        started after the newest bar; nights, weekends and holidays bring none."""
+        """Whether a session closed by `now` holds a bar newer than `newest` (the newest one
+        stored; None: none), so that a fetch is worth a provider request. Daily: a session has
+        closed after the newest bar's (daily bars are stamped 00:00 UTC of their session's
+        date). Intraday: the newest bar is older than the last bar of the last closed session;
+        a session's bars are fetched once it has closed, never while it trades."""
         if newest is None:
             return True
+        closed = self.last_closed_session(now)
+        if closed is None:
+            return False
         if interval == DAILY:
-            closed = self.last_closed_session(now)
-            return closed is not None and closed > pd.Timestamp(newest.date())
-        day = self.date_of(pd.DatetimeIndex([newest]))[0]
-        days = self.sessions(day, day).append(self.next_sessions(day, 1))
-        starts = self.bar_starts(days, int(interval.removesuffix("min")))
-        later = starts[starts > newest]
-        return bool(len(later) and later[0] <= _utc_stamp(_utc_ns(now)))
+            return closed > pd.Timestamp(newest.date())
+        minutes = int(interval.removesuffix("min"))
+        return bool(newest < self.bar_starts(pd.DatetimeIndex([closed]), minutes)[-1])
 
     def date_of(self, times: pd.DatetimeIndex) -> pd.DatetimeIndex:
         """The exchange's local date of each of `times` (naive midnights)."""

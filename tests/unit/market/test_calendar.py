@@ -138,14 +138,16 @@ def test_a_daily_bar_is_due_once_a_session_has_closed_after_the_newest() -> None
     assert nyse.bar_due(christmas_eve, "daily", boxing_day_evening)
 
 
-def test_an_intraday_bar_is_due_once_the_next_grid_bar_has_started() -> None:
+def test_intraday_bars_are_due_once_a_session_has_closed_after_the_newest() -> None:
     nyse = calendar_of("XNYS")
     last_before_early_close = new_york("2025-11-28 12:55")
     assert not nyse.bar_due(last_before_early_close, "5min", new_york("2025-11-28 15:00"))
-    assert not nyse.bar_due(last_before_early_close, "5min", new_york("2025-12-01 09:29"))
-    assert nyse.bar_due(last_before_early_close, "5min", new_york("2025-12-01 09:30"))
-    assert not nyse.bar_due(new_york("2025-12-01 10:00"), "5min", new_york("2025-12-01 10:04"))
-    assert nyse.bar_due(new_york("2025-12-01 10:00"), "5min", new_york("2025-12-01 10:05"))
+    assert not nyse.bar_due(last_before_early_close, "5min", new_york("2025-12-01 15:59"))
+    assert nyse.bar_due(last_before_early_close, "5min", new_york("2025-12-01 16:00"))
+    assert nyse.bar_due(new_york("2025-11-28 12:00"), "5min", new_york("2025-11-29 12:00"))
+    assert nyse.bar_due(new_york("2025-11-28 12:00"), "60min", new_york("2025-11-29 12:00"))
+    assert not nyse.bar_due(new_york("2025-11-28 12:30"), "60min", new_york("2025-11-29 12:00"))
+    assert not nyse.bar_due(new_york("2025-12-01 10:00"), "5min", new_york("2025-12-01 15:00"))
 
 
 def test_bar_starts_follow_each_sessions_hours() -> None:
