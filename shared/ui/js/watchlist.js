@@ -3,13 +3,13 @@
 import { change } from "./?asset=js/api.js";
 import { openDetail, selectedKey } from "./?asset=js/detail.js";
 import { $, element, setAttr, setClass, setText, syncChildren } from "./?asset=js/dom.js";
-import { direction, number, percent, shortDate, signed } from "./?asset=js/format.js";
+import { direction, number, percent, signed } from "./?asset=js/format.js";
 import { showError, status } from "./?asset=js/messages.js";
 import { refresh, register } from "./?asset=js/poll.js";
 import { drawSpark, makeSpark } from "./?asset=js/spark.js";
 import {
-  calmOrWild, freshness, fromHigh, health, largestFall, rangeSentence, skillSentence, swings,
-  trendWords,
+  calmOrWild, exchangeName, freshness, fromHigh, health, largestFall, rangeSentence,
+  sessionWords, skillSentence, swings, trendWords,
 } from "./?asset=js/words.js";
 
 let painted = false;
@@ -107,13 +107,16 @@ function updateRow(row, entry) {
   const [stock, close, moved, spark, forecast, riskCell, year, trend, healthCell] = row.cells;
   setAttr(row, "aria-selected", String(selectedKey() === entryKey(entry)));
   setText(stock.children[1], entry.name || "");
+  const exchange = exchangeName(entry.exchange);
+  setText(stock.children[2], [entry.interval, exchange].filter(Boolean).join(" \u00b7 "));
+  setAttr(stock.children[2], "title", exchange
+    ? `Traded on ${exchange} (${entry.exchange}): its sessions set when a close is due` : null);
   const rules = stock.children[3];
   rules.hidden = !entry.rules;
   setText(rules, entry.rules ? `\u{1F514} ${entry.rules} alert${entry.rules > 1 ? "s" : ""}` : "");
   setAttr(rules, "aria-label", entry.rules
     ? `${entry.rules} alert rule${entry.rules > 1 ? "s" : ""} watch ${entry.symbol}: see Alerts` : null);
-  lines(close, number(entry.close), entry.day ? `as of ${shortDate(entry.day)}` : "no close yet",
-    "num");
+  lines(close, number(entry.close), sessionWords(entry.session, entry.session_closed), "num");
   lines(moved, signed(entry.change), percent(entry.change_pct), `num ${direction(entry.change)}`);
   drawSpark(spark.firstChild, entry.spark || []);
   if (entry.forecast) {

@@ -77,6 +77,21 @@ export function largestFall(drawdown) {
 
 /* Whether the newest close is the one due: "data fresh as of Wed 2 Dec" or "data stale since
    ...: Wed 2 Dec missing". */
+/* The exchanges' usual short names (the views carry ISO MICs); an unknown one stays its MIC. */
+const EXCHANGES = {
+  XNYS: "NYSE", XNAS: "Nasdaq", XLON: "London", XTSE: "Toronto", XETR: "Xetra",
+};
+
+export function exchangeName(mic) { return EXCHANGES[mic] || mic || ""; }
+
+/* The session a last close belongs to: "close of Mon 1 Dec", or while that session trades
+   "Mon 1 Dec so far, still trading" (the close is then its latest price). */
+export function sessionWords(session, closed) {
+  if (!session) return "no close yet";
+  return closed === false ? `${shortDate(session)} so far, still trading`
+    : `close of ${shortDate(session)}`;
+}
+
 export function freshness(fresh) {
   if (!fresh || fresh.state === "no data") return { text: "no data yet", stale: false };
   if (fresh.state === "fresh") return { text: `data fresh as of ${shortDate(fresh.as_of)}`, stale: false };

@@ -180,8 +180,11 @@ def test_tracking_asks_for_the_token_and_shows_the_forecast_as_a_range(
         f"{day_words(view['figures']['range']['time'])}",
         "No direction: today's price is the best guess (naive forecast)",  # naive cannot beat naive
     ]
-    assert shown[CLOSE].splitlines()[1] == f"as of {day_words(view['day'])}"
+    # the session the last close belongs to (the demo's daily bars come after their close)
+    assert view["session_closed"] and view["session"] == view["day"][:10]
+    assert shown[CLOSE].splitlines()[1] == f"close of {day_words(view['session'])}"
     assert "International Business Machines" in shown[STOCK]
+    assert "daily \u00b7 NYSE" in shown[STOCK].splitlines()  # IBM trades on XNYS
     assert browser.find_elements(
         By.CSS_SELECTOR, '#watchlist tr[data-key="IBM/daily"] svg polyline'
     )
@@ -277,6 +280,8 @@ return [
   w.freshness({state: "fresh", as_of: "2026-12-01"}),
   w.freshness({state: "stale", as_of: "2026-11-30", stale_since: "2026-12-01T22:30:00Z",
                missing: "2026-12-01"}),
+  w.sessionWords("2026-12-01", true), w.sessionWords("2026-12-02", false), w.sessionWords(null),
+  ["XNYS", "XNAS", "XLON", "XTSE", "XETR", "XPAR"].map(w.exchangeName),
 ];
 """
 
@@ -327,6 +332,10 @@ def test_the_plain_words(browser: Chrome) -> None:
         "2.5M",
         {"text": "data fresh as of Tue 1 Dec", "stale": False},
         {"text": "data stale since Tue 1 Dec, 22:30 UTC: Tue 1 Dec missing", "stale": True},
+        "close of Tue 1 Dec",
+        "Wed 2 Dec so far, still trading",
+        "no close yet",
+        ["NYSE", "Nasdaq", "London", "Toronto", "Xetra", "XPAR"],
     ]
 
 
