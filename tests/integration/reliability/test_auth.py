@@ -34,6 +34,7 @@ def bucket_names(storage) -> set[str]:
 @pytest.mark.parametrize(
     "authorization",
     [None, "", "Bearer", "Bearer ", "Bearer wrong", f"Basic {TOKEN}", f"Bearer {TOKEN}x", TOKEN],
+    ids=["none", "empty", "scheme-only", "scheme-blank", "wrong", "basic", "longer", "bare"],
 )
 def test_a_state_change_without_the_token_is_401_and_changes_nothing(
     guarded, storage, bucket, authorization
