@@ -9,7 +9,7 @@ import { refresh, register } from "./?asset=js/poll.js";
 import { drawSpark, makeSpark } from "./?asset=js/spark.js";
 import {
   calmOrWild, exchangeName, freshness, fromHigh, health, largestFall, rangeSentence,
-  sessionWords, skillSentence, swings, trendWords,
+  sessionWords, skillSentence, splitsAndDividends, swings, trendWords,
 } from "./?asset=js/words.js";
 
 let painted = false;
@@ -90,6 +90,10 @@ function buildRow(entry) {
     element("span", { className: "sub", textContent: interval }), rules);
   for (let i = 1; i < 9; i++) twoLines(row.insertCell());
   row.cells[3].replaceChildren(makeSpark());
+  row.cells[8].append(element("span", {
+    className: "sub adjusted",
+    title: "Past prices are adjusted for splits and dividends: this says when they were last checked",
+  }));
   const actions = row.insertCell();
   actions.className = "actions";
   const again = element("button", { type: "button", textContent: "Refresh" });
@@ -147,6 +151,7 @@ function updateRow(row, entry) {
   const detail = [state.failing && entry.fetch.error ? entry.fetch.error : "", fresh.text];
   lines(healthCell, state.text, detail.filter(Boolean).join(" \u00b7 "),
     state.failing || fresh.stale ? "health down" : "health");
+  setText(healthCell.children[2], splitsAndDividends(entry.actions));
 }
 
 function draw() {

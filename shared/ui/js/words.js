@@ -75,8 +75,6 @@ export function largestFall(drawdown) {
   return drawdown == null ? DASH : `fell ${(-drawdown * 100).toFixed(1)}% at worst`;
 }
 
-/* Whether the newest close is the one due: "data fresh as of Wed 2 Dec" or "data stale since
-   ...: Wed 2 Dec missing". */
 /* The exchanges' usual short names (the views carry ISO MICs); an unknown one stays its MIC. */
 const EXCHANGES = {
   XNYS: "NYSE", XNAS: "Nasdaq", XLON: "London", XTSE: "Toronto", XETR: "Xetra",
@@ -92,11 +90,24 @@ export function sessionWords(session, closed) {
     : `close of ${shortDate(session)}`;
 }
 
+/* Whether the newest close is the one due: "data fresh as of Wed 2 Dec" or "data stale since
+   ...: Wed 2 Dec missing". */
 export function freshness(fresh) {
   if (!fresh || fresh.state === "no data") return { text: "no data yet", stale: false };
   if (fresh.state === "fresh") return { text: `data fresh as of ${shortDate(fresh.as_of)}`, stale: false };
   const missing = fresh.missing ? `: ${shortDate(fresh.missing)} missing` : "";
   return { text: `data stale since ${dateTime(fresh.stale_since)} UTC${missing}`, stale: true };
+}
+
+/* How old the splits and dividends the prices are adjusted for are: "splits & dividends checked
+   3 min ago, with every fetch" (the provider's rows carry them), or for a provider that lists them
+   apart "... checked 3 days ago, next by Fri 2 Jan". */
+export function splitsAndDividends(actions, now = Date.now()) {
+  if (!actions) return "";
+  if (!actions.checked) return "splits & dividends not checked yet";
+  const checked = `splits & dividends checked ${since(actions.checked, now)}`;
+  if (actions.how === "with every fetch") return `${checked}, with every fetch`;
+  return actions.next_by ? `${checked}, next by ${shortDate(actions.next_by)}` : checked;
 }
 
 /* The row's one-line health: "fetched 3 min ago, ok" or "failing since ...: the error". */
