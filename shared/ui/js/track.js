@@ -1,4 +1,4 @@
-/* The track form: symbol, interval and model; Enter on any of them tracks. */
+/* The track form: symbol, interval, model and exchange; Enter on any of them tracks. */
 import { change } from "./?asset=js/api.js";
 import { $ } from "./?asset=js/dom.js";
 import { showError, status } from "./?asset=js/messages.js";
@@ -9,11 +9,13 @@ async function track(event) {
   const symbol = $("#track-symbol").value.trim();
   const fields = { action: "track", symbol, interval: $("#track-interval").value };
   if ($("#track-model").value) fields.model = $("#track-model").value;
+  if ($("#track-exchange").value) fields.exchange = $("#track-exchange").value;
   showError("");
   try {
     const result = await change(fields);
     status(result.message);
     $("#track-symbol").value = "";
+    $("#track-exchange").value = "";  // the next symbol's exchange is its own
     await refresh();
   } catch (error) {
     showError(error.message);

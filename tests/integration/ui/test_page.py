@@ -14,6 +14,7 @@ STOCKS_SCREENSHOTS, e.g. docs/, or the test's directory).
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,6 +42,7 @@ PIPELINE_SECONDS = 120  # fetch then a naive forecast, through the mesh
 TOKEN = "page-test-token"
 VIEWS = ("watchlist", "correlation", "alerts", "pipeline")
 STOCK, CLOSE, CHANGE, SPARK, FORECAST, RISK, YEAR, TREND, HEALTH = range(9)  # watchlist columns
+DEFAULT_EXCHANGE = "from the symbol (default)"
 
 
 @pytest.fixture(scope="module")
@@ -75,16 +77,21 @@ def cells(browser: Chrome, symbol: str, interval: str) -> list[str]:
         return []
 
 
-def enter_symbol(browser: Chrome, symbol: str, interval: str, model: str) -> None:
+def enter_symbol(
+    browser: Chrome, symbol: str, interval: str, model: str, exchange: str = DEFAULT_EXCHANGE
+) -> None:
     field = browser.find_element(By.ID, "track-symbol")
     field.clear()
     field.send_keys(symbol)
     Select(browser.find_element(By.ID, "track-interval")).select_by_visible_text(interval)
     Select(browser.find_element(By.ID, "track-model")).select_by_visible_text(model)
+    Select(browser.find_element(By.ID, "track-exchange")).select_by_visible_text(exchange)
 
 
-def track_with_keyboard(browser: Chrome, symbol: str, interval: str, model: str) -> None:
-    enter_symbol(browser, symbol, interval, model)
+def track_with_keyboard(
+    browser: Chrome, symbol: str, interval: str, model: str, exchange: str = DEFAULT_EXCHANGE
+) -> None:
+    enter_symbol(browser, symbol, interval, model, exchange)
     browser.find_element(By.ID, "track-symbol").send_keys(Keys.ENTER)
 
 
@@ -185,6 +192,13 @@ def test_tracking_asks_for_the_token_and_shows_the_forecast_as_a_range(
     assert shown[CLOSE].splitlines()[1] == f"close of {day_words(view['session'])}"
     assert "International Business Machines" in shown[STOCK]
     assert "daily \u00b7 NYSE" in shown[STOCK].splitlines()  # IBM trades on XNYS
+    until(  # the demo's rows carry splits and dividends: checked with the last fetch
+        browser,
+        lambda b: re.fullmatch(
+            r"splits & dividends checked (just now|\d+ min ago), with every fetch",
+            cells(b, "IBM", "daily")[HEALTH].splitlines()[-1],
+        ),
+    )
     assert browser.find_elements(
         By.CSS_SELECTOR, '#watchlist tr[data-key="IBM/daily"] svg polyline'
     )
@@ -282,6 +296,10 @@ return [
                missing: "2026-12-01"}),
   w.sessionWords("2026-12-01", true), w.sessionWords("2026-12-02", false), w.sessionWords(null),
   ["XNYS", "XNAS", "XLON", "XTSE", "XETR", "XPAR"].map(w.exchangeName),
+  [null, {checked: null, how: "with every fetch", next_by: null},
+   {checked: "2026-12-02T09:58:00Z", how: "with every fetch", next_by: null},
+   {checked: "2026-11-29T10:00:00Z", how: "listed apart", next_by: "2026-12-29T10:00:00Z"}]
+    .map((a) => w.splitsAndDividends(a, Date.parse("2026-12-02T10:03:00Z"))),
 ];
 """
 
@@ -336,19 +354,26 @@ def test_the_plain_words(browser: Chrome) -> None:
         "Wed 2 Dec so far, still trading",
         "no close yet",
         ["NYSE", "Nasdaq", "London", "Toronto", "Xetra", "XPAR"],
+        [
+            "",
+            "splits & dividends not checked yet",
+            "splits & dividends checked 5 min ago, with every fetch",
+            "splits & dividends checked 3 days ago, next by Tue 29 Dec",
+        ],
     ]
 
 
 def test_a_bad_symbol_is_refused_with_the_reason_shown(stack: LocalStack, browser: Chrome) -> None:
     before = requests.get(stack.functions["watchlist"].url, timeout=30).json()  # reads: public
     error = browser.find_element(By.ID, "form-error")
-    for symbol, words in (
-        ("BAD!", "is not valid"),
-        ("TOOLONGSYMBOL1", "1 to 12 characters"),
-        ("ZZZZQ", "The demo provider has no symbol 'ZZZZQ': it serves IBM, AAPL"),
+    for symbol, interval, exchange, words in (
+        ("BAD!", "daily", DEFAULT_EXCHANGE, "is not valid"),
+        ("TOOLONGSYMBOL1", "daily", DEFAULT_EXCHANGE, "1 to 12 characters"),
+        ("ZZZZQ", "daily", DEFAULT_EXCHANGE, "no symbol 'ZZZZQ': it serves IBM, AAPL"),
+        ("IBM", "5min", "London", "not on XLON: track or fetch it daily"),  # the exchange is sent
     ):
-        track_with_keyboard(browser, symbol, "daily", "auto (default)")
-        WebDriverWait(browser, 30).until(lambda b, s=symbol: s in error.text)
+        track_with_keyboard(browser, symbol, interval, "auto (default)", exchange)
+        WebDriverWait(browser, 30).until(lambda b, w=words: w in error.text)
         assert words in error.text  # refused whole (never cut to 12 characters), never invented
         assert browser.switch_to.active_element.get_attribute("id") == "track-symbol"
     assert requests.get(stack.functions["watchlist"].url, timeout=30).json() == before
