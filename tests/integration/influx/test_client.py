@@ -137,6 +137,14 @@ def test_a_statement_refused_before_others_is_refused_not_a_missing_bucket(stora
         storage.execute_many(['SELECT nope( FROM "prices"', 'SELECT * FROM "prices"'], bucket)
 
 
+def test_a_refused_read_is_refused_in_influxdbs_words(storage, bucket):
+    """A SELECT InfluxDB cannot parse is its 400: QueryRefused saying so, never a crash."""
+    with pytest.raises(QueryRefused) as caught:
+        storage.query(bucket, 'SELECT nope( FROM "prices"')
+    assert caught.value.message.startswith("InfluxDB refused a query: ")
+    assert "error parsing query" in caught.value.message
+
+
 def test_missing_ok_reads_a_missing_bucket_as_an_empty_typed_frame(storage, bucket):
     empty = storage.query(bucket + "_missing", 'SELECT * FROM "prices"', PRICES, missing_ok=True)
     assert empty.empty and list(empty.columns) == list(PRICES.columns)

@@ -8,8 +8,10 @@ Every request is recorded so tests can check what was sent.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Any
@@ -44,6 +46,8 @@ class FakeInflux:
     version: str | None = None
     build: str | None = None
     status_override: int | None = None
+    stall_seconds: float = 0.0
+    """How long a bucket creation waits before it is answered (a server that hangs)."""
     seen: list[Seen] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -85,8 +89,19 @@ class FakeInflux:
         seen = Seen(method, parts.path, query, dict(handler.headers), body)
         with self.lock:
             self.seen.append(seen)
+        if seen.path == "/api/v2/buckets":
+            time.sleep(self.stall_seconds)
+        with self.lock:
             status, headers, payload = self._answer(seen)
         data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+        # a client that gave up waiting (a stalled answer) is told nothing
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self._send(handler, status, headers, data)
+
+    @staticmethod
+    def _send(
+        handler: BaseHTTPRequestHandler, status: int, headers: dict[str, str], data: bytes
+    ) -> None:
         handler.send_response(status)
         for name, value in headers.items():
             handler.send_header(name, value)
