@@ -195,7 +195,7 @@ def test_stopped_server_is_storage_unavailable(tmp_path):
     server.stop()
     with pytest.raises(StorageUnavailable):
         store.write("b", bars(), PRICES)
-    with pytest.raises(StorageUnavailable):
+    with pytest.raises(StorageUnavailable, match=r"^InfluxDB is unreachable; retry later\.$"):
         store.list_buckets()
 
 
