@@ -78,8 +78,9 @@ def test_a_failure_hidden_by_the_csv_answer_is_503_never_no_data(serving, error,
     client = serving(error)
     with pytest.raises(StorageUnavailable):
         client.query("stocks", QUERY, missing_ok=missing_ok)
-    with pytest.raises(StorageUnavailable):
+    with pytest.raises(StorageUnavailable) as caught:
         client.execute_many([QUERY, QUERY], "stocks")
+    assert caught.value.message == f"InfluxDB failed a statement ({error}); retry later."
 
 
 def test_a_missing_bucket_hidden_by_the_csv_answer_is_bucket_not_found(serving):
@@ -104,10 +105,10 @@ def test_an_empty_answer_that_then_holds_data_is_read_again(serving):
 
 
 def test_a_statement_at_fault_is_still_refused(serving):
-    with pytest.raises(QueryRefused):
-        serving("unsupported mean iterator type: *query.stringInterruptIterator").query(
-            "stocks", QUERY
-        )
+    error = "unsupported mean iterator type: *query.stringInterruptIterator"
+    with pytest.raises(QueryRefused) as caught:
+        serving(error).query("stocks", QUERY)
+    assert caught.value.message == f"InfluxDB refused a statement: {error}"
 
 
 def test_the_json_read_asks_the_same_statement(serving):
