@@ -182,3 +182,8 @@ HTTP `status`, 0 when none came) or released (never made); the budgets count it.
 FETCH_REQUESTS = Measurement("fetch_requests", ("symbol", "interval"), {"requester": "str"})
 """Fetch requests sent by a tick, a track or a refresh (`shared/store/fetch_requests.py`), in the
 meta bucket: a tick does not ask again for an entry asked for in the last minutes."""
+NAMES = Measurement("names", ("symbol",), {"company": "str", "source": "str"})
+"""Company names a provider gave (`shared/store/names.py`), in the meta bucket: the page shows
+them where the demo's listing has none; `source` is the provider that named the symbol. (The
+field is `company`, not `name`: InfluxDB's CSV answers already have a `name` column, the
+measurement's.)"""
