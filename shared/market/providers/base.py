@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
@@ -52,6 +52,17 @@ class Provider(Protocol):
         `since` keeps only bars strictly after it; `month` (YYYY-MM) asks for that month of
         intraday history.
         """
+        ...
+
+
+@runtime_checkable
+class NamesSymbols(Protocol):
+    """A provider that can say a symbol's company name (Tiingo's metadata; one request)."""
+
+    name: str
+
+    def company_name(self, symbol: str) -> str | None:
+        """The company name the provider gives `symbol`, or None."""
         ...
 
 

@@ -8,6 +8,7 @@ are checked, and impossible rows dropped, at the provider boundary (`rows.check`
 Tiingo answers its limits both as HTTP 200 with a plain-text body and as HTTP 429 with a JSON
 `detail`, so refusals are classified on the body's words, not only on the status. The token travels
 in the `Authorization` header and is blanked out of any provider text a message quotes.
+`company_name` reads the ticker's metadata (`/tiingo/daily/<ticker>`) for the page's label.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ EARLIEST = "1950-01-01"  # without a startDate Tiingo answers only the latest ro
 ROW_FIELDS = ("open", "high", "low", "close", "volume", "divCash", "splitFactor")
 CSV_HEADER = b"date,"
 HOUR_SECONDS = 3600
+NAME_LIMIT = 120  # characters of a company name kept: a label, never a provider's essay
 
 
 class TiingoProvider(Source):
@@ -77,13 +79,29 @@ class TiingoProvider(Source):
         status, body = self._get(symbol, start)
         return read_daily(status, body, secret=self.settings.tiingo_api_key, symbol=symbol)
 
-    def _get(self, symbol: str, start: pd.Timestamp) -> tuple[int, bytes]:
-        """Tiingo's status and body; transport failures become `ProviderFailed`."""
-        ticker = quote(symbol.lower().replace(".", "-"), safe="-")  # Tiingo writes BRK.B as brk-b
+    def company_name(self, symbol: str) -> str | None:
+        """The company name in Tiingo's metadata for the ticker (`/tiingo/daily/<ticker>`): one
+        request, metered like any. None when Tiingo answers no usable name; a transport failure
+        or a full budget raises as for rows (a caller that only wants a label catches them)."""
         response = transport.get(
             self.session,
             "Tiingo",
-            f"{self.settings.tiingo_url}/tiingo/daily/{ticker}/prices",
+            f"{self.settings.tiingo_url}/tiingo/daily/{_ticker(symbol)}",
+            params={},
+            headers={"Authorization": f"Token {self.settings.tiingo_api_key}"},
+            timeout=self.settings.timeout_seconds,
+            meter=self.meter,
+            symbol=symbol,
+            kind="meta",
+        )
+        return read_name(response.status_code, response.content)
+
+    def _get(self, symbol: str, start: pd.Timestamp) -> tuple[int, bytes]:
+        """Tiingo's status and body; transport failures become `ProviderFailed`."""
+        response = transport.get(
+            self.session,
+            "Tiingo",
+            f"{self.settings.tiingo_url}/tiingo/daily/{_ticker(symbol)}/prices",
             params={"startDate": start.strftime("%Y-%m-%d"), "format": "csv"},
             headers={"Authorization": f"Token {self.settings.tiingo_api_key}"},
             timeout=self.settings.timeout_seconds,
@@ -92,6 +110,27 @@ class TiingoProvider(Source):
             kind="daily",
         )
         return response.status_code, response.content
+
+
+def _ticker(symbol: str) -> str:
+    """The ticker as Tiingo's paths write it: lower case, BRK.B as brk-b."""
+    return quote(symbol.lower().replace(".", "-"), safe="-")
+
+
+def read_name(status: int, body: bytes) -> str | None:
+    """The `name` of a metadata answer (`{"ticker", "name", "exchangeCode", ...}`), cleaned to
+    one line of at most `NAME_LIMIT` characters; None for any other answer."""
+    if status != 200:
+        return None
+    try:
+        document: Any = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    name = document.get("name") if isinstance(document, dict) else None
+    if not isinstance(name, str):
+        return None
+    cleaned = " ".join(name.split())[:NAME_LIMIT]
+    return cleaned or None
 
 
 def parse_daily(

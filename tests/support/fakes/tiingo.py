@@ -50,6 +50,7 @@ class Request:
     authorization: str | None
     time: pd.Timestamp
     refused: bool = False
+    kind: str = "prices"  # or "meta": `/tiingo/daily/<ticker>`, the ticker's metadata
 
 
 @dataclass
@@ -63,22 +64,30 @@ class Enforced:
 
 @dataclass
 class FakeTiingo:
-    """Answers `/tiingo/daily/<ticker>/prices` by ticker; records every request.
+    """Answers `/tiingo/daily/<ticker>/prices` by ticker, and `/tiingo/daily/<ticker>` (the
+    ticker's metadata) from `meta`; records every request.
 
-    Unrouted tickers get Tiingo's 404 for an unknown ticker, unless `any_ticker` is set.
-    A request without the right token gets Tiingo's 401.
+    Unrouted tickers get Tiingo's 404 for an unknown ticker, unless `any_ticker` is set (prices)
+    or `any_meta` (metadata). A request without the right token gets Tiingo's 401.
     """
 
     url: str = ""
     requests: list[Request] = field(default_factory=list)
     routes: dict[str, Answer] = field(default_factory=dict)
     any_ticker: bytes | None = None
+    meta: dict[str, Answer] = field(default_factory=dict)
+    any_meta: bytes | None = None
     limits: Enforced | None = None
     clock: Callable[[], pd.Timestamp] = lambda: pd.Timestamp.now(tz="UTC")
     served_times: list[pd.Timestamp] = field(default_factory=list)  # sorted
     last_served: dict[str, pd.Timestamp] = field(default_factory=dict)
     released: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def price_requests(self) -> list[Request]:
+        """Requests for prices (not for metadata)."""
+        return [r for r in self.requests if r.kind == "prices"]
 
     @property
     def refused(self) -> list[Request]:
@@ -98,9 +107,16 @@ class FakeTiingo:
         data = body(fixture) if isinstance(fixture, str) else fixture
         self.routes[ticker.lower()] = Answer(data, status, delay, trickle)
 
-    def answer(self, ticker: str, query: dict[str, str], authorization: str | None) -> Answer:
+    def route_meta(self, ticker: str, fixture: str | bytes, status: int = 200) -> None:
+        """Answer `fixture` (a file name, or the bytes) to `ticker`'s metadata request."""
+        data = body(fixture) if isinstance(fixture, str) else fixture
+        self.meta[ticker.lower()] = Answer(data, status)
+
+    def answer(
+        self, ticker: str, query: dict[str, str], authorization: str | None, kind: str = "prices"
+    ) -> Answer:
         with self.lock:
-            request = Request(ticker, query, authorization, self.clock())
+            request = Request(ticker, query, authorization, self.clock(), kind=kind)
             self.requests.append(request)
             if authorization != f"Token {API_KEY}" and query.get("token") != API_KEY:
                 return Answer(body("invalid_token.json"), 401)
@@ -108,10 +124,13 @@ class FakeTiingo:
             if refusal is not None:
                 request.refused = True
                 return refusal
-            if ticker in self.routes:
-                return self.routes[ticker]
-            if self.any_ticker is not None:
-                return Answer(self.any_ticker)
+            routes, any_answer = (
+                (self.routes, self.any_ticker) if kind == "prices" else (self.meta, self.any_meta)
+            )
+            if ticker in routes:
+                return routes[ticker]
+            if any_answer is not None:
+                return Answer(any_answer)
             return Answer(body("unknown_ticker.json").replace(b"NOSUCH", ticker.encode()), 404)
 
     def _over_limit(self, request: Request) -> Answer | None:
@@ -136,12 +155,15 @@ def _handler(fake: FakeTiingo) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             parts = urlsplit(self.path)
-            if not (parts.path.startswith(PREFIX) and parts.path.endswith(SUFFIX)):
+            path = parts.path
+            kind = "prices" if path.endswith(SUFFIX) else "meta"
+            ticker = path[len(PREFIX) : -len(SUFFIX) if kind == "prices" else None]
+            if not path.startswith(PREFIX) or not ticker or "/" in ticker:
                 self._send(Answer(b'{"detail":"Not found."}', 404))
                 return
-            ticker = unquote(parts.path[len(PREFIX) : -len(SUFFIX)])
             query = dict(parse_qsl(parts.query))
-            self._send(fake.answer(ticker, query, self.headers.get("Authorization")))
+            authorization = self.headers.get("Authorization")
+            self._send(fake.answer(unquote(ticker), query, authorization, kind))
 
         def _send(self, answer: Answer) -> None:
             if answer.delay:

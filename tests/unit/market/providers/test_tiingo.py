@@ -21,7 +21,7 @@ from shared.contract.errors import (
 )
 from shared.market.actions import adjusted
 from shared.market.providers import provider_for
-from shared.market.providers.tiingo import TiingoProvider, parse_daily
+from shared.market.providers.tiingo import NAME_LIMIT, TiingoProvider, parse_daily
 from shared.runtime.services import Services
 from tests.support.fakes.alphavantage import assert_bars
 from tests.support.fakes.tiingo import API_KEY, body
@@ -233,3 +233,42 @@ def test_tiingo_named_without_its_key_is_a_configuration_error():
 def test_the_tiingo_token_is_among_the_secrets_every_log_line_masks():
     settings = Settings.from_env({"TIINGO_API_KEY": API_KEY})
     assert API_KEY in Services(settings).secrets
+
+
+# -- company names -----------------------------------------------------------------------------
+
+
+def test_the_company_name_comes_from_the_tickers_metadata_in_one_request(tiingo, tiingo_settings):
+    tiingo.route_meta("nvda", "meta.json")
+    assert provider(tiingo_settings).company_name("NVDA") == "NVIDIA Corp"
+    [request] = tiingo.requests
+    assert (request.kind, request.ticker) == ("meta", "nvda")
+    assert request.authorization == f"Token {API_KEY}" and "token" not in request.query
+
+
+@pytest.mark.parametrize(
+    ("answer", "status"),
+    [
+        (body("unknown_ticker.json"), 404),
+        (body("invalid_token.json"), 401),
+        (body("maintenance.html"), 502),
+        (body("limit_hourly_429.json"), 429),
+        (b'{"ticker": "nvda", "name": null}', 200),
+        (b'{"ticker": "nvda"}', 200),
+        (b'{"name": 42}', 200),
+        (b'{"name": " \\n\\t "}', 200),
+        (b'[{"name": "NVIDIA Corp"}]', 200),
+        (b'{"name": "NVIDIA', 200),
+        (b"[" * 50_000 + b"]" * 50_000, 200),
+        (b"\xff\xfe", 200),
+    ],
+)
+def test_an_answer_without_a_usable_name_gives_none(tiingo, tiingo_settings, answer, status):
+    tiingo.route_meta("nvda", answer, status)
+    assert provider(tiingo_settings).company_name("NVDA") is None
+
+
+def test_a_name_is_kept_as_one_short_line(tiingo, tiingo_settings):
+    tiingo.route_meta("nvda", json.dumps({"name": "  NVIDIA\n\tCorp  " + "x" * 500}).encode())
+    name = provider(tiingo_settings).company_name("NVDA")
+    assert name is not None and name.startswith("NVIDIA Corp x") and len(name) == NAME_LIMIT
