@@ -14,7 +14,13 @@ from shared.usecases.fetch import fetch
 
 def run(invocation: Invocation, services: Services) -> Reply:
     request = FetchRequest.from_fields(invocation.fields)
-    fetched = fetch(services.influx, services.provider, request, services.action_lister)
+    fetched = fetch(
+        services.influx,
+        services.provider,
+        request,
+        services.action_lister,
+        names_bucket=services.settings.meta_bucket,
+    )
     warning = None
     if fetched.dropped:  # recorded with the run, for the pipeline panel
         warning = (

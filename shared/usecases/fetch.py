@@ -7,19 +7,23 @@ splits and dividends that come with the bars (or that Alpha Vantage lists when d
 
 from __future__ import annotations
 
+import logging
+
 import pandas as pd
 
-from shared.contract.errors import Unprocessable
+from shared.contract.errors import StocksError, Unprocessable
 from shared.contract.payloads import Fetched, FetchRequest
 from shared.contract.schema import DAILY
 from shared.contract.timefmt import rfc3339
 from shared.influx.client import InfluxClient
 from shared.market.actions import DIVIDEND
 from shared.market.calendar import check_intraday, exchange_of
-from shared.market.providers.base import Provider
+from shared.market.providers.base import NamesSymbols, Provider
 from shared.market.providers.rows import LATEST_AHEAD
 from shared.market.sourcing import ActionLister, LastListing, bars_and_actions
-from shared.store import actions, prices
+from shared.store import actions, names, prices
+
+LOG = logging.getLogger(__name__)
 
 
 def fetch(
@@ -27,12 +31,15 @@ def fetch(
     provider: Provider,
     request: FetchRequest,
     lister: ActionLister | None = None,
+    names_bucket: str | None = None,
 ) -> Fetched:
     """Fetch and store the bars `request` names that the bucket does not hold yet, and the
     corporate actions that come with them (`lister` lists them for providers whose rows lack).
 
     Everything the provider gave is checked before the first write (`rows.check`: impossible
     rows and actions are dropped and counted in the reply); a refused answer writes nothing.
+    On a symbol's first fetch from a provider that names symbols, its company name is stored
+    in `names_bucket` (the meta bucket), when given.
     """
     symbol, interval, bucket = request.symbol, request.interval, request.bucket
     exchange = request.exchange or exchange_of(symbol)
@@ -66,6 +73,8 @@ def fetch(
     if sourced.listed is not None:
         newest_time = bars.index.max() if len(bars) else since
         actions.mark_checked(client, bucket, symbol, provider.name, newest_time, sourced.listed)
+    if names_bucket and since is None and not request.month and isinstance(provider, NamesSymbols):
+        _save_name(client, provider, symbol, names_bucket)
     return Fetched(
         symbol=symbol,
         bucket=bucket,
@@ -80,6 +89,17 @@ def fetch(
         dropped_examples=list(sourced.dropped.examples),
         exchange=exchange,
     )
+
+
+def _save_name(client: InfluxClient, provider: NamesSymbols, symbol: str, bucket: str) -> None:
+    """Store the provider's company name for `symbol`. It is only a label: a failed or refused
+    request (or a full budget) is logged and the fetch goes on, the bars being stored."""
+    try:
+        name = provider.company_name(symbol)
+        if name:
+            names.save(client, bucket, symbol, name, provider.name)
+    except StocksError as error:
+        LOG.warning("No company name for %s from %s: %s", symbol, provider.name, error)
 
 
 def _last_listing(client: InfluxClient, bucket: str, symbol: str) -> LastListing | None:

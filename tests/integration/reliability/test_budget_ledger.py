@@ -104,7 +104,7 @@ def test_concurrent_fetches_never_spend_more_than_the_hour_allows(
         )
     statuses = sorted(a.status_code for a in answers)
     assert 1 <= len(tiingo.requests) <= 3
-    assert statuses.count(200) == len(tiingo.requests) and set(statuses) <= {200, 429}
+    assert statuses.count(200) == len(tiingo.price_requests) and set(statuses) <= {200, 429}
     assert all(int(a.headers["Retry-After"]) > 0 for a in answers if a.status_code == 429)
     points = ledger_points(storage, bucket)
     assert (points["state"] == "spent").sum() == len(tiingo.requests)

@@ -162,7 +162,7 @@ def test_a_bar_dated_in_the_future_does_not_freeze_the_symbol(fetch, tiingo, sto
     tiingo.route("nvda", csv_body([good_row(day) for day in DAYS[3:]]))
     second = post(fetch, bucket).json()
     assert second["points"] == 3 and second["last"] == "2024-06-10T00:00:00Z"
-    assert [r.query["startDate"] for r in tiingo.requests] == ["1950-01-01", "2024-06-06"]
+    assert [r.query["startDate"] for r in tiingo.price_requests] == ["1950-01-01", "2024-06-06"]
 
 
 def test_a_store_already_holding_a_future_bar_recovers(fetch, tiingo, storage, bucket):
@@ -176,7 +176,7 @@ def test_a_store_already_holding_a_future_bar_recovers(fetch, tiingo, storage, b
     tiingo.route("nvda", csv_body([good_row(day) for day in DAYS[3:]]))
     second = post(fetch, bucket).json()
     assert second["points"] == 3
-    assert tiingo.requests[-1].query["startDate"] == "2024-06-06"
+    assert tiingo.price_requests[-1].query["startDate"] == "2024-06-06"
     assert stored(storage, bucket).index.max() == pd.Timestamp("2024-06-10", tz="UTC")
 
 
