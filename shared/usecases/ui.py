@@ -21,7 +21,7 @@ from shared.contract.schema import (
 from shared.contract.timefmt import rfc3339
 from shared.market import calendar, correlation, listings, risk
 from shared.runtime.services import Services
-from shared.store import dead_letters, forecasts, prices, runs
+from shared.store import dead_letters, forecasts, names, prices, runs
 from shared.store.watchlist import Entry
 from shared.usecases import alerts_page, freshness, watchlist
 
@@ -99,6 +99,16 @@ def change(services: Services, fields: Mapping[str, Any]) -> dict[str, Any]:
 # -- the watchlist view -------------------------------------------------------------------------
 
 
+def names_of(services: Services, symbols: set[str]) -> dict[str, str | None]:
+    """Each symbol's company name: the demo's listing, else the name a provider gave (read only
+    when some symbol has no listing, so the demo's views make no request for it)."""
+    found = {symbol: listings.name(symbol) for symbol in symbols}
+    if all(found.values()):
+        return found
+    given = names.names(services.influx, services.settings.meta_bucket)
+    return {symbol: name or given.get(symbol) for symbol, name in found.items()}
+
+
 def watchlist_view(services: Services) -> dict[str, Any]:
     """Every tracked entry with its name, last close, trends, last 60 closes, latest forecast
     and its range, risk figures and last fetch; and what the page says about the provider."""
@@ -114,6 +124,7 @@ def watchlist_view(services: Services) -> dict[str, Any]:
     fetched = fetch_health(runs.fetch_runs(services.influx, meta, now - FETCH_LOOKBACK))
     alerting = alerts_page.RowFigures(services)
     checked = freshness.actions_checked(services, entries)
+    named = names_of(services, {e.symbol for e in entries})
     rows = []
     for entry in entries:
         key = (entry.symbol, entry.interval)
@@ -121,7 +132,7 @@ def watchlist_view(services: Services) -> dict[str, Any]:
         run = latest_runs.get(key)
         row = {
             **entry.as_dict(),
-            "name": listings.name(entry.symbol),
+            "name": named[entry.symbol],
             **where_traded(entry.symbol, entry),
             **price_figures(series),
         }
@@ -296,7 +307,7 @@ def symbol_view(services: Services, fields: Mapping[str, Any]) -> dict[str, Any]
         "symbol": symbol,
         "interval": interval,
         "bucket": bucket,
-        "name": listings.name(symbol),
+        "name": names_of(services, {symbol})[symbol],
         **traded,
         **session_figures(day, traded["exchange"], pd.Timestamp.now(tz="UTC")),
         "tracked": entry is not None,
@@ -365,7 +376,7 @@ def correlation_view(services: Services) -> dict[str, Any]:
     matrix = correlation.correlations(series)
     return {
         "symbols": list(series),
-        "names": [listings.name(symbol) for symbol in series],
+        "names": list(map(names_of(services, set(series)).get, series)),
         "matrix": [[finite(float(v)) for v in row] for row in matrix.to_numpy()],
         "pairs": [
             {"a": a, "b": b, "correlation": finite(value)}

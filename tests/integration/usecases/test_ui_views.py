@@ -10,8 +10,12 @@ import pandas as pd
 import pytest
 
 from shared.contract.errors import BadInput, Unprocessable
+from shared.market import listings
 from shared.runtime.services import Services
+from shared.store import names
+from shared.store.watchlist import Entry
 from shared.usecases import ui
+from shared.usecases.watchlist import watchlist_of
 from tests.integration.ui.test_api import DAYS, seeded  # noqa: F401  (the fixture)
 
 
@@ -108,3 +112,15 @@ def test_a_run_that_dropped_provider_rows_is_listed_with_the_errors(services, se
     noted = pipeline["errors"][0]
     assert (noted["status"], noted["dropped"], noted["warning"]) == ("ok", 2, warning)
     assert [r["status"] for r in pipeline["errors"][1:]] == ["422", "429"]
+
+
+def test_a_name_a_provider_gave_is_shown_where_the_listing_has_none(services, seeded):  # noqa: F811
+    meta = services.settings.meta_bucket
+    names.save(services.influx, meta, "NVDQ", "Nvdq Holdings", "tiingo")
+    names.save(services.influx, meta, "KO", "Not the listing's name", "tiingo")
+    watchlist_of(services).save(Entry("NVDQ", bucket=seeded), tracked=True)
+    ui.change(services, {"action": "track", "symbol": "KO", "bucket": seeded})
+    rows = {row["symbol"]: row for row in ui.read(services, {"view": "watchlist"})["watchlist"]}
+    assert rows["NVDQ"]["name"] == "Nvdq Holdings"
+    assert rows["KO"]["name"] == listings.name("KO")  # the listing first
+    assert ui.names_of(services, {"KO", "ZZZQ"}) == {"KO": listings.name("KO"), "ZZZQ": None}
