@@ -28,7 +28,7 @@ from devstack.functions import ROOT, FunctionProcess
 from devstack.influxd import InfluxServer
 from devstack.mesh.mesh import DEFAULT_PORT as MESH_PORT
 from devstack.mesh.mesh import Chaos, Mesh
-from devstack.ports import port_or_free, terminate
+from devstack.ports import free_port, port_or_free, terminate
 from devstack.webhook import WebhookReceiver
 
 DATA = ROOT / ".stocks"
@@ -85,19 +85,29 @@ class LocalStack:
     webhook: WebhookReceiver | None = None
     grafana_url: str | None = None
     ports: dict[str, int] = field(default_factory=dict)
+    default_ports: bool = True
+    """False: every part on a port the system picks (tests), never on `make run`'s; a stack
+    whose influxd restarts on 8086 would race every other stack on the machine for it."""
 
     def plan_ports(self) -> dict[str, int]:
-        """Each function's port (its default, else a free one), chosen once: `make run` prints
-        the page's address before anything starts."""
+        """Each function's port (its default, else a free one; 0, any free one, without
+        default ports), chosen once: `make run` prints the page's address before anything
+        starts."""
         if not self.ports:
-            self.ports = {name: port_or_free(port) for name, port in PORTS.items()}
+            self.ports = {name: self._port(port) for name, port in PORTS.items()}
         return self.ports
+
+    def _port(self, default: int) -> int:
+        """`default` when free, else a free port; 0 (bound at once, anywhere) without defaults."""
+        return port_or_free(default) if self.default_ports else 0
 
     def start(self, env: dict[str, str] | None = None) -> LocalStack:
         """Start influxd, the functions and the mesh; env adds to every function's environment."""
         (self.data / "logs").mkdir(parents=True, exist_ok=True)
         ports = self.plan_ports()
-        self.influx = InfluxServer(self.data / "influxdb", port_or_free(INFLUX_PORT)).start()
+        self.influx = InfluxServer(
+            self.data / "influxdb", port_or_free(INFLUX_PORT) if self.default_ports else free_port()
+        ).start()
         self.stoppers.append(self.influx.stop)
         base = {
             "INFLUX_URL": self.influx.url,
@@ -112,7 +122,7 @@ class LocalStack:
         self.mesh = Mesh.from_manifests(
             self.manifests,
             {name: process.url for name, process in self.functions.items()},
-            port=MESH_PORT,
+            port=self._port(MESH_PORT),
             backoff_scale=self.backoff_scale,
             dead_letter_file=self.data / "dead-letters.jsonl",
             schedule_pings=self.schedule_pings,
@@ -139,7 +149,9 @@ class LocalStack:
         """Start the local webhook receiver; the notifier's environment: the receiver's URL and
         a signing secret made for this run, unless STOCKS_ALERT_WEBHOOK_URL names another."""
         secret = os.environ.get("STOCKS_ALERT_WEBHOOK_SECRET") or secrets.token_hex(32)
-        self.webhook = WebhookReceiver(self.data / "webhook.jsonl", secret, WEBHOOK_PORT).start()
+        self.webhook = WebhookReceiver(
+            self.data / "webhook.jsonl", secret, self._port(WEBHOOK_PORT)
+        ).start()
         self.stoppers.append(self.webhook.stop)
         return {
             "STOCKS_ALERT_WEBHOOK_URL": os.environ.get("STOCKS_ALERT_WEBHOOK_URL")

@@ -20,7 +20,9 @@ from shared.influx.client import InfluxClient
 @contextmanager
 def running_stack(data: Path, backoff_scale: float = 0.05, **env: str) -> Iterator[LocalStack]:
     """influxd, every function and the mesh from knative/, with pings only when fired."""
-    stack = LocalStack(data=data, backoff_scale=backoff_scale, schedule_pings=False)
+    stack = LocalStack(
+        data=data, backoff_scale=backoff_scale, schedule_pings=False, default_ports=False
+    )
     try:
         yield stack.start({"STOCKS_PROVIDER": "demo", **env})
     finally:

@@ -226,6 +226,7 @@ def stack_for(directory: Path) -> Iterator[LocalStack]:
         backoff_scale=0.5,
         schedule_pings=False,
         manifests=manifests_without_predict(directory),
+        default_ports=False,
     )
     try:
         yield stack.start({"STOCKS_PROVIDER": "demo"})

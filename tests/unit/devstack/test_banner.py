@@ -50,3 +50,8 @@ def test_ports_are_chosen_once(tmp_path):
     made = LocalStack(data=tmp_path)
     first = made.plan_ports()
     assert made.plan_ports() is first and set(first) == set(PORTS)
+
+
+def test_a_stack_without_default_ports_leaves_them_to_the_system(tmp_path):
+    made = LocalStack(data=tmp_path, default_ports=False)
+    assert set(made.plan_ports().values()) == {0}  # each part binds any free port at once
