@@ -1,32 +1,35 @@
 """InfluxDB storage over the v1-compatible HTTP API, which InfluxDB 1.x, 2.x and 3 Core all serve.
 
-Writes are line protocol on `/write` (serialized by influxdb-client's DataFrame serializer,
-gzip-compressed, in pipelined batches); reads are InfluxQL on `/query` answered as CSV straight
-into pandas.
+Writes are line protocol on `/write` (serialized by `line_protocol` from the schema's types,
+gzip-compressed, in pipelined batches); reads are InfluxQL on `/query`, answered as CSV straight
+into pandas for series (`query`), or as JSON rows for small reads that need no frame (`select`).
+Every request goes over the thread's keep-alive connection (`shared.influx.transport`).
 Only bucket administration differs by server generation, which `/ping` tells.
 Every failure becomes a typed `shared.contract.errors` exception carrying the contract's status.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
-
-import requests
 
 from shared.contract.config import InfluxSettings
 from shared.contract.errors import BucketNotFound, QueryRefused, StorageUnavailable
 from shared.contract.schema import Measurement
 from shared.contract.timefmt import rfc3339_nano
 from shared.contract.validation import bucket_name
-from shared.influx.auth import credentials, error_text, raise_for_server_status
+from shared.influx.auth import error_text, raise_for_server_status
 from shared.influx.influxql import ident, tags_equal
-from shared.influx.write_pipeline import WritePipeline
+from shared.influx.transport import Answer, Transport
+from shared.influx.write_pipeline import StaleConnection, WritePipeline
 
 if TYPE_CHECKING:
     import pandas as pd
 
+JSON = {"Content-Type": "application/json"}
 INTERNAL_BUCKETS = frozenset({"_internal", "_monitoring", "_tasks"})
 BATCH_LINES = 5_000
 FAULTS = ("closed", "shutdown", "shutting down", "interrupted", "aborted", "timeout", "not open")
@@ -38,35 +41,36 @@ FAULTS = ("closed", "shutdown", "shutting down", "interrupted", "aborted", "time
 SHARD_GROUP_WEEKS = 52
 
 
-class InfluxClient:
-    """One InfluxDB server.
+@dataclass(frozen=True)
+class Series:
+    """One series of a JSON query result: its measurement, `GROUP BY` tags, columns and rows
+    (times in milliseconds since the epoch, as `select` asks)."""
 
-    Reads and administration go through one pooled `requests.Session`; each write opens one
-    `WritePipeline` connection for all its batches.
-    """
+    name: str
+    tags: dict[str, str]
+    columns: list[str]
+    values: list[list[Any]]
+
+    def column(self, name: str) -> list[Any]:
+        """The values of one column, row by row."""
+        position = self.columns.index(name)
+        return [row[position] for row in self.values]
+
+
+class InfluxClient:
+    """One InfluxDB server, reached over one keep-alive connection per thread."""
 
     def __init__(self, settings: InfluxSettings, batch_lines: int = BATCH_LINES) -> None:
         self.settings = settings
         self.batch_lines = batch_lines
-        self.session = requests.Session()
-        headers, params = credentials(settings)
-        self.session.headers.update(headers)
-        if params:
-            self.session.params = params
+        self.transport = Transport(settings)
 
     # -- transport ---------------------------------------------------------------------------
 
-    def _request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        try:
-            response = self.session.request(
-                method, self.settings.url + path, timeout=self.settings.timeout_seconds, **kwargs
-            )
-        except requests.Timeout as exc:
-            raise StorageUnavailable("InfluxDB did not answer in time; retry later.") from exc
-        except requests.RequestException as exc:
-            raise StorageUnavailable("InfluxDB is unreachable; retry later.") from exc
-        raise_for_server_status(response.status_code)
-        return response
+    def _request(self, method: str, path: str, **kwargs: Any) -> Answer:
+        answer = self.transport.request(method, path, **kwargs)
+        raise_for_server_status(answer.status)
+        return answer
 
     @cached_property
     def generation(self) -> int:
@@ -93,11 +97,46 @@ class InfluxClient:
         bucket_name(bucket)
         if frame.empty:
             return 0
-        with WritePipeline(self.settings, bucket, precision) as pipeline:
-            for lines in self.line_batches(frame, measurement, precision):
-                pipeline.send(lines)
-            pipeline.wait()
+        self._post(bucket, lambda: self.line_batches(frame, measurement, precision), precision)
         return len(frame)
+
+    def write_lines(
+        self, bucket: str, lines: Sequence[str], precision: str = "s", *, create: bool = True
+    ) -> bool:
+        """Write prepared line-protocol lines (of any measurements: `line_protocol.lines` and
+        `line_protocol.point` make them), `batch_lines` a request, creating the bucket when it
+        does not exist yet if `create`; True when it had to."""
+        bucket_name(bucket)
+        if not lines:
+            return False
+
+        def batches() -> Iterator[bytes]:
+            for start in range(0, len(lines), self.batch_lines):
+                yield "\n".join(lines[start : start + self.batch_lines]).encode()
+
+        try:
+            self._post(bucket, batches, precision)
+            return False
+        except BucketNotFound:
+            if not create:
+                raise
+            created = self.create_bucket(bucket)
+            self._post(bucket, batches, precision)
+            return created
+
+    def _post(self, bucket: str, batches: Callable[[], Iterable[bytes]], precision: str) -> None:
+        """POST every batch over the thread's connection; once more from the first batch on a new
+        connection when the kept-alive one was found closed (writes are idempotent)."""
+        for attempt in (1, 2):
+            try:
+                with WritePipeline(self.transport, bucket, precision) as pipeline:
+                    for body in batches():
+                        pipeline.send(body)
+                    pipeline.wait()
+                return
+            except StaleConnection:
+                if attempt == 2:
+                    raise
 
     def write_or_create(
         self, bucket: str, frame: pd.DataFrame, measurement: Measurement, precision: str = "s"
@@ -147,10 +186,10 @@ class InfluxClient:
                 "POST",
                 "/query",
                 params={"db": bucket, "epoch": "ms"},
-                data={"q": influxql},
+                form={"q": influxql},
                 headers={"Accept": "application/csv"},
             )
-            if response.status_code != 200:
+            if response.status != 200:
                 raise _refused("a query", response)
             if response.content.strip():
                 return csv_frame(response.content, measurement)
@@ -175,6 +214,33 @@ class InfluxClient:
             raise
         return bool(result.get("series"))
 
+    def select(
+        self, bucket: str, statements: Sequence[str], *, missing_ok: bool = False
+    ) -> list[list[Series]]:
+        """Run SELECT statements in one request; each one's series, as JSON rows (no pandas).
+
+        For the small reads a call makes on its way (a newest time, a few rows): a missing bucket
+        raises `BucketNotFound`, or reads as no series if `missing_ok`.
+        """
+        try:
+            results = self.execute_many(list(statements), bucket)
+        except BucketNotFound:
+            if not missing_ok:
+                raise
+            return [[] for _ in statements]
+        return [
+            [
+                Series(
+                    name=series.get("name", ""),
+                    tags=series.get("tags") or {},
+                    columns=series.get("columns", []),
+                    values=series.get("values", []),
+                )
+                for series in result.get("series", [])
+            ]
+            for result in results
+        ]
+
     def execute(self, bucket: str | None, influxql: str) -> dict[str, Any]:
         """Run one InfluxQL statement that changes state or lists metadata; its JSON result."""
         return self.execute_many([influxql], bucket)[0]
@@ -185,9 +251,9 @@ class InfluxClient:
         """Run several InfluxQL statements in one request; one JSON result each (times in ms)."""
         params = {"epoch": "ms", **({"db": bucket_name(bucket)} if bucket else {})}
         response = self._request(
-            "POST", "/query", params=params, data={"q": ";\n".join(statements)}
+            "POST", "/query", params=params, form={"q": ";\n".join(statements)}
         )
-        if response.status_code != 200:
+        if response.status != 200:
             raise _refused("a statement", response)
         results = response.json().get("results", [])
         error = next((str(r["error"]) for r in results if r.get("error")), None)
@@ -232,15 +298,22 @@ class InfluxClient:
                 "POST",
                 "/api/v2/delete",
                 params={"org": self.settings.org or "", "bucket": bucket},
-                json={
-                    "start": rfc3339_nano(since) if since is not None else "1970-01-01T00:00:00Z",
-                    "stop": rfc3339_nano(until) if until is not None else "2262-01-01T00:00:00Z",
-                    "predicate": predicate,
-                },
+                body=_json_body(
+                    {
+                        "start": rfc3339_nano(since)
+                        if since is not None
+                        else "1970-01-01T00:00:00Z",
+                        "stop": rfc3339_nano(until)
+                        if until is not None
+                        else "2262-01-01T00:00:00Z",
+                        "predicate": predicate,
+                    }
+                ),
+                headers=JSON,
             )
-            if response.status_code == 404:
+            if response.status == 404:
                 raise BucketNotFound(f"The bucket {bucket!r} does not exist.")
-            if response.status_code != 204:
+            if response.status != 204:
                 raise _refused("a delete", response)
         # InfluxDB 3 Core has no point deletion: there, older points stay (see README).
 
@@ -250,7 +323,7 @@ class InfluxClient:
         """The names of every bucket the server holds, internal ones left out, sorted."""
         if self.generation == 3:
             response = self._request("GET", "/api/v3/configure/database", params={"format": "json"})
-            if response.status_code != 200:
+            if response.status != 200:
                 raise _refused("to list databases", response)
             names = [row.get("iox::database", "") for row in response.json()]
         else:
@@ -272,8 +345,10 @@ class InfluxClient:
         elif self.generation == 2:
             self._create_v2_bucket(name)
         else:
-            response = self._request("POST", "/api/v3/configure/database", json={"db": name})
-            if response.status_code not in (200, 201, 204, 409):
+            response = self._request(
+                "POST", "/api/v3/configure/database", body=_json_body({"db": name}), headers=JSON
+            )
+            if response.status not in (200, 201, 204, 409):
                 raise _refused(f"to create {name!r}", response)
         return True
 
@@ -305,7 +380,11 @@ class InfluxClient:
                 raise StorageUnavailable("InfluxDB is unreachable; retry later.") from exc
 
 
-def _refused(what: str, response: requests.Response) -> QueryRefused:
+def _json_body(value: object) -> bytes:
+    return json.dumps(value).encode()
+
+
+def _refused(what: str, response: Answer) -> QueryRefused:
     """InfluxDB's refusal of `what`, in its own (bounded) words."""
     detail = error_text(response.headers, response.content)[:200]
     return QueryRefused(f"InfluxDB refused {what}: {detail}")

@@ -10,6 +10,7 @@ imports at start (see docs/benchmarks.md).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 
 import numpy as np
@@ -76,6 +77,65 @@ def lines(frame: pd.DataFrame, measurement: Measurement, precision: str) -> list
         if fields:  # a row whose every field is missing is no point at all
             out.append(f"{prefix} {fields} {stamp}")
     return out
+
+
+def checked_lines(frame: pd.DataFrame, measurement: Measurement, precision: str) -> list[str]:
+    """`lines` of the whole frame once `check` passed it, for a write of several frames."""
+    check(frame, measurement)
+    return lines(frame, measurement, precision)
+
+
+def point(measurement: Measurement, at: pd.Timestamp, precision: str, **values: object) -> str:
+    """One line of `measurement` stamped `at`, from `values` named by its tags and fields.
+
+    The one-point counterpart of `lines` with no frame to build: values are typed by the schema,
+    escaped and checked alike (an empty tag or a missing field is left out).
+    """
+    head = measurement.name.translate(_KEY)
+    for tag in measurement.tags:
+        value = values.get(tag)
+        if value is None or value == "":
+            continue
+        text = str(value)
+        if text.endswith("\\"):
+            raise WriteRefused(
+                f"The tag '{tag}' ends in a backslash, which line protocol cannot carry."
+            )
+        head += f",{tag.translate(_KEY)}={text.translate(_KEY)}"
+    fields = [
+        _field_text(name, values[name], kind)
+        for name, kind in measurement.fields.items()
+        if not _missing(values.get(name))
+    ]
+    if not fields:
+        raise WriteRefused(f"A point of {measurement.name} needs at least one field.")
+    stamp = pd.Timestamp(at).as_unit("ns").value // _NS_PER[precision]
+    return f"{head} {','.join(fields)} {stamp}"
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _field_text(name: str, value: object, kind: str) -> str:
+    key = name.translate(_KEY)
+    if kind == "float64":
+        number = float(value)  # type: ignore[arg-type]
+        if not math.isfinite(number):
+            raise WriteRefused(f"The field '{name}' holds a value InfluxDB cannot store (inf).")
+        return f"{key}={number!r}"
+    if kind == "int64":
+        if isinstance(value, float) and not value.is_integer():
+            raise WriteRefused(f"The field '{name}' must hold whole numbers, not {value}.")
+        whole = int(value)  # type: ignore[call-overload]
+        if not INT64[0] <= whole <= INT64[1]:
+            raise WriteRefused(
+                f"The field '{name}' holds {whole}, beyond InfluxDB's 64-bit integers."
+            )
+        return f"{key}={whole}i"
+    if kind == "bool":
+        return f"{key}={'true' if value else 'false'}"
+    return f'{key}="{str(value).translate(_STRING)}"'
 
 
 def batches(

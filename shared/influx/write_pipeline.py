@@ -2,49 +2,46 @@
 
 `send` puts a batch on the wire and returns, so the caller serializes the next batch while
 InfluxDB stores this one; its answer is read just before the next batch goes. Sending and reading
-are two steps on one `http.client` connection in the caller's own thread. A second posting thread
-gains little: under the GIL it waits for the serializing thread at every socket call.
+are two steps on the calling thread's keep-alive connection (`shared.influx.transport`). A second
+posting thread gains little: under the GIL it waits for the serializing thread at every socket
+call.
 """
 
 from __future__ import annotations
 
 import gzip
 import http.client
-import ssl
 from types import TracebackType
-from urllib.parse import urlencode, urlsplit
 
-import certifi
-
-from shared.contract.config import InfluxSettings
 from shared.contract.errors import BucketNotFound, StorageUnavailable, WriteRefused
-from shared.influx.auth import credentials, error_text, raise_for_server_status
+from shared.influx.auth import error_text, raise_for_server_status
+from shared.influx.transport import Transport
+
+
+class StaleConnection(StorageUnavailable):
+    """The first batch found the thread's kept-alive connection closed by the server."""
 
 
 class WritePipeline:
-    """One connection to `/write` of one bucket; `send` each batch, then `wait` for the last."""
+    """Batches to `/write` of one bucket; `send` each batch, then `wait` for the last."""
 
-    def __init__(self, settings: InfluxSettings, bucket: str, precision: str) -> None:
-        url = urlsplit(settings.url)
-        auth_headers, auth_params = credentials(settings)
-        params = {"db": bucket, "precision": precision} | auth_params
+    def __init__(self, transport: Transport, bucket: str, precision: str) -> None:
+        self.transport = transport
         self.bucket = bucket
-        self.path = f"{url.path.rstrip('/')}/write?{urlencode(params)}"
+        self.path = transport.path("/write", {"db": bucket, "precision": precision})
         self.headers = {
             "Content-Encoding": "gzip",
             "Content-Type": "text/plain; charset=utf-8",
-            **auth_headers,
+            **transport.headers,
         }
-        if url.scheme == "https":
-            tls = ssl.create_default_context(cafile=certifi.where())
-            self.connection: http.client.HTTPConnection = http.client.HTTPSConnection(
-                url.hostname or "", url.port, timeout=settings.timeout_seconds, context=tls
-            )
-        else:
-            self.connection = http.client.HTTPConnection(
-                url.hostname or "", url.port, timeout=settings.timeout_seconds
-            )
+        try:
+            self.connection, self.reused = transport.connection()
+        except TimeoutError as exc:
+            raise StorageUnavailable("InfluxDB did not answer in time; retry later.") from exc
+        except OSError as exc:
+            raise StorageUnavailable("InfluxDB is unreachable; retry later.") from exc
         self.in_flight = False
+        self.answered = False
 
     def send(self, lines: bytes) -> None:
         """Check the previous batch's answer, then put this batch (gzip-compressed) on the wire."""
@@ -53,7 +50,7 @@ class WritePipeline:
         try:
             self.connection.request("POST", self.path, body=body, headers=self.headers)
         except (OSError, http.client.HTTPException) as exc:
-            raise StorageUnavailable("InfluxDB is unreachable; retry later.") from exc
+            raise self._lost(exc) from exc
         self.in_flight = True
 
     def wait(self) -> None:
@@ -67,7 +64,10 @@ class WritePipeline:
         except TimeoutError as exc:
             raise StorageUnavailable("InfluxDB did not answer in time; retry later.") from exc
         except (OSError, http.client.HTTPException) as exc:
-            raise StorageUnavailable("InfluxDB is unreachable; retry later.") from exc
+            raise self._lost(exc) from exc
+        self.answered = True
+        if response.will_close:
+            self.transport.discard()
         raise_for_server_status(response.status)
         if response.status == 204:
             return
@@ -75,6 +75,11 @@ class WritePipeline:
         if response.status == 404 or "database not found" in detail:
             raise BucketNotFound(f"The bucket {self.bucket!r} does not exist.")
         raise WriteRefused(f"InfluxDB refused the write: {detail[:200]}")
+
+    def _lost(self, exc: BaseException) -> StorageUnavailable:
+        if self.reused and not self.answered:
+            return StaleConnection("InfluxDB closed the kept-alive connection.")
+        return StorageUnavailable("InfluxDB is unreachable; retry later.")
 
     def __enter__(self) -> WritePipeline:
         return self
@@ -85,4 +90,7 @@ class WritePipeline:
         error: BaseException | None,
         trace: TracebackType | None,
     ) -> None:
-        self.connection.close()
+        if error is not None and not isinstance(error, (BucketNotFound, WriteRefused)):
+            self.transport.discard()  # its state is unknown: an answer may still be unread
+        elif self.in_flight:
+            self.transport.discard()

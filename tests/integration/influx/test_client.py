@@ -199,11 +199,29 @@ def test_stopped_server_is_storage_unavailable(tmp_path):
         store.list_buckets()
 
 
+def test_a_restarted_server_is_reached_again_over_a_new_connection(tmp_path):
+    """The kept-alive connection dies with the server; the next call opens a new one, once."""
+    from devstack.influxd import InfluxServer
+
+    server = InfluxServer(tmp_path).start()
+    store = InfluxClient(InfluxSettings(url=server.url, timeout_seconds=10))
+    store.create_bucket("b")
+    store.write("b", bars(n=3), PRICES)
+    server.stop()
+    server = InfluxServer(tmp_path, server.port).start()
+    try:
+        assert len(select_prices(store, "b", "AAPL")) == 3
+        store.write("b", bars(n=5), PRICES)
+        assert store.select("b", ['SELECT count("close") FROM "prices"'])[0][0].values[0][1] == 5
+    finally:
+        server.stop()
+
+
 def test_token_auth_header_and_v1_credentials(storage):
     token = InfluxClient(InfluxSettings(token="secret-token"))
-    assert token.session.headers["Authorization"] == "Token secret-token"
+    assert token.transport.headers["Authorization"] == "Token secret-token"
     user = InfluxClient(InfluxSettings(username="u", password="p"))
-    assert user.session.params == {"u": "u", "p": "p"}
+    assert user.transport.params == {"u": "u", "p": "p"}
     assert "secret-token" not in repr(token.settings)
 
 
@@ -212,3 +230,24 @@ def test_a_tag_ending_in_a_backslash_is_refused_before_any_point_is_sent(storage
     with pytest.raises(WriteRefused, match="backslash"):
         storage.write(bucket, frame, PRICES)
     assert select_prices(storage, bucket, "GOOD").empty
+
+
+def test_select_answers_each_statements_series_as_rows_in_one_request(storage, bucket):
+    storage.write(bucket, pd.concat([bars(symbol="AAPL", n=3), bars(symbol="IBM", n=2)]), PRICES)
+    last, counts = storage.select(
+        bucket,
+        [
+            'SELECT last("close") FROM "prices" WHERE "symbol" = \'IBM\'',
+            'SELECT count("close") FROM "prices" GROUP BY "symbol"',
+        ],
+    )
+    assert len(last) == 1 and last[0].columns == ["time", "last"]
+    assert isinstance(last[0].values[0][0], int)  # milliseconds since the epoch
+    assert {s.tags["symbol"]: s.column("count")[0] for s in counts} == {"AAPL": 3, "IBM": 2}
+
+
+def test_select_from_a_missing_bucket_is_not_found_or_nothing_if_asked(storage):
+    statements = ['SELECT * FROM "prices"', 'SELECT * FROM "runs"']
+    with pytest.raises(BucketNotFound):
+        storage.select("no_such_bucket", statements)
+    assert storage.select("no_such_bucket", statements, missing_ok=True) == [[], []]

@@ -35,6 +35,7 @@ class RecordingWrites:
 
     status: int = 204
     error: str = ""
+    hang_up: bool = False  # close each connection after answering, unannounced (an idle timeout)
     received: list[Received] = field(default_factory=list)
 
     def serve(self) -> ThreadingHTTPServer:
@@ -60,6 +61,7 @@ class RecordingWrites:
                     self.send_header("X-Influxdb-Error", recorder.error)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
+                self.close_connection = recorder.hang_up
 
             def log_message(self, *args: object) -> None:
                 pass
@@ -91,6 +93,26 @@ def test_batches_go_gzipped_in_order_over_one_connection_with_the_token(recordin
     assert first.headers["Authorization"] == "Token secret-token"
     timestamps = [int(line.rsplit(" ", 1)[1]) for r in writes.received for line in r.lines]
     assert timestamps == sorted(timestamps) and len(set(timestamps)) == 10
+
+
+def test_writes_of_one_thread_share_one_kept_alive_connection(recording):
+    writes, url = recording
+    storage = InfluxClient(InfluxSettings(url=url))
+    for _ in range(3):
+        storage.write("b", bars(n=2), PRICES)
+    assert len({r.client_port for r in writes.received}) == 1
+
+
+def test_a_kept_alive_connection_the_server_closed_is_replaced_and_the_write_sent_again(
+    recording,
+):
+    writes, url = recording
+    writes.hang_up = True
+    storage = InfluxClient(InfluxSettings(url=url))
+    storage.write("b", bars(n=2), PRICES)
+    storage.write("b", bars(n=3), PRICES)
+    assert [len(r.lines) for r in writes.received] == [2, 3]
+    assert len({r.client_port for r in writes.received}) == 2
 
 
 def test_v1_credentials_go_as_u_and_p(recording):
@@ -129,7 +151,7 @@ def test_a_refused_batch_stops_the_write_before_the_next_is_sent(recording):
 
 def test_many_batches_reach_influxd_whole(storage, bucket):
     frame = bars(n=2_000, start="2020-01-01")
-    with WritePipeline(storage.settings, bucket, "s") as pipeline:
+    with WritePipeline(storage.transport, bucket, "s") as pipeline:
         for lines in InfluxClient(storage.settings, batch_lines=300).line_batches(
             frame, PRICES, "s"
         ):

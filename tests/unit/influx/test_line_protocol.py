@@ -10,7 +10,7 @@ import pytest
 
 from shared.contract.errors import WriteRefused
 from shared.contract.schema import Measurement
-from shared.influx.line_protocol import batches, check, lines
+from shared.influx.line_protocol import batches, check, lines, point
 
 M = Measurement("m x", ("tag",), {"f": "float64", "i": "int64", "b": "bool", "s": "str"})
 T0 = pd.Timestamp("2026-11-27T14:30:00Z")
@@ -78,3 +78,32 @@ def test_times_past_2262_are_refused():
     late.index = late.index + pd.Timedelta(days=2)
     with pytest.raises(WriteRefused, match="2262"):
         check(late, M)
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        {"tag": "a,b=c d", "f": 1.5, "i": 2, "b": True, "s": 'say "hi" \\ bye'},
+        {"tag": "", "f": float("nan"), "i": -(2**63), "b": False, "s": "0123"},
+        {"tag": "x", "f": 1e-300, "i": 2**63 - 1, "b": None, "s": ""},
+    ],
+)
+@pytest.mark.parametrize("precision", ["s", "ms", "ns"])
+def test_one_point_is_the_line_its_one_row_frame_gives(row, precision):
+    single = frame(**{name: [value] for name, value in row.items()})
+    assert point(M, T0, precision, **row) == lines(single, M, precision)[0]
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"tag": "io.x\\", "f": 1.0}, "ends in a backslash"),
+        ({"f": math.inf}, "cannot store"),
+        ({"i": 2**63}, "64-bit"),
+        ({"i": 1.5}, "whole numbers"),
+        ({"tag": "a"}, "at least one field"),
+    ],
+)
+def test_a_point_line_protocol_cannot_carry_is_refused(values, message):
+    with pytest.raises(WriteRefused, match=message):
+        point(M, T0, "s", **values)
