@@ -15,7 +15,7 @@ import pandas as pd
 
 from shared.contract.schema import ACTIONS_CHECKED, CORPORATE_ACTIONS
 from shared.contract.timefmt import rfc3339
-from shared.influx.client import InfluxClient
+from shared.influx.client import InfluxClient, Series
 from shared.influx.frames import point
 from shared.influx.influxql import ident, tags_equal
 from shared.market.actions import ACTION_DTYPES, combine, empty_actions
@@ -34,12 +34,27 @@ def write_actions(client: InfluxClient, bucket: str, symbol: str, actions: pd.Da
 
 def read_actions(client: InfluxClient, bucket: str, symbol: str) -> pd.DataFrame:
     """Every stored action of `symbol`, ascending by ex-date; none when the bucket is missing."""
-    columns = ", ".join(ident(c) for c in ("kind", "ratio", "amount"))
-    query = f"SELECT {columns} FROM {MEASUREMENT} WHERE {tags_equal(symbol=symbol)}"
-    stored = client.query(bucket, query, CORPORATE_ACTIONS, missing_ok=True)
-    if stored.empty:
+    (series,) = client.select(bucket, [actions_query(symbol)], missing_ok=True)
+    return actions_of(series)
+
+
+def actions_query(symbol: str) -> str:
+    """The statement `read_actions` runs, for a store reading more in the same request."""
+    columns = ", ".join(ident(c) for c in ACTION_DTYPES)
+    return f"SELECT {columns} FROM {MEASUREMENT} WHERE {tags_equal(symbol=symbol)}"
+
+
+def actions_of(series: list[Series]) -> pd.DataFrame:
+    """The actions frame of `actions_query`'s answer."""
+    if not series or not series[0].values:
         return empty_actions()
-    return combine(stored[list(ACTION_DTYPES)].astype(ACTION_DTYPES))
+    rows = series[0]
+    times = pd.to_datetime(rows.column("time"), unit="ms", utc=True)
+    stored = pd.DataFrame(
+        {column: rows.column(column) for column in ACTION_DTYPES},
+        index=pd.DatetimeIndex(times, name="time"),
+    )
+    return combine(stored.astype(ACTION_DTYPES))
 
 
 @dataclass(frozen=True)
