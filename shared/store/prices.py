@@ -1,16 +1,25 @@
 """Stored bars (`prices`): writing a provider's bars, the newest bar's time, recent series (adjusted
-by the stored corporate actions unless asked raw), and their adjusted copy (`prices_adjusted`)."""
+by the stored corporate actions unless asked raw), and their adjusted copy (`prices_adjusted`).
+
+fetch's path is one read and one write: `stored` tells in one request what the bucket holds of a
+series (its newest bar, its adjusted copy's, the symbol's actions), and `store` writes the new
+bars, their adjusted copy and new actions in one request whenever the copy needs no rewrite.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from shared.contract.errors import BucketNotFound
-from shared.contract.schema import DAILY, PRICE_COLUMNS, PRICES, PRICES_ADJUSTED
-from shared.influx.client import InfluxClient
+from shared.contract.schema import CORPORATE_ACTIONS, DAILY, PRICE_COLUMNS, PRICES, PRICES_ADJUSTED
+from shared.influx import line_protocol
+from shared.influx.client import InfluxClient, Series
 from shared.influx.influxql import ident, literal, tags_equal
 from shared.market.actions import adjusted as adjust
+from shared.market.actions import combine
 from shared.store import actions
 
 MEASUREMENT = ident(PRICES.name)
@@ -25,6 +34,86 @@ def write_bars(
     return client.write_or_create(bucket, bars.assign(symbol=symbol, interval=interval), PRICES)
 
 
+@dataclass(frozen=True)
+class Stored:
+    """What a bucket holds of one series, as fetch needs it before asking the provider."""
+
+    newest: pd.DataFrame
+    """The newest raw bar's open and close (no row when there is none)."""
+    adjusted_last: pd.Timestamp | None
+    """The time of the adjusted copy's newest bar."""
+    actions: pd.DataFrame
+    """Every stored corporate action of the symbol."""
+
+    @property
+    def last(self) -> pd.Timestamp | None:
+        """The time of the newest raw bar."""
+        return self.newest.index.max() if len(self.newest) else None
+
+
+def stored(client: InfluxClient, bucket: str, symbol: str, interval: str) -> Stored:
+    """The series' newest bar, its adjusted copy's newest time and the symbol's actions, in one
+    request (nothing of each when the bucket does not exist)."""
+    where = tags_equal(symbol=symbol, interval=interval)
+    newest, copied, stored_actions = client.select(
+        bucket,
+        [
+            f"SELECT {ident('open')}, {ident('close')} FROM {MEASUREMENT} WHERE {where} "
+            "ORDER BY time DESC LIMIT 1",
+            f"SELECT last({ident('close')}) FROM {ADJUSTED} WHERE {where}",
+            actions.actions_query(symbol),
+        ],
+        missing_ok=True,
+    )
+    return Stored(
+        newest=_frame(newest, ("open", "close")),
+        adjusted_last=_newest_time(copied),
+        actions=actions.actions_of(stored_actions),
+    )
+
+
+def store(
+    client: InfluxClient,
+    bucket: str,
+    symbol: str,
+    interval: str,
+    bars: pd.DataFrame,
+    new_actions: pd.DataFrame,
+    since: pd.Timestamp | None,
+    before: Stored,
+) -> bool:
+    """Store a provider's bars after `since` and the actions that came with them, and bring the
+    adjusted copy up to date (see `refresh_adjusted`), as `before` (read before the provider was
+    asked) says it stood; True if the bucket had to be created.
+
+    When no action applies to the new bars and the copy was up to date, the new bars are their
+    own adjusted values: bars, copy and actions go in one write. Otherwise the bars and actions
+    are written, then the whole copy is rewritten from the stored bars.
+    """
+    if bars.empty and new_actions.empty:
+        return False
+    every_action = combine(before.actions, new_actions)
+    whole = (
+        since is None
+        or before.adjusted_last is None
+        or before.adjusted_last < since
+        or bool((every_action.index > since).any())
+    )
+    tagged = bars.assign(symbol=symbol, interval=interval)
+    lines = line_protocol.checked_lines(tagged, PRICES, "s")
+    if not whole and len(bars):
+        copy = tagged.dropna().astype({"volume": "int64"})
+        lines += line_protocol.checked_lines(copy, PRICES_ADJUSTED, "s")
+    if len(new_actions):
+        lines += line_protocol.checked_lines(
+            new_actions.assign(symbol=symbol), CORPORATE_ACTIONS, "s"
+        )
+    created = client.write_lines(bucket, lines)
+    if whole:
+        refresh_adjusted(client, bucket, symbol, interval, since)
+    return created
+
+
 def last_bar_time(
     client: InfluxClient, bucket: str, symbol: str, interval: str, *, adjusted: bool = False
 ) -> pd.Timestamp | None:
@@ -34,8 +123,8 @@ def last_bar_time(
         f"SELECT last({ident('close')}) FROM {ADJUSTED if adjusted else MEASUREMENT} "
         f"WHERE {tags_equal(symbol=symbol, interval=interval)}"
     )
-    latest = client.query(bucket, query, missing_ok=True)
-    return latest.index.max() if len(latest) else None
+    (latest,) = client.select(bucket, [query], missing_ok=True)
+    return _newest_time(latest)
 
 
 def last_bar(
@@ -114,10 +203,12 @@ def newest(
         f"SELECT {columns} FROM {MEASUREMENT} "
         f"WHERE {tags_equal(symbol=symbol, interval=interval)} ORDER BY time DESC LIMIT {limit:d}"
     )
-    bars = client.query(bucket, query, PRICES).sort_index()
+    statements = [query, actions.actions_query(symbol)] if adjusted else [query]
+    results = client.select(bucket, statements)
+    bars = _frame(results[0], wanted).iloc[::-1]
     if not adjusted or bars.empty:
         return bars
-    return adjust(bars, actions.read_actions(client, bucket, symbol))[list(fields)]
+    return adjust(bars, actions.actions_of(results[1]))[list(fields)]
 
 
 def refresh_adjusted(
@@ -145,6 +236,32 @@ def refresh_adjusted(
         bars = adjust(bars, stored)
     bars = bars.astype({"volume": "int64"}).assign(symbol=symbol, interval=interval)
     return client.write(bucket, bars, PRICES_ADJUSTED)
+
+
+def _frame(series: list[Series], fields: tuple[str, ...]) -> pd.DataFrame:
+    """Bars of a JSON answer as `query` would type them: `fields` by the schema, UTC `time`."""
+    rows = series[0] if series else Series("", {}, ["time", *fields], [])
+    index = pd.DatetimeIndex(
+        pd.to_datetime(rows.column("time"), unit="ms", utc=True)
+        if rows.values
+        else pd.DatetimeIndex([], tz="UTC"),
+        name="time",
+    )
+    columns = {}
+    for field in fields:
+        values = rows.column(field)
+        if PRICES.fields[field] == "int64":
+            columns[field] = pd.array(values, dtype="Int64")
+        else:
+            columns[field] = np.array(values, dtype="float64")
+    return pd.DataFrame(columns, index=index)
+
+
+def _newest_time(series: list[Series]) -> pd.Timestamp | None:
+    """The time of a `last(...)` answer's row, or None."""
+    if not series or not series[0].values:
+        return None
+    return pd.Timestamp(series[0].values[0][0], unit="ms", tz="UTC")
 
 
 def daily_closes(client: InfluxClient, bucket: str, days: int) -> dict[tuple[str, str], pd.Series]:
