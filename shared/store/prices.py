@@ -51,14 +51,23 @@ class Stored:
         return self.newest.index.max() if len(self.newest) else None
 
 
-def stored(client: InfluxClient, bucket: str, symbol: str, interval: str) -> Stored:
-    """The series' newest bar, its adjusted copy's newest time and the symbol's actions, in one
-    request (nothing of each when the bucket does not exist)."""
+def stored(
+    client: InfluxClient,
+    bucket: str,
+    symbol: str,
+    interval: str,
+    *,
+    until: pd.Timestamp | None = None,
+) -> Stored:
+    """The series' newest bar (at or before `until` when given), its adjusted copy's newest
+    time and the symbol's actions, in one request (nothing of each when the bucket does not
+    exist)."""
     where = tags_equal(symbol=symbol, interval=interval)
+    bound = f" AND time <= {pd.Timestamp(until).value:d}" if until is not None else ""
     newest, copied, stored_actions = client.select(
         bucket,
         [
-            f"SELECT {ident('open')}, {ident('close')} FROM {MEASUREMENT} WHERE {where} "
+            f"SELECT {ident('open')}, {ident('close')} FROM {MEASUREMENT} WHERE {where}{bound} "
             "ORDER BY time DESC LIMIT 1",
             f"SELECT last({ident('close')}) FROM {ADJUSTED} WHERE {where}",
             actions.actions_query(symbol),
@@ -125,26 +134,6 @@ def last_bar_time(
     )
     (latest,) = client.select(bucket, [query], missing_ok=True)
     return _newest_time(latest)
-
-
-def last_bar(
-    client: InfluxClient,
-    bucket: str,
-    symbol: str,
-    interval: str,
-    *,
-    until: pd.Timestamp | None = None,
-) -> pd.DataFrame:
-    """The newest stored bar's open and close (one row, or none; none when the bucket is
-    missing), at or before `until` when given."""
-    where = tags_equal(symbol=symbol, interval=interval)
-    if until is not None:
-        where += f" AND time <= {pd.Timestamp(until).value:d}"
-    query = (
-        f"SELECT {ident('open')}, {ident('close')} FROM {MEASUREMENT} WHERE {where} "
-        "ORDER BY time DESC LIMIT 1"
-    )
-    return client.query(bucket, query, PRICES, missing_ok=True)
 
 
 def delete_after(

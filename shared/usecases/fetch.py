@@ -44,13 +44,13 @@ def fetch(
     symbol, interval, bucket = request.symbol, request.interval, request.bucket
     exchange = request.exchange or exchange_of(symbol)
     check_intraday(interval, exchange)
-    newest = None if request.month else _newest_plausible(client, bucket, symbol, interval)
-    since = newest.index.max() if newest is not None and len(newest) else None
+    before = _plausible(client, bucket, symbol, interval)
+    since = None if request.month else before.last
+    newest = before.newest if since is not None else None  # to judge a move into the new bars
     listing, dividend_dates = None, None
     if lister is not None and interval == DAILY and since is not None:  # when it lists again
         listing = _last_listing(client, bucket, symbol)
-        stored = actions.read_actions(client, bucket, symbol)
-        dividend_dates = stored.index[stored["kind"] == DIVIDEND]
+        dividend_dates = before.actions.index[before.actions["kind"] == DIVIDEND]
     sourced = bars_and_actions(
         provider,
         symbol,
@@ -66,10 +66,9 @@ def fetch(
     if bars.empty and since is None:
         dropped = f" ({sourced.dropped.summary()})" if sourced.dropped else ""
         raise Unprocessable(f"The provider has no {interval} bars for {symbol}{dropped}.")
-    created = prices.write_bars(client, bucket, symbol, interval, bars) if len(bars) else False
-    actions.write_actions(client, bucket, symbol, sourced.actions)
-    if len(bars) or len(sourced.actions):
-        prices.refresh_adjusted(client, bucket, symbol, interval, since)
+    created = prices.store(
+        client, bucket, symbol, interval, bars, sourced.actions, since=since, before=before
+    )
     if sourced.listed is not None:
         newest_time = bars.index.max() if len(bars) else since
         actions.mark_checked(client, bucket, symbol, provider.name, newest_time, sourced.listed)
@@ -107,18 +106,17 @@ def _last_listing(client: InfluxClient, bucket: str, symbol: str) -> LastListing
     return LastListing(check.time, check.as_of) if check is not None else None
 
 
-def _newest_plausible(
-    client: InfluxClient, bucket: str, symbol: str, interval: str
-) -> pd.DataFrame:
-    """The newest stored bar no later than a day from now (its open and close).
+def _plausible(client: InfluxClient, bucket: str, symbol: str, interval: str) -> prices.Stored:
+    """What the bucket holds of the series (`prices.stored`, one read), its newest bar no later
+    than a day from now.
 
     A bar dated later is impossible (`rows.LATEST_AHEAD`); one stored before the boundary
     checked dates would make every later fetch ask for bars after it, freezing the symbol. It
     is deleted (where the server can delete) and the newest plausible bar taken instead.
     """
-    newest = prices.last_bar(client, bucket, symbol, interval)
+    before = prices.stored(client, bucket, symbol, interval)
     latest = pd.Timestamp.now(tz="UTC") + LATEST_AHEAD
-    if len(newest) and newest.index.max() > latest:
-        prices.delete_after(client, bucket, symbol, interval, latest)
-        newest = prices.last_bar(client, bucket, symbol, interval, until=latest)
-    return newest
+    if before.last is None or before.last <= latest:
+        return before
+    prices.delete_after(client, bucket, symbol, interval, latest)
+    return prices.stored(client, bucket, symbol, interval, until=latest)
