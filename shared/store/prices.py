@@ -17,6 +17,7 @@ from shared.contract.errors import BucketNotFound
 from shared.contract.schema import CORPORATE_ACTIONS, DAILY, PRICE_COLUMNS, PRICES, PRICES_ADJUSTED
 from shared.influx import line_protocol
 from shared.influx.client import InfluxClient, Series
+from shared.influx.frames import rows_frame
 from shared.influx.influxql import ident, literal, tags_equal
 from shared.market.actions import adjusted as adjust
 from shared.market.actions import combine
@@ -228,22 +229,8 @@ def refresh_adjusted(
 
 
 def _frame(series: list[Series], fields: tuple[str, ...]) -> pd.DataFrame:
-    """Bars of a JSON answer as `query` would type them: `fields` by the schema, UTC `time`."""
-    rows = series[0] if series else Series("", {}, ["time", *fields], [])
-    index = pd.DatetimeIndex(
-        pd.to_datetime(rows.column("time"), unit="ms", utc=True)
-        if rows.values
-        else pd.DatetimeIndex([], tz="UTC"),
-        name="time",
-    )
-    columns = {}
-    for field in fields:
-        values = rows.column(field)
-        if PRICES.fields[field] == "int64":
-            columns[field] = pd.array(values, dtype="Int64")
-        else:
-            columns[field] = np.array(values, dtype="float64")
-    return pd.DataFrame(columns, index=index)
+    """Bars of a JSON answer, typed as `query` types them: `fields` in order, UTC `time`."""
+    return rows_frame(series, PRICES).reindex(columns=list(fields))
 
 
 def _newest_time(series: list[Series]) -> pd.Timestamp | None:
