@@ -57,6 +57,15 @@ class Series:
         return [row[position] for row in self.values]
 
 
+@dataclass(frozen=True)
+class Deletion:
+    """The points of one series (`tags`) from `since` to `until`, both inclusive and optional."""
+
+    tags: Mapping[str, str]
+    since: pd.Timestamp | None = None
+    until: pd.Timestamp | None = None
+
+
 class InfluxClient:
     """One InfluxDB server, reached over one keep-alive connection per thread."""
 
@@ -283,39 +292,51 @@ class InfluxClient:
 
         Both bounds are inclusive and optional; without them every matching point goes.
         """
+        self.delete_many(bucket, measurement, [Deletion(tags, since, until)])
+
+    def delete_many(self, bucket: str, measurement: str, deletions: Sequence[Deletion]) -> None:
+        """Every one of `deletions` (as `delete`), on InfluxDB 1.x in one request."""
         bucket_name(bucket)
+        if not deletions:
+            return
         if self.generation == 1:
-            conditions = [tags_equal(**tags)]
-            conditions += [f"time >= {since.value}"] if since is not None else []
-            conditions += [f"time <= {until.value}"] if until is not None else []
-            where = " AND ".join(conditions)
-            self.execute(bucket, f"DELETE FROM {ident(measurement)} WHERE {where}")
+            statements = []
+            for deletion in deletions:
+                conditions = [tags_equal(**deletion.tags)]
+                if deletion.since is not None:
+                    conditions.append(f"time >= {deletion.since.value}")
+                if deletion.until is not None:
+                    conditions.append(f"time <= {deletion.until.value}")
+                where = " AND ".join(conditions)
+                statements.append(f"DELETE FROM {ident(measurement)} WHERE {where}")
+            self.execute_many(statements, bucket)
         elif self.generation == 2:
-            predicate = " AND ".join(
-                [f'_measurement="{measurement}"'] + [f'{k}="{v}"' for k, v in tags.items()]
-            )
-            response = self._request(
-                "POST",
-                "/api/v2/delete",
-                params={"org": self.settings.org or "", "bucket": bucket},
-                body=_json_body(
-                    {
-                        "start": rfc3339_nano(since)
-                        if since is not None
-                        else "1970-01-01T00:00:00Z",
-                        "stop": rfc3339_nano(until)
-                        if until is not None
-                        else "2262-01-01T00:00:00Z",
-                        "predicate": predicate,
-                    }
-                ),
-                headers=JSON,
-            )
-            if response.status == 404:
-                raise BucketNotFound(f"The bucket {bucket!r} does not exist.")
-            if response.status != 204:
-                raise _refused("a delete", response)
+            for deletion in deletions:
+                self._delete_v2(bucket, measurement, deletion)
         # InfluxDB 3 Core has no point deletion: there, older points stay (see README).
+
+    def _delete_v2(self, bucket: str, measurement: str, deletion: Deletion) -> None:
+        predicate = " AND ".join(
+            [f'_measurement="{measurement}"'] + [f'{k}="{v}"' for k, v in deletion.tags.items()]
+        )
+        since, until = deletion.since, deletion.until
+        response = self._request(
+            "POST",
+            "/api/v2/delete",
+            params={"org": self.settings.org or "", "bucket": bucket},
+            body=_json_body(
+                {
+                    "start": rfc3339_nano(since) if since is not None else "1970-01-01T00:00:00Z",
+                    "stop": rfc3339_nano(until) if until is not None else "2262-01-01T00:00:00Z",
+                    "predicate": predicate,
+                }
+            ),
+            headers=JSON,
+        )
+        if response.status == 404:
+            raise BucketNotFound(f"The bucket {bucket!r} does not exist.")
+        if response.status != 204:
+            raise _refused("a delete", response)
 
     # -- buckets -----------------------------------------------------------------------------
 

@@ -7,12 +7,16 @@ the values: the schema says what each field is.
 from __future__ import annotations
 
 import io
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from shared.contract.errors import Unprocessable
 from shared.contract.schema import Measurement
+
+if TYPE_CHECKING:
+    from shared.influx.client import Series
 
 
 def point(*, at: pd.Timestamp | None = None, **columns: Any) -> pd.DataFrame:
@@ -42,6 +46,26 @@ def csv_frame(content: bytes, measurement: Measurement | None) -> pd.DataFrame:
         frame.index = pd.DatetimeIndex(
             pd.to_datetime(frame.pop("time"), unit="ms", utc=True), name="time"
         )
+    return typed(frame, measurement)
+
+
+def rows_frame(series: Sequence[Series], measurement: Measurement | None) -> pd.DataFrame:
+    """The series of a JSON answer (`InfluxClient.select`) as one frame, typed as `csv_frame`
+    types a CSV answer: a UTC `time` index, `GROUP BY` tags as columns."""
+    if not any(s.values for s in series):
+        return empty_frame(measurement)
+    parts = []
+    for one in series:
+        part = pd.DataFrame(one.values, columns=one.columns)
+        for key, value in one.tags.items():
+            part[key] = value
+        parts.append(part)
+    frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    for column in (c for c in _text_columns(measurement) if c in frame.columns):
+        frame[column] = frame[column].where(frame[column] != "", None)  # as CSV reads it: NA
+    frame.index = pd.DatetimeIndex(
+        pd.to_datetime(frame.pop("time"), unit="ms", utc=True), name="time"
+    )
     return typed(frame, measurement)
 
 

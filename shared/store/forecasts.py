@@ -10,8 +10,9 @@ import pandas as pd
 
 from shared.contract.errors import BucketNotFound
 from shared.contract.schema import FORECAST, FORECAST_RUNS
-from shared.influx.client import InfluxClient
-from shared.influx.frames import point
+from shared.influx import line_protocol
+from shared.influx.client import Deletion, InfluxClient, Series
+from shared.influx.frames import rows_frame
 from shared.influx.influxql import ident, tags_equal
 
 MEASUREMENT = ident(FORECAST.name)
@@ -47,11 +48,12 @@ def replace(client: InfluxClient, target: str, frame: pd.DataFrame, run: Run) ->
     """Make `frame` (one model's forecast rows with their tags) the forecast `latest` reads for
     its symbol, interval and field, whatever other predictions run at the same time.
 
-    The rule: the run is recorded first, stamped with its issue time; then its points are
-    written; only then is deleted, of what strictly older runs left, what lies before this
+    The rule: the run, stamped with its issue time, and its points are written (one request,
+    the run first); only then is deleted, of what strictly older runs left, what lies before this
     forecast's first point (in every model's series) and, when this is its model's newest run,
     what its model's series holds after its last point. Readers take, of the models stored, the
-    one whose run is newest.
+    one whose run is newest. Three requests in all: the write, one read of the runs and models
+    stored, one of the deletes.
 
     No delete reaches into another model's series from this forecast's first point on: a newer
     run of that model may be writing there unseen (recorded after this run read the runs), and
@@ -61,17 +63,21 @@ def replace(client: InfluxClient, target: str, frame: pd.DataFrame, run: Run) ->
     row = frame.iloc[0]
     series = {"symbol": row["symbol"], "interval": row["interval"], "field": row["field"]}
     model = str(row["model"])
-    issued = _record_run(client, target, series, model, run)
-    client.write_or_create(target, frame, FORECAST)
+    issued = pd.Timestamp.now(tz="UTC").floor("ms")
+    lines = [_run_line(series, model, run, issued)]
+    lines += line_protocol.checked_lines(frame, FORECAST, "ms")
+    client.write_lines(target, lines, "ms")
     before_first = frame.index.min() - ONE_TICK
-    newest = _newest_runs(client, target, series)
+    newest, stored_models = _runs_and_models(client, target, series)
+    deletions: list[Deletion] = []
     if newest.get(model, issued) <= issued:
         own = {**series, "model": model}
-        client.delete(target, FORECAST.name, own, until=before_first)
-        client.delete(target, FORECAST.name, own, since=frame.index.max() + ONE_TICK)
-    for other in _stored_models(client, target, series) - {model}:
+        deletions += [Deletion(own, until=before_first)]
+        deletions += [Deletion(own, since=frame.index.max() + ONE_TICK)]
+    for other in sorted(stored_models - {model}):
         if newest.get(other, NEVER) < issued:
-            client.delete(target, FORECAST.name, {**series, "model": other}, until=before_first)
+            deletions += [Deletion({**series, "model": other}, until=before_first)]
+    client.delete_many(target, FORECAST.name, deletions)
 
 
 def latest(
@@ -79,15 +85,37 @@ def latest(
 ) -> pd.DataFrame:
     """The current forecast of a series: the rows of the stored model whose run is newest
     (empty when there are none, or no such bucket)."""
+    return current(client, target, symbol, interval, field)[0]
+
+
+def current(
+    client: InfluxClient, target: str, symbol: str, interval: str, field: str = "close"
+) -> tuple[pd.DataFrame, pd.Series | None]:
+    """The current forecast of a series (as `latest`) and its model's newest `forecast_runs`
+    point (None when it has none), in one request."""
     series = {"symbol": symbol, "interval": interval, "field": field}
-    query = f"SELECT * FROM {MEASUREMENT} WHERE {tags_equal(**series)}"
-    rows = client.query(target, query, FORECAST, missing_ok=True)
+    where = tags_equal(**series)
+    points, newest_runs, runs = client.select(
+        target,
+        [
+            f"SELECT * FROM {MEASUREMENT} WHERE {where}",
+            _newest_runs_query(series),
+            f"SELECT * FROM {RUNS_MEASUREMENT} WHERE {where} GROUP BY {ident('model')} "
+            "ORDER BY time DESC LIMIT 1",
+        ],
+        missing_ok=True,
+    )
+    rows = rows_frame(points, FORECAST)
     models = set(rows["model"].dropna())
-    if len(models) <= 1:
-        return rows
-    newest = _newest_runs(client, target, series)
-    current = max(models, key=lambda model: (newest.get(model, NEVER), model))
-    return rows[rows["model"] == current]
+    if not models:
+        return rows, None
+    newest = _run_times(newest_runs)
+    chosen = max(models, key=lambda model: (newest.get(model, NEVER), model))
+    if len(models) > 1:
+        rows = rows[rows["model"] == chosen]
+    of_model = [one for one in runs if one.tags.get("model") == chosen]
+    run_rows = rows_frame(of_model, FORECAST_RUNS)
+    return rows, run_rows.iloc[0] if len(run_rows) else None
 
 
 def run_of(
@@ -96,17 +124,17 @@ def run_of(
     """The newest `forecast_runs` point of one model's forecast of a series, or None."""
     tags = tags_equal(symbol=symbol, interval=interval, field=field, model=model)
     query = f"SELECT * FROM {RUNS_MEASUREMENT} WHERE {tags} ORDER BY time DESC LIMIT 1"
-    runs = client.query(target, query, FORECAST_RUNS, missing_ok=True)
+    (found,) = client.select(target, [query], missing_ok=True)
+    runs = rows_frame(found, FORECAST_RUNS)
     return runs.iloc[0] if len(runs) else None
 
 
-def _record_run(
-    client: InfluxClient, target: str, series: dict[str, str], model: str, run: Run
-) -> pd.Timestamp:
-    """Write the run's `forecast_runs` point; its issue time (whole milliseconds, as stored)."""
-    issued = pd.Timestamp.now(tz="UTC").floor("ms")
-    row = point(
-        at=issued,
+def _run_line(series: dict[str, str], model: str, run: Run, issued: pd.Timestamp) -> str:
+    """The run's `forecast_runs` point, stamped `issued` (whole milliseconds, as stored)."""
+    return line_protocol.point(
+        FORECAST_RUNS,
+        issued,
+        "ms",
         **series,
         model=model,
         horizon=run.horizon,
@@ -124,35 +152,42 @@ def _record_run(
         ),
         **{name: float(value) for name, value in run.risk.items()},
     )
-    client.write_or_create(target, row, FORECAST_RUNS, precision="ms")
-    return issued
 
 
-def _newest_runs(
-    client: InfluxClient, target: str, series: dict[str, str]
-) -> dict[str, pd.Timestamp]:
-    """Each model's newest run time for the series (runs recorded without `field` are ignored)."""
-    query = (
+def _newest_runs_query(series: dict[str, str]) -> str:
+    return (
         f"SELECT last({ident('horizon')}) FROM {RUNS_MEASUREMENT} "
         f"WHERE {tags_equal(**series)} GROUP BY {ident('model')}"
     )
-    try:
-        runs = client.query(target, query)
-    except BucketNotFound:
-        return {}
-    return {str(model): time for time, model in zip(runs.index, runs["model"], strict=True)}
 
 
-def _stored_models(client: InfluxClient, target: str, tags: dict[str, str]) -> set[str]:
-    """The `model` tag values stored for the series (none on InfluxDB 3, which cannot delete)."""
-    if client.generation == 3:
-        return set()
-    result = client.execute(
-        target,
-        f"SHOW TAG VALUES FROM {MEASUREMENT} WITH KEY = {ident('model')} "
-        f"WHERE {tags_equal(**tags)}",
-    )
-    return {row[1] for series in result.get("series", []) for row in series.get("values", [])}
+def _run_times(answer: list[Series]) -> dict[str, pd.Timestamp]:
+    """Each model's newest run time, from `_newest_runs_query`'s answer."""
+    return {
+        one.tags["model"]: pd.Timestamp(one.values[0][0], unit="ms", tz="UTC")
+        for one in answer
+        if one.values and "model" in one.tags
+    }
+
+
+def _times(series: Series) -> list[pd.Timestamp]:
+    return [pd.Timestamp(row[0], unit="ms", tz="UTC") for row in series.values]
+
+
+def _runs_and_models(
+    client: InfluxClient, target: str, series: dict[str, str]
+) -> tuple[dict[str, pd.Timestamp], set[str]]:
+    """Each model's newest run time for the series (runs recorded without `field` are ignored)
+    and the `model` tag values stored for it (none on InfluxDB 3, which cannot delete)."""
+    statements = [_newest_runs_query(series)]
+    if client.generation != 3:
+        statements.append(
+            f"SHOW TAG VALUES FROM {MEASUREMENT} WITH KEY = {ident('model')} "
+            f"WHERE {tags_equal(**series)}"
+        )
+    answers = client.select(target, statements)
+    tag_values = answers[1] if len(answers) > 1 else []
+    return _run_times(answers[0]), {row[1] for one in tag_values for row in one.values}
 
 
 class Horizon(NamedTuple):
@@ -222,4 +257,5 @@ def latest_runs(
         f"SELECT * FROM {ident(FORECAST_RUNS.name)} WHERE {tags_equal(**series, field=field)} "
         f"GROUP BY {ident('symbol')}, {ident('interval')} ORDER BY time DESC LIMIT 1"
     )
-    return client.query(target, query, FORECAST_RUNS, missing_ok=True)
+    (found,) = client.select(target, [query], missing_ok=True)
+    return rows_frame(found, FORECAST_RUNS)

@@ -156,18 +156,13 @@ def _current_answer(
 ) -> Predicted | None:
     """predict's answer from the stored forecast, if it starts after the newest bar, has the
     horizon asked for and comes from the model asked for (any, for `auto`); else None."""
-    stored = forecasts.latest(
+    stored, run = forecasts.current(
         client, request.target, request.symbol, request.interval, request.field
     )
-    if stored.empty or fetched.last is None or len(stored) != request.horizon:
+    if stored.empty or run is None or fetched.last is None or len(stored) != request.horizon:
         return None
     model = str(stored["model"].iloc[0])
     if request.model not in ("auto", model) or stored.index.min() <= pd.Timestamp(fetched.last):
-        return None
-    run = forecasts.run_of(
-        client, request.target, request.symbol, request.interval, request.field, model
-    )
-    if run is None:
         return None
     return _predicted(
         request,

@@ -17,21 +17,9 @@ from shared.store import prices
 from shared.store.actions import write_actions
 from shared.usecases.fetch import fetch
 from tests.support.prices import select_prices
+from tests.support.requests_count import requests_made
 
 NOW = pd.Timestamp("2026-11-25T21:30:00", tz="UTC")  # a Wednesday after the close
-
-
-def served(storage) -> int:
-    """influxd's count of requests served, this one left out."""
-    stats = storage.transport.request("GET", "/debug/vars").json()
-    httpd = next(value for key, value in stats.items() if key.startswith("httpd"))
-    return int(httpd["values"]["req"]) - 1
-
-
-def requests_made(storage, action) -> int:
-    before = served(storage)
-    action()
-    return served(storage) - before - 1  # the count taken before
 
 
 def all_but_the_newest(storage, bucket: str, provider: DemoProvider) -> pd.DataFrame:

@@ -111,9 +111,9 @@ class PausedAfterWriting:
     def __getattr__(self, name: str):
         return getattr(self.client, name)
 
-    def write_or_create(self, bucket, frame, measurement, precision="s"):
-        created = self.client.write_or_create(bucket, frame, measurement, precision)
-        if measurement is FORECAST and frame["model"].iloc[0] == self.model:
+    def write_lines(self, bucket, lines, precision="s", *, create=True):
+        created = self.client.write_lines(bucket, lines, precision, create=create)
+        if any(line.startswith("forecast,") and f",model={self.model} " in line for line in lines):
             self.written.set()
             assert self.release.wait(30)
         return created
@@ -151,11 +151,11 @@ class PausedBeforeDeleting:
     def __getattr__(self, name: str):
         return getattr(self.client, name)
 
-    def delete(self, *args, **kwargs) -> None:
+    def delete_many(self, *args, **kwargs) -> None:
         if not self.reached.is_set():
             self.reached.set()
             assert self.release.wait(30)
-        self.client.delete(*args, **kwargs)
+        self.client.delete_many(*args, **kwargs)
 
 
 def test_a_newer_run_unseen_by_an_older_runs_reads_keeps_its_forecast(storage, bucket):
