@@ -134,16 +134,33 @@ def _auto(
     min_train: int,
     exchange: str,
 ) -> Forecast:
-    """Choose by cross-validation; report what the same rule achieved on windows it never saw."""
+    """Choose by cross-validation; report what the same rule achieved on windows it never saw.
+
+    The nested windows (those before each window, on which the rule would have chosen) are
+    mostly the outer windows again, so each candidate is scored once per distinct window: a
+    window's score depends only on the values before and in it, whatever prefix it is cut from.
+    """
     horizon = len(future)
-    starts = origins(len(series), horizon, selection.windows(horizon), min_train)
-    cv = _candidates_cv(series, interval, horizon, width, starts)
+    count = selection.windows(horizon)
+    starts = origins(len(series), horizon, count, min_train)
+    earlier = {start: origins(start, horizon, count, min_train) for start in starts}
+    every = sorted(set(starts).union(*earlier.values()))
+    scored = {
+        name: dict(
+            zip(every, cross_validate(name, series, interval, horizon, width, every), strict=True)
+        )
+        for name in selection.CANDIDATES
+    }
+
+    def cv_on(windows: list[int]) -> dict[str, list[WindowScore]]:
+        return {name: [scored[name][start] for start in windows] for name in scored}
+
+    cv = cv_on(starts)
     choice = selection.choose(cv)
-    realised = []
-    for position, start in enumerate(starts):
-        earlier = origins(start, horizon, selection.windows(horizon), min_train)
-        before = _candidates_cv(series.iloc[:start], interval, horizon, width, earlier)
-        realised.append(cv[selection.choose(before).model][position])
+    realised = [
+        cv[selection.choose(cv_on(earlier[start])).model][position]
+        for position, start in enumerate(starts)
+    ]
     final = fit_predict(choice.model, series, future, interval, width, exchange)
     return Forecast(
         model=choice.model,
@@ -155,15 +172,6 @@ def _auto(
         selection=choice.scores,
         reason=choice.reason,
     )
-
-
-def _candidates_cv(
-    series: pd.Series, interval: str, horizon: int, width: float, starts: list[int]
-) -> dict[str, list[WindowScore]]:
-    return {
-        name: cross_validate(name, series, interval, horizon, width, starts)
-        for name in selection.CANDIDATES
-    }
 
 
 def _min_train(interval: str, horizon: int, exchange: str) -> int:
