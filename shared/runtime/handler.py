@@ -50,6 +50,8 @@ class Reply:
     """Provider rows or actions left out as impossible (fetch), recorded with the run."""
     warning: str | None = None
     """What an operator should see about a successful call (what was dropped), with the run."""
+    attributes: dict[str, str] = field(default_factory=dict)
+    """Extension attributes of the reply event (a Trigger may filter on them)."""
 
 
 @dataclass(frozen=True)
@@ -184,6 +186,8 @@ class Handler:
         if self.spec.reply_type is None:
             return "", 200, {}
         event = new_event(self.spec.reply_type, self.spec.name, reply.body, subject=reply.symbol)
+        for name, value in reply.attributes.items():
+            event[name] = value
         headers, body = binary(event)
         return body, 200, headers
 
