@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from shared.contract.events import FETCH_REQUESTED, FETCHED
-from shared.contract.payloads import FetchRequest
+from shared.contract.payloads import FetchRequest, forecast_due
 from shared.runtime.handler import FunctionSpec, Reply
 from shared.runtime.invocation import Invocation
 from shared.runtime.services import Services
@@ -34,6 +34,7 @@ def run(invocation: Invocation, services: Services) -> Reply:
         points=fetched.points,
         dropped=fetched.dropped,
         warning=warning,
+        attributes=forecast_due(request, fetched),
     )
 
 

@@ -22,6 +22,8 @@ class FetchRequest:
     """The model the watchlist entry names, which fetch's reply carries on to predict."""
     exchange: str | None = None
     """The exchange (ISO MIC) whose sessions the bars follow; None: the symbol's own."""
+    forecast: bool = False
+    """Wake predict even when nothing new is stored (tracking, refreshing): see `forecast_due`."""
 
     @classmethod
     def from_fields(cls, fields: dict[str, Any]) -> FetchRequest:
@@ -34,6 +36,7 @@ class FetchRequest:
             month=validation.month(fields, interval),
             model=_optional_model(fields),
             exchange=validation.exchange(fields),
+            forecast=validation.boolean(fields, "forecast", False),
         )
 
 
@@ -57,6 +60,8 @@ class Fetched:
     """The first few of them, each 'YYYY-MM-DD: why'."""
     exchange: str | None = None
     """The exchange (ISO MIC) whose sessions the bars follow (fetch always says it)."""
+    actions: int = 0
+    """Corporate actions stored with the bars (new or stored again)."""
 
     def as_data(self) -> dict[str, Any]:
         """The event data (and fetch's JSON answer); `model` only when the request named one."""
@@ -82,6 +87,7 @@ class Fetched:
             dropped=validation.integer(fields, "dropped", 0, 0, 10**9),
             dropped_examples=_texts(fields, "dropped_examples"),
             exchange=validation.exchange(fields),
+            actions=validation.integer(fields, "actions", 0, 0, 10**9),
         )
 
 
@@ -90,6 +96,18 @@ def _texts(fields: dict[str, Any], name: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise BadInput(f"The field '{name}' must be a list of strings.")
     return value
+
+
+FORECAST_DUE = "forecastdue"
+"""The extension attribute of `io.stocksmanager.fetched` that says whether predict has work:
+"yes" when fetch stored bars or corporate actions or the request asked for a forecast, else "no".
+The predict Trigger takes "yes" only, so a tick that found nothing new wakes no predict."""
+
+
+def forecast_due(request: FetchRequest, fetched: Fetched) -> dict[str, str]:
+    """The reply event's `forecastdue` attribute for this fetch."""
+    due = request.forecast or fetched.points > 0 or fetched.actions > 0
+    return {FORECAST_DUE: "yes" if due else "no"}
 
 
 def _optional_model(fields: dict[str, Any]) -> str | None:

@@ -87,6 +87,7 @@ def fetch(
         dropped=len(sourced.dropped),
         dropped_examples=list(sourced.dropped.examples),
         exchange=exchange,
+        actions=len(sourced.actions),
     )
 
 

@@ -51,10 +51,11 @@ def predict(
 ) -> Predicted:
     """Forecast the series and make it the only forecast of its symbol, interval and field.
 
-    When `fetched` (fetch's reply, in the pipeline) stored no new bar and the stored forecast was
-    made from the newest bar already, that forecast is the answer: nothing is fitted again.
+    When `fetched` (fetch's reply, in the pipeline) stored no new bar nor corporate action and the
+    stored forecast was made from the newest bar already, that forecast is the answer: nothing is
+    fitted again.
     """
-    if fetched is not None and fetched.points == 0:
+    if fetched is not None and fetched.points == 0 and fetched.actions == 0:
         answer = _current_answer(client, request, fetched)
         if answer is not None:
             return answer

@@ -112,7 +112,8 @@ def request_fetch(services: Services, entry: Entry, requester: str, strict: bool
             "requested": False,
             "reason": "no event sink (K_SINK) is set; the next tick fetches it.",
         }
-    event = new_event(FETCH_REQUESTED, requester, entry.as_dict(), subject=entry.symbol)
+    data = {**entry.as_dict(), "forecast": True}  # forecast even if no bar is new (another model)
+    event = new_event(FETCH_REQUESTED, requester, data, subject=entry.symbol)
     try:
         send(services.http, settings.k_sink, event)
     except SinkFailed as error:

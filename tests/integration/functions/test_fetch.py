@@ -121,6 +121,28 @@ def test_event_round_trip_replies_with_a_fetched_cloudevent(serve, storage, buck
     assert body["symbol"] == "TSLA" and body["points"] == len(stored(storage, bucket, "TSLA"))
 
 
+def test_the_reply_says_forecastdue_when_bars_came_or_a_forecast_was_asked_for(
+    serve, storage, bucket
+):
+    """predict's Trigger takes fetched events with forecastdue=yes only (knative/eventing.yaml)."""
+    fetch = serve("fetch")
+
+    def reply(**extra: object) -> requests.Response:
+        event = CloudEvent(
+            {"type": FETCH_REQUESTED, "source": "/test", "datacontenttype": "application/json"},
+            {"symbol": "KO", "bucket": bucket, **extra},
+        )
+        headers, data = to_binary(event)
+        answer = requests.post(fetch.url, data=data, headers=headers, timeout=60)
+        assert answer.status_code == 200, answer.text
+        return answer
+
+    first = reply()
+    assert json.loads(first.content)["points"] > 0 and first.headers["ce-forecastdue"] == "yes"
+    assert reply().headers["ce-forecastdue"] == "no"  # nothing new
+    assert reply(forecast=True).headers["ce-forecastdue"] == "yes"  # tracking, refreshing
+
+
 def test_influxdb_down_is_503_and_retryable(serve, bucket):
     fetch = serve("fetch", INFLUX_URL="http://127.0.0.1:9")
     response = requests.post(fetch.url, json={"symbol": "IBM", "bucket": bucket}, timeout=60)

@@ -123,6 +123,7 @@ def test_tracking_asks_fetch_at_once_with_the_entrys_model(serve):
             "bucket": "stocks",
             "model": "naive",
             "exchange": "XNYS",
+            "forecast": True,
         }
         assert answer["fetch"] == {"requested": True, "event_id": event["id"]}
         assert answer["message"] == "Now tracking IBM (5min); fetching it now."

@@ -304,6 +304,7 @@ def test_tracking_from_the_page_asks_fetch_and_says_what_changed(serve):
             "bucket": "stocks",
             "model": "auto",
             "exchange": "XNYS",
+            "forecast": True,
         }
         assert first["changed"] is True and first["fetch"]["event_id"] == event["id"]
         again = change(ui.url, action="track", symbol="IBM", interval="5min").json()

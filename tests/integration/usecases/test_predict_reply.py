@@ -129,6 +129,17 @@ def test_a_new_bar_is_forecast_again(services, storage, bucket):
     assert again.data["fit_seconds"] > 0
 
 
+def test_a_new_corporate_action_without_a_new_bar_is_forecast_again(services, storage, bucket):
+    """A dividend listed later changes the adjusted history the forecast was drawn from."""
+    history = seed(storage, bucket)
+    call(SPEC, services, event=fetched(bucket, 300, history.index.max()))
+    dividend = fetched(bucket, 0, history.index.max())
+    dividend.data["actions"] = 1
+    again = call(SPEC, services, event=dividend).event()
+    assert again.data["refit"] is True and again.data["fit_seconds"] > 0
+    assert len(runs_of(storage, bucket)) == 2
+
+
 def test_a_stored_forecast_of_another_horizon_is_not_the_answer(services, storage, bucket):
     history = seed(storage, bucket)
     call(SPEC, services, event=fetched(bucket, 300, history.index.max()))

@@ -18,6 +18,7 @@ REPLY = {
     "bucket_created": True,
     "dropped": 1,
     "dropped_examples": ["2200-01-02: bar dated after 2026-11-26"],
+    "actions": 0,
 }
 
 

@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -382,7 +383,9 @@ def test_the_real_wiring_carries_a_tick_through_fetch_and_predict_to_alerts(
 ):
     """knative/'s eventing objects, run by the mesh against stand-ins replying as the functions."""
     watchlist = stand_in(then=Answer.event("io.stocksmanager.tick.completed", {"requested": []}))
-    fetch = stand_in(then=Answer.event("io.stocksmanager.fetched", {"symbol": "AAPL"}))
+    fetched = Answer.event("io.stocksmanager.fetched", {"symbol": "AAPL"})
+    # forecastdue: fetch stored something new; predict's Trigger takes only these
+    fetch = stand_in(then=replace(fetched, headers={**fetched.headers, "ce-forecastdue": "yes"}))
     predict = stand_in(then=Answer.event("io.stocksmanager.predicted", {"symbol": "AAPL"}))
     alerts, notifier = stand_in(), stand_in()
     others = {name: stand_in() for name in ("buckets", "chart", "deadletters")}

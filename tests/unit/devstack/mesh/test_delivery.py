@@ -417,3 +417,20 @@ def test_chaos_is_read_from_the_environment():
     assert Chaos.from_env(
         {"STOCKS_MESH_COPIES": "3", "STOCKS_MESH_REORDER_SECONDS": "0.5", "STOCKS_MESH_SEED": "4"}
     ) == Chaos(3, 0.5, 4)
+
+
+def test_a_trigger_filters_on_an_extension_attribute_as_knative_does(stand_in, mesh_for):
+    """predict's Trigger takes fetched events whose `forecastdue` extension is "yes" only."""
+    due = stand_in()
+    mesh = mesh_for(
+        [broker(), trigger("on-due", "due", type="test.fetched", forecastdue="yes")],
+        {"due": due.url},
+    )
+    yes, no, without = event("test.fetched"), event("test.fetched"), event("test.fetched")
+    yes["forecastdue"], no["forecastdue"] = "yes", "no"
+    for ce in (yes, no, without):
+        assert post_binary(mesh, ce).status_code == 202
+    assert mesh.wait_idle(30)
+
+    assert [r.headers["ce-id"] for r in due.requests] == [yes["id"]]
+    assert [r.headers.get("ce-forecastdue") for r in due.requests] == ["yes"]
