@@ -22,6 +22,7 @@ from shared.contract.schema import Measurement
 from shared.contract.timefmt import rfc3339_nano
 from shared.contract.validation import bucket_name
 from shared.influx.auth import error_text, raise_for_server_status
+from shared.influx.deferred import Deferred
 from shared.influx.influxql import ident, tags_equal
 from shared.influx.transport import Answer, Transport
 from shared.influx.write_pipeline import StaleConnection, WritePipeline
@@ -73,6 +74,8 @@ class InfluxClient:
         self.settings = settings
         self.batch_lines = batch_lines
         self.transport = Transport(settings)
+        self.deferred = Deferred(self)
+        """Points written a moment later (`write_soon`)."""
 
     # -- transport ---------------------------------------------------------------------------
 
@@ -132,6 +135,12 @@ class InfluxClient:
             created = self.create_bucket(bucket)
             self._post(bucket, batches, precision)
             return created
+
+    def write_soon(self, bucket: str, line: str, precision: str = "ms") -> None:
+        """Queue one prepared point to be written within a second, with every other queued then
+        (`shared.influx.deferred`): for records whose loss fails no call, such as `runs`."""
+        bucket_name(bucket)
+        self.deferred.add(bucket, line, precision)
 
     def _post(self, bucket: str, batches: Callable[[], Iterable[bytes]], precision: str) -> None:
         """POST every batch over the thread's connection; once more from the first batch on a new
