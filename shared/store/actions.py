@@ -38,10 +38,12 @@ def read_actions(client: InfluxClient, bucket: str, symbol: str) -> pd.DataFrame
     return actions_of(series)
 
 
-def actions_query(symbol: str) -> str:
-    """The statement `read_actions` runs, for a store reading more in the same request."""
+def actions_query(symbol: str, database: str | None = None) -> str:
+    """The statement `read_actions` runs, for a store reading more in the same request (from
+    `database` when the request is made to another: InfluxDB 1.x)."""
     columns = ", ".join(ident(c) for c in ACTION_DTYPES)
-    return f"SELECT {columns} FROM {MEASUREMENT} WHERE {tags_equal(symbol=symbol)}"
+    source = f"{ident(database)}..{MEASUREMENT}" if database else MEASUREMENT
+    return f"SELECT {columns} FROM {source} WHERE {tags_equal(symbol=symbol)}"
 
 
 def actions_of(series: list[Series]) -> pd.DataFrame:
