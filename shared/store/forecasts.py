@@ -44,7 +44,49 @@ class Run:
     """The series' risk figures (shared/market/risk.py), each stored as a field of its name."""
 
 
-def replace(client: InfluxClient, target: str, frame: pd.DataFrame, run: Run) -> None:
+@dataclass(frozen=True)
+class Survey:
+    """What a series' stored forecasts hold once the points at or before its newest bar (stale
+    by then, whichever model drew them) were deleted: each model's first and last point left."""
+
+    firsts: dict[str, pd.Timestamp]
+    lasts: dict[str, pd.Timestamp]
+
+    def leaves_nothing_to_delete(self, frame: pd.DataFrame, model: str) -> bool:
+        """Whether writing `frame` (of `model`) leaves nothing `replace` would delete: no point
+        of any model before its first, none of its model after its last."""
+        first, last = frame.index.min(), frame.index.max()
+        return all(time >= first for time in self.firsts.values()) and (
+            self.lasts.get(model, last) <= last
+        )
+
+
+def clearing(series: dict[str, str], newest_bar: pd.Timestamp) -> list[str]:
+    """Statements that delete the series' forecast points at or before its newest bar (every
+    model's: a forecast of a time that has its bar is stale) and then read what is left, for
+    `survey_of`. Made with a read predict makes anyway, they spare `replace` its own read and
+    deletes (InfluxDB 1.x and 2.x; not 3, which cannot delete)."""
+    where = tags_equal(**series)
+    by_model = f"FROM {MEASUREMENT} WHERE {where} GROUP BY {ident('model')}"
+    return [
+        f"DELETE FROM {MEASUREMENT} WHERE {where} AND time <= {pd.Timestamp(newest_bar).value:d}",
+        f"SELECT first({ident('yhat')}) {by_model}",
+        f"SELECT last({ident('yhat')}) {by_model}",
+    ]
+
+
+def survey_of(answers: list[list[Series]]) -> Survey:
+    """The `Survey` from the answers to `clearing`'s statements."""
+    return Survey(firsts=_run_times(answers[1]), lasts=_run_times(answers[2]))
+
+
+def replace(
+    client: InfluxClient,
+    target: str,
+    frame: pd.DataFrame,
+    run: Run,
+    survey: Survey | None = None,
+) -> None:
     """Make `frame` (one model's forecast rows with their tags) the forecast `latest` reads for
     its symbol, interval and field, whatever other predictions run at the same time.
 
@@ -53,7 +95,8 @@ def replace(client: InfluxClient, target: str, frame: pd.DataFrame, run: Run) ->
     forecast's first point (in every model's series) and, when this is its model's newest run,
     what its model's series holds after its last point. Readers take, of the models stored, the
     one whose run is newest. Three requests in all: the write, one read of the runs and models
-    stored, one of the deletes.
+    stored, one of the deletes; only the write when a `survey` (see `clearing`) shows that the
+    deletes would find nothing.
 
     No delete reaches into another model's series from this forecast's first point on: a newer
     run of that model may be writing there unseen (recorded after this run read the runs), and
@@ -67,6 +110,8 @@ def replace(client: InfluxClient, target: str, frame: pd.DataFrame, run: Run) ->
     lines = [_run_line(series, model, run, issued)]
     lines += line_protocol.checked_lines(frame, FORECAST, "ms")
     client.write_lines(target, lines, "ms")
+    if survey is not None and survey.leaves_nothing_to_delete(frame, model):
+        return
     before_first = frame.index.min() - ONE_TICK
     newest, stored_models = _runs_and_models(client, target, series)
     deletions: list[Deletion] = []
@@ -162,7 +207,8 @@ def _newest_runs_query(series: dict[str, str]) -> str:
 
 
 def _run_times(answer: list[Series]) -> dict[str, pd.Timestamp]:
-    """Each model's newest run time, from `_newest_runs_query`'s answer."""
+    """Each model's time of a one-row-per-model answer (`GROUP BY model`): its newest run's, or
+    its first or last forecast point's."""
     return {
         one.tags["model"]: pd.Timestamp(one.values[0][0], unit="ms", tz="UTC")
         for one in answer

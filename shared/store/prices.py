@@ -187,18 +187,45 @@ def newest(
     Split- and dividend-adjusted by the symbol's stored corporate actions, whenever they arrived
     (volume adjusts for splits only); `adjusted=False` gives the bars as the provider gave them.
     """
-    wanted = tuple(dict.fromkeys((*fields, "close"))) if adjusted else fields  # dividends need it
-    columns = ", ".join(ident(field) for field in wanted)
-    query = (
-        f"SELECT {columns} FROM {MEASUREMENT} "
-        f"WHERE {tags_equal(symbol=symbol, interval=interval)} ORDER BY time DESC LIMIT {limit:d}"
-    )
-    statements = [query, actions.actions_query(symbol)] if adjusted else [query]
-    results = client.select(bucket, statements)
-    bars = _frame(results[0], wanted).iloc[::-1]
-    if not adjusted or bars.empty:
-        return bars
-    return adjust(bars, actions.actions_of(results[1]))[list(fields)]
+    read = NewestRead(symbol, interval, fields, limit, adjusted)
+    return read.frame(client.select(bucket, read.statements()))
+
+
+@dataclass(frozen=True)
+class NewestRead:
+    """`newest`'s read, for a caller that makes it beside other statements in one request."""
+
+    symbol: str
+    interval: str
+    fields: tuple[str, ...]
+    limit: int
+    adjusted: bool = True
+
+    @property
+    def wanted(self) -> tuple[str, ...]:
+        """The fields read: the adjustment of dividends needs the close."""
+        return tuple(dict.fromkeys((*self.fields, "close"))) if self.adjusted else self.fields
+
+    def statements(self, database: str | None = None) -> list[str]:
+        """The bars' statement, and the actions' when adjusted (reading from `database` when
+        the request is made to another: InfluxDB 1.x)."""
+        source = f"{ident(database)}..{MEASUREMENT}" if database else MEASUREMENT
+        columns = ", ".join(ident(field) for field in self.wanted)
+        query = (
+            f"SELECT {columns} FROM {source} "
+            f"WHERE {tags_equal(symbol=self.symbol, interval=self.interval)} "
+            f"ORDER BY time DESC LIMIT {self.limit:d}"
+        )
+        if not self.adjusted:
+            return [query]
+        return [query, actions.actions_query(self.symbol, database)]
+
+    def frame(self, answers: list[list[Series]]) -> pd.DataFrame:
+        """The bars from the answers to `statements`, oldest first."""
+        bars = _frame(answers[0], self.wanted).iloc[::-1]
+        if not self.adjusted or bars.empty:
+            return bars
+        return adjust(bars, actions.actions_of(answers[1]))[list(self.fields)]
 
 
 def refresh_adjusted(

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from shared.contract.errors import Unprocessable
+from shared.contract.errors import BucketNotFound, QueryRefused, Unprocessable
 from shared.contract.payloads import Fetched, Predicted
 from shared.contract.schema import DEFAULT_EXCHANGE
 from shared.contract.timefmt import rfc3339
@@ -59,15 +59,7 @@ def predict(
         answer = _current_answer(client, request, fetched)
         if answer is not None:
             return answer
-    history = prices.newest(
-        client,
-        request.bucket,
-        request.symbol,
-        request.interval,
-        (request.field,),
-        MAX_HISTORY_POINTS,
-        adjusted=request.adjusted,
-    )
+    history, survey = _history(client, request, fetched)
     if history.empty:
         raise Unprocessable(
             f"There is no {request.interval} data for {request.symbol} in bucket "
@@ -110,6 +102,7 @@ def predict(
             ),
             risk=_risk(history[request.field], request),
         ),
+        survey,
     )
     return _predicted(
         request,
@@ -132,6 +125,38 @@ def _risk(history: pd.Series, request: PredictRequest) -> dict[str, float]:
         return {}
     figures = risk.figures(history.astype("float64"), request.interval)
     return {name: value for name, value in figures.items() if value is not None}
+
+
+def _history(
+    client: InfluxClient, request: PredictRequest, fetched: Fetched | None
+) -> tuple[pd.DataFrame, forecasts.Survey | None]:
+    """The series to forecast. In the pipeline on InfluxDB 1.x, read in the one request that
+    also deletes the stored forecast's points at or before the newest bar fetch stored and
+    surveys what is left (`forecasts.clearing`), so that replacing it is one write."""
+    read = prices.NewestRead(
+        request.symbol, request.interval, (request.field,), MAX_HISTORY_POINTS, request.adjusted
+    )
+    newest_bar = _newest_bar(fetched)
+    if newest_bar is not None and client.generation == 1:
+        series = {"symbol": request.symbol, "interval": request.interval, "field": request.field}
+        clearing = forecasts.clearing(series, newest_bar)
+        try:
+            answers = client.select(request.target, [*clearing, *read.statements(request.bucket)])
+        except (BucketNotFound, QueryRefused):
+            pass  # a first forecast (no target yet), or no bars' bucket: read the bars alone
+        else:
+            return read.frame(answers[len(clearing) :]), forecasts.survey_of(answers)
+    return read.frame(client.select(request.bucket, read.statements())), None
+
+
+def _newest_bar(fetched: Fetched | None) -> pd.Timestamp | None:
+    """The time of the newest bar fetch's reply says is stored, if it says one."""
+    if fetched is None or fetched.last is None:
+        return None
+    try:
+        return pd.Timestamp(fetched.last).tz_convert("UTC")
+    except (ValueError, TypeError):
+        return None
 
 
 def _past_the_end_of_time(history: pd.DataFrame, request: PredictRequest) -> Unprocessable:
