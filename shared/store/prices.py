@@ -9,6 +9,7 @@ bars, their adjusted copy and new actions in one request whenever the copy needs
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -35,21 +36,36 @@ def write_bars(
     return client.write_or_create(bucket, bars.assign(symbol=symbol, interval=interval), PRICES)
 
 
-@dataclass(frozen=True)
 class Stored:
-    """What a bucket holds of one series, as fetch needs it before asking the provider."""
+    """What a bucket holds of one series, as fetch needs it before asking the provider.
 
-    newest: pd.DataFrame
-    """The newest raw bar's open and close (no row when there is none)."""
-    adjusted_last: pd.Timestamp | None
-    """The time of the adjusted copy's newest bar."""
-    actions: pd.DataFrame
-    """Every stored corporate action of the symbol."""
+    Frames are made only when asked for: a fetch that finds nothing new needs only `last`.
+    """
+
+    def __init__(
+        self, newest: list[Series], copied: list[Series], stored_actions: list[Series]
+    ) -> None:
+        self._newest, self._copied, self._actions = newest, copied, stored_actions
 
     @property
     def last(self) -> pd.Timestamp | None:
         """The time of the newest raw bar."""
-        return self.newest.index.max() if len(self.newest) else None
+        return _newest_time(self._newest)
+
+    @property
+    def adjusted_last(self) -> pd.Timestamp | None:
+        """The time of the adjusted copy's newest bar."""
+        return _newest_time(self._copied)
+
+    @cached_property
+    def newest(self) -> pd.DataFrame:
+        """The newest raw bar's open and close (no row when there is none)."""
+        return _frame(self._newest, ("open", "close"))
+
+    @cached_property
+    def actions(self) -> pd.DataFrame:
+        """Every stored corporate action of the symbol."""
+        return actions.actions_of(self._actions)
 
 
 def stored(
@@ -75,11 +91,7 @@ def stored(
         ],
         missing_ok=True,
     )
-    return Stored(
-        newest=_frame(newest, ("open", "close")),
-        adjusted_last=_newest_time(copied),
-        actions=actions.actions_of(stored_actions),
-    )
+    return Stored(newest, copied, stored_actions)
 
 
 def store(
