@@ -53,6 +53,7 @@ def test_fetch_stores_the_demo_bars_and_records_the_run(services, storage, bucke
         "dropped": 0,
         "dropped_examples": [],
         "exchange": "XNYS",
+        "actions": 0,
     }
     runs = storage.query(bucket, 'SELECT * FROM "runs"', RUNS)
     assert runs["function"].tolist() == ["fetch"] and runs["status"].tolist() == ["ok"]
