@@ -10,6 +10,7 @@ from cloudevents.http import CloudEvent
 
 from shared.contract.events import FETCH_REQUESTED, FETCHED
 from shared.contract.schema import PRICES, RUNS
+from tests.support.stack import wait_for
 
 
 def stored(storage, bucket: str, symbol: str = "AAPL"):
@@ -94,6 +95,9 @@ def test_bad_input_is_400_writes_nothing_and_records_no_run(serve, storage, buck
 def test_each_run_is_recorded(serve, storage, bucket):
     fetch = serve("fetch")
     requests.post(fetch.url, json={"symbol": "IBM", "bucket": bucket}, timeout=60)
+    wait_for(  # runs points are written within a second, several calls' in one request
+        lambda: len(storage.query(bucket, 'SELECT * FROM "runs"', RUNS)) == 1, 30, "the run"
+    )
     runs = storage.query(bucket, 'SELECT * FROM "runs"', RUNS)
     assert runs[["function", "status", "symbol"]].values.tolist() == [["fetch", "ok", "IBM"]]
     assert runs["points"].iloc[0] > 0 and runs["seconds"].iloc[0] > 0

@@ -32,6 +32,7 @@ from shared.influx.influxql import ident
 from shared.market.providers import DemoProvider
 from shared.runtime.invocation import MAX_BODY_BYTES
 from shared.runtime.server import HARD_BODY_LIMIT
+from tests.support.stack import wait_for
 
 FUNCTIONS = (
     "fetch",
@@ -661,6 +662,14 @@ def _seed(functions: dict[str, FunctionProcess], db: InfluxClient) -> None:
     headers, body = to_binary(dead)
     answer = requests.post(functions["deadletters"].url, data=body, headers=headers, timeout=30)
     assert answer.status_code == 200, answer.text
+    wait_for(  # fetch's and predict's runs points, written within a second of their calls
+        lambda: _count(db, META, "runs") == 2, 30, "the seeding calls' runs points"
+    )
+
+
+def _count(db: InfluxClient, bucket: str, measurement: str) -> int:
+    (series,) = db.select(bucket, [f'SELECT count("points") FROM {ident(measurement)}'])
+    return int(series[0].values[0][1]) if series else 0
 
 
 # -- helpers ---------------------------------------------------------------------------------
