@@ -32,6 +32,7 @@ def fetch_run(services, bucket, status: int, error: str = "", interval: str = "d
         error=error,
         interval=interval,
     )
+    services.influx.deferred.flush()  # runs points are written soon; the check reads them now
 
 
 def check(services, at: pd.Timestamp, event_id: str = "ping") -> None:

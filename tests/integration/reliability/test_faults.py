@@ -66,7 +66,8 @@ def test_influxdb_stopped_mid_pipeline_loses_and_duplicates_nothing(tmp_path):
         for symbol in SYMBOLS:  # a bar due for each again, or the tick would find them current
             newest = storage.query("stocks", f'SELECT last("close") FROM "prices" WHERE "symbol" '
                                    f"= '{symbol}'").index.max()  # fmt: skip
-            storage.delete("stocks", "prices", {"symbol": symbol}, since=newest)
+            for measurement in ("prices", "prices_adjusted"):  # the next fetch brings it again
+                storage.delete("stocks", measurement, {"symbol": symbol}, since=newest)
         predict: FunctionProcess = stack.functions["predict"]
         predict.stop()  # down until the second outage: the tick's predictions wait for retries
         stack.influx.stop()  # down when the tick arrives: watchlist answers 503, the mesh retries
@@ -230,11 +231,13 @@ def test_two_deliveries_of_the_same_event_store_what_one_does(tmp_path):
         )
         publish(stack, fetch_request("AMD", "twice"))  # the redelivery of the same event
         wait_for(
-            lambda: sum(d.event_type.endswith(".fetched") for d in stack.mesh.deliveries()) == 2,
+            lambda: sum(d.event_type == FETCH_REQUESTED for d in stack.mesh.deliveries()) == 2,
             120,
-            "the second predict",
+            "the second fetch",
         )
         assert stack.mesh.wait_idle(60)
+        # it stored nothing new, so its reply said forecastdue=no: predict was not woken again
+        assert sum(d.event_type == FETCHED for d in stack.mesh.deliveries()) == 1
         again = storage.query("stocks", 'SELECT * FROM "prices" WHERE "symbol" = \'AMD\'', PRICES)
         assert again.equals(prices)
         forecast_again = storage.query(
