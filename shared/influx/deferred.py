@@ -69,11 +69,12 @@ class Deferred:
     def _run(self) -> None:
         while True:
             with self._ready:
-                while self._since is None:
-                    self._ready.wait()
-                while self._count < self.most:
+                while True:
+                    if self._since is None:  # nothing queued, or another thread flushed it
+                        self._ready.wait()
+                        continue
                     remaining = self._since + self.delay - time.monotonic()
-                    if remaining <= 0:
+                    if self._count >= self.most or remaining <= 0:
                         break
                     self._ready.wait(remaining)
             self.flush()

@@ -33,6 +33,22 @@ def test_a_queued_point_is_written_within_the_delay(storage, bucket):
         time.sleep(0.05)
 
 
+def test_a_flush_while_the_writer_waits_leaves_it_writing(storage, bucket):
+    """A flush from another thread (at exit, or a test's) empties the queue the writer waits on;
+    the writer must wait for the next point, not stop."""
+    queue = Deferred(storage, delay=0.5)
+    queue.add(bucket, "m x=1i 1700000000", "s")
+    time.sleep(0.1)  # the writer now waits out the delay
+    queue.flush()
+    time.sleep(0.6)  # and its wait ends on an empty queue
+    assert queue._writer is not None and queue._writer.is_alive()
+    queue.add(bucket, "m x=2i 1700000001", "s")
+    deadline = time.monotonic() + 30
+    while count(storage, bucket) < 2:
+        assert time.monotonic() < deadline, "the second point never came"
+        time.sleep(0.05)
+
+
 def test_points_queued_when_the_process_exits_are_written(storage, bucket):
     program = (
         "import sys\n"
