@@ -68,7 +68,7 @@ def test_a_thousand_fetch_requests_at_once_lose_nothing(serve, storage, bucket, 
             wall = time.perf_counter() - started
             fetches = [d for d in mesh.deliveries() if d.event_type == FETCH_REQUESTED]
             replies = [r for r in mesh.received() if r.event_type == FETCHED]
-            predicted = [d for d in mesh.deliveries() if d.event_type == FETCHED]
+            predicted = [d for d in mesh.deliveries() if d.trigger == "predict-on-fetched"]
 
     assert sorted(d.event_id for d in fetches) == sorted(
         e["id"] for e in events

@@ -108,6 +108,7 @@ def test_a_run_that_dropped_provider_rows_is_listed_with_the_errors(services, se
         dropped=2,
         warning=warning,
     )
+    services.influx.deferred.flush()  # runs points are written soon; the view reads them now
     pipeline = ui.read(services, {"view": "pipeline"})
     noted = pipeline["errors"][0]
     assert (noted["status"], noted["dropped"], noted["warning"]) == ("ok", 2, warning)
