@@ -30,6 +30,7 @@ from shared.influx.client import InfluxClient
 from shared.store import ledger
 from tests.support.fakes.alphavantage import API_KEY
 from tests.support.receiver import EventReceiver
+from tests.support.stack import wait_for
 
 NOW = pd.Timestamp.now(tz="UTC").floor("s")
 DAYS = pd.date_range(end=NOW.normalize(), periods=260, freq="D")
@@ -420,7 +421,13 @@ def test_the_last_fetch_shown_is_the_entrys_own_interval(serve, alphavantage, st
     ui = serve("ui", **provider)
     for interval in ("daily", "5min"):
         assert change(ui.url, action="track", symbol="IBM", interval=interval, bucket=bucket).ok
-    rows = {row["interval"]: row for row in view(ui.url, view="watchlist").json()["watchlist"]}
+
+    def shown() -> dict[str, dict]:
+        return {row["interval"]: row for row in view(ui.url, view="watchlist").json()["watchlist"]}
+
+    # fetch writes its runs points within a second of each call
+    wait_for(lambda: all(r["fetch"] for r in shown().values()), 60, "both fetch runs")
+    rows = shown()
     assert rows["daily"]["fetch"]["status"] == "ok" and not rows["daily"]["fetch"]["error"]
     assert rows["5min"]["fetch"]["status"] == "422"
     recorded = storage.query(bucket, 'SELECT * FROM "runs"', RUNS)
