@@ -5,7 +5,7 @@ import { $, element, setAttr, setClass, setText } from "./?asset=js/dom.js";
 import { dateTime, number, percent, shortDate } from "./?asset=js/format.js";
 import { refresh, register } from "./?asset=js/poll.js";
 import {
-  calmOrWild, fromHigh, fromLow, rangeSentence, skillSentence, swings,
+  calmOrWild, exchangeName, fromHigh, fromLow, rangeSentence, skillSentence, swings,
 } from "./?asset=js/words.js";
 
 const PHONE = window.matchMedia("(max-width: 40rem)");
@@ -69,7 +69,7 @@ async function update(views) {
 function render(data) {
   const figures = data.figures;
   setText($("#detail-heading"), `${data.symbol} (${data.interval})`);
-  setText($("#detail-name"), [data.name, data.exchange].filter(Boolean).join(" \u00b7 "));
+  setText($("#detail-name"), [data.name, exchangeName(data.exchange)].filter(Boolean).join(" \u00b7 "));
   const close = data.prices.close;
   const last = close.at(-1);
   const before = close.length > 1 ? close.at(-2) : null;

@@ -100,13 +100,13 @@ export function freshness(fresh) {
 }
 
 /* How old the splits and dividends the prices are adjusted for are: "splits & dividends checked
-   3 min ago, with every fetch" (the provider's rows carry them), or for a provider that lists them
-   apart "... checked 3 days ago, next by Fri 2 Jan". */
+   with every fetch" (the provider's rows carry them: as old as the last fetch, said above it), or
+   for a provider that lists them apart "... checked 3 days ago, next by Fri 2 Jan". */
 export function splitsAndDividends(actions, now = Date.now()) {
   if (!actions) return "";
   if (!actions.checked) return "splits & dividends not checked yet";
+  if (actions.how === "with every fetch") return "splits & dividends checked with every fetch";
   const checked = `splits & dividends checked ${since(actions.checked, now)}`;
-  if (actions.how === "with every fetch") return `${checked}, with every fetch`;
   return actions.next_by ? `${checked}, next by ${shortDate(actions.next_by)}` : checked;
 }
 
