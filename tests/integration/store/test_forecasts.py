@@ -3,6 +3,7 @@ holding nothing else, no older forecast before its start, and never a moment wit
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -232,3 +233,20 @@ def test_forecast_ends_are_of_the_current_forecast_not_an_older_longer_one(stora
     assert (end.yhat, end.yhat_lower, end.yhat_upper) == tuple(
         drift[["yhat", "yhat_lower", "yhat_upper"]].iloc[-1]
     )
+
+
+def test_run_of_reads_the_run_of_exactly_that_series_and_model(storage, bucket):
+    """Each later run differs from the one asked for in one tag only: every tag filters."""
+    assert (
+        forecasts.run_of(storage, bucket + "_missing", "SYN", "daily", "close", "prophet") is None
+    )
+    base = forecast_frame("SYN", "prophet", 0)
+    forecasts.replace(storage, bucket, base, dataclasses.replace(RUN, horizon=15))
+    others = {"symbol": "OTHER", "interval": "5min", "field": "volume", "model": "drift"}
+    for horizon, (tag, value) in enumerate(others.items(), start=11):
+        forecasts.replace(
+            storage, bucket, base.assign(**{tag: value}), dataclasses.replace(RUN, horizon=horizon)
+        )
+    run = forecasts.run_of(storage, bucket, "SYN", "daily", "close", "prophet")
+    assert run is not None and run["horizon"] == 15 and run["model"] == "prophet"
+    assert pd.isna(run["reason"]) and run["train_points"] == 100  # typed: no reason, not NaN
