@@ -13,12 +13,13 @@ import pandas as pd
 import pytest
 from cloudevents.http import CloudEvent
 
-from functions import buckets, deadletters, fetch, watchlist
+from functions import buckets, deadletters, fetch, ui, watchlist
 from shared.contract.config import Settings
 from shared.contract.events import FETCH_REQUESTED, FETCHED, PING, TICK_COMPLETED
 from shared.contract.schema import DEAD_LETTERS, PRICES, RUNS
 from shared.market.providers import DemoProvider
 from shared.runtime.services import Services
+from shared.ui.assets import PAGE, asset
 from tests.support.inprocess import call
 from tests.support.receiver import EventReceiver
 
@@ -223,3 +224,33 @@ def test_runs_are_stamped_now(services, storage, bucket):
     call(fetch.SPEC, services, query={"symbol": "IBM", "bucket": bucket})
     [stamp] = storage.query(bucket, 'SELECT * FROM "runs"', RUNS).index
     assert before <= stamp <= pd.Timestamp.now(tz="UTC")
+
+
+# -- ui -------------------------------------------------------------------------------------
+
+
+def test_ui_serves_the_page_and_its_files_with_their_types(services):
+    page = call(ui.SPEC, services)
+    assert page.status == 200 and page.content_type == "text/html; charset=utf-8"
+    assert page.body == asset(PAGE)[0]
+    for name, kind in [("js/main.js", "text/javascript"), ("style.css", "text/css")]:
+        answer = call(ui.SPEC, services, query={"asset": name})
+        assert answer.status == 200 and answer.content_type == f"{kind}; charset=utf-8"
+        assert answer.body == asset(name)[0]
+
+
+@pytest.mark.parametrize(
+    "query", [{"asset": "js/nope.js"}, {"asset": "../func.py"}, {"asset": "style.css", "x": "1"}]
+)
+def test_ui_refuses_a_file_it_does_not_serve(services, query):
+    answer = call(ui.SPEC, services, query=query)
+    assert answer.status == 400 and "text/html" not in answer.content_type
+
+
+def test_ui_views_are_json_and_a_post_is_a_change(services):
+    view = call(ui.SPEC, services, query={"view": "watchlist"})
+    assert view.status == 200 and view.json()["watchlist"] == []
+    tracked = call(ui.SPEC, services, method="POST", json_body={"action": "track", "symbol": "KO"})
+    assert tracked.status == 200 and tracked.json()["entry"]["symbol"] == "KO", tracked.body
+    (row,) = call(ui.SPEC, services, query={"view": "watchlist"}).json()["watchlist"]
+    assert row["symbol"] == "KO"
