@@ -250,3 +250,18 @@ def test_run_of_reads_the_run_of_exactly_that_series_and_model(storage, bucket):
     run = forecasts.run_of(storage, bucket, "SYN", "daily", "close", "prophet")
     assert run is not None and run["horizon"] == 15 and run["model"] == "prophet"
     assert pd.isna(run["reason"]) and run["train_points"] == 100  # typed: no reason, not NaN
+
+
+def test_latest_runs_are_one_per_symbol_and_interval(storage, bucket):
+    base = forecast_frame("SYN", "prophet", 0)
+    for symbol in ("SYN", "OTHER"):
+        for interval in ("daily", "5min"):
+            frame = base.assign(symbol=symbol, interval=interval)
+            forecasts.replace(storage, bucket, frame, RUN)
+    runs = forecasts.latest_runs(storage, bucket)
+    assert sorted(zip(runs["symbol"], runs["interval"], strict=True)) == [
+        ("OTHER", "5min"),
+        ("OTHER", "daily"),
+        ("SYN", "5min"),
+        ("SYN", "daily"),
+    ]
