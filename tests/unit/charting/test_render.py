@@ -17,6 +17,7 @@ from shared.charting.render import (
     MAX_SIZE,
     MIN_SIZE,
     PixelBudget,
+    _forecast_from_last_close,
     render_chart,
     session_ticks,
 )
@@ -192,3 +193,24 @@ def test_an_intraday_chart_on_trading_time_renders() -> None:
         history, forecast_frame(history, 60), "ACME 1min", 640, 320, session_zone="America/New_York"
     )
     assert png_size(png) == (640, 320)
+
+
+def test_the_forecast_line_starts_at_the_last_close() -> None:
+    """The forecast is drawn joined to the history: led by the last close, then only its rows
+    after that close (a forecast row at or before it is history's place, not the forecast's)."""
+    times = pd.date_range("2024-07-01", periods=4, freq="D", tz="UTC")
+    close = pd.Series([10.0, 11.0, 12.0], index=times[:3].tz_localize(None))
+    forecast = pd.DataFrame(
+        {"yhat": [99.0, 13.0], "yhat_lower": [98.0, 12.0], "yhat_upper": [100.0, 14.0]},
+        index=pd.DatetimeIndex([times[2], times[3]], name="time"),
+    )
+    joined = _forecast_from_last_close(close, forecast)
+    assert joined is not None
+    assert list(joined.index) == [times[2].tz_localize(None), times[3].tz_localize(None)]
+    assert joined.iloc[0].tolist() == [12.0, 12.0, 12.0]
+    assert joined.iloc[1].tolist() == [13.0, 12.0, 14.0]
+
+
+def test_no_bars_give_no_session_ticks() -> None:
+    positions, labels = session_ticks(pd.DatetimeIndex([]), 800, "America/New_York")
+    assert len(positions) == 0 and labels == []
