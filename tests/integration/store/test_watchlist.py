@@ -3,6 +3,8 @@ exchange kept, and entries written before those fields existed still read."""
 
 from __future__ import annotations
 
+import requests
+
 from shared.store.watchlist import DEFAULT_MODEL, Entry, Watchlist
 
 
@@ -27,6 +29,7 @@ def test_an_entry_saved_before_model_and_exchange_existed_reads_with_their_defau
     storage, bucket
 ):
     line = f'watchlist,symbol=SHOP.TRT,interval=daily bucket="{bucket}",tracked=true'
-    storage._request("POST", "/write", params={"db": bucket}, data=line.encode())
+    answer = requests.post(f"{storage.settings.url}/write", params={"db": bucket}, data=line)
+    assert answer.status_code == 204, answer.text
     (entry,) = Watchlist(storage, bucket).tracked()
     assert (entry.symbol, entry.model, entry.exchange) == ("SHOP.TRT", DEFAULT_MODEL, "XTSE")
