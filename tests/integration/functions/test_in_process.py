@@ -254,3 +254,11 @@ def test_ui_views_are_json_and_a_post_is_a_change(services):
     assert tracked.status == 200 and tracked.json()["entry"]["symbol"] == "KO", tracked.body
     (row,) = call(ui.SPEC, services, query={"view": "watchlist"}).json()["watchlist"]
     assert row["symbol"] == "KO"
+
+
+def test_ui_names_the_field_a_file_request_does_not_take(services):
+    answer = call(ui.SPEC, services, query={"asset": "style.css", "view": "watchlist"})
+    assert answer.status == 400
+    assert answer.json()["error"] == (
+        "The field 'view' is not one a request for a page file takes (it takes: asset)."
+    )
