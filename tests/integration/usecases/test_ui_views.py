@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from shared.contract.errors import BadInput, Unprocessable
+from shared.contract.schema import PRICES, PRICES_ADJUSTED
 from shared.market import listings
 from shared.runtime.services import Services
 from shared.store import names
@@ -125,3 +126,26 @@ def test_a_name_a_provider_gave_is_shown_where_the_listing_has_none(services, se
     assert rows["NVDQ"]["name"] == "Nvdq Holdings"
     assert rows["KO"]["name"] == listings.name("KO")  # the listing first
     assert ui.names_of(services, {"KO", "ZZZQ"}) == {"KO": listings.name("KO"), "ZZZQ": None}
+
+
+def test_the_correlation_view_pairs_the_tracked_symbols_daily_returns(
+    services,
+    seeded,  # noqa: F811
+):
+    ko = 100.0 + pd.Series(range(len(DAYS)), dtype="float64")
+    bars = pd.DataFrame(
+        {"symbol": "AAPL", "interval": "daily", "close": (2 * ko).to_numpy(), "volume": 1_000},
+        index=pd.DatetimeIndex(DAYS, name="time"),
+    )
+    bars = bars.assign(open=bars["close"], high=bars["close"] + 1, low=bars["close"] - 1)
+    services.influx.write(seeded, bars, PRICES)
+    services.influx.write(seeded, bars, PRICES_ADJUSTED)
+    for symbol, interval in [("KO", "5min"), ("KO", "daily"), ("AAPL", "daily")]:
+        entry = {"symbol": symbol, "interval": interval, "bucket": seeded}
+        ui.change(services, {"action": "track", **entry})
+    view = ui.read(services, {"view": "correlation"})
+    assert view["symbols"] == ["AAPL", "KO"]  # KO once: its daily entry
+    assert [pytest.approx([1.0, 1.0])] * 2 == view["matrix"]
+    assert [(p["a"], p["b"]) for p in view["pairs"]] == [("AAPL", "KO")]
+    assert view["pairs"][0]["correlation"] == pytest.approx(1.0)
+    assert view["min_sessions"] == 60 and view["explanation"]
