@@ -2,8 +2,9 @@
 
 The stack is `make run`'s (`devstack.run.LocalStack`: influxd, every function in its own process,
 the mesh reading knative/) with the demo provider, in a scratch directory. For N tracked symbols
-(DEMO1 to DEMO<N>, each in a fresh bucket holding every demo bar but the newest, with the forecast
-a tick made from them), one tick brings the newest bar (with new bars), and a second brings none
+(DEMO symbols of its own for each N: a tick leaves alone what was asked for within ten minutes;
+each in a fresh bucket holding every demo bar but the newest, with the forecast a tick made from
+them), one tick brings the newest bar (with new bars), and a second brings none
 (without new bars). Around each tick: the CPU time of every process from /proc/<pid>/stat (the
 functions with their finished children, influxd, and this process, which hosts the mesh and does
 nothing else meanwhile), influxd's request count from its /debug/vars, and the wall time from the
@@ -161,7 +162,7 @@ def _warm_up(stack: LocalStack, client: InfluxClient, deliveries: PredictDeliver
 
 
 def _round(stack: LocalStack, client: InfluxClient, deliveries: PredictDeliveries, n: int) -> Round:
-    symbols = _symbols(n)
+    symbols = _symbols(n, offset=sum(SIZES[: SIZES.index(n)]))  # none a former round fetched
     bucket, floor_bucket = f"bench_stack_{n}", f"bench_floor_{n}"
     print(f"  N = {n}: seeding ...", flush=True)
     _seed(client, bucket, symbols)

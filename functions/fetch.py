@@ -5,22 +5,18 @@ from __future__ import annotations
 import dataclasses
 
 from shared.contract.events import FETCH_REQUESTED, FETCHED
-from shared.contract.payloads import FetchRequest, forecast_due
+from shared.contract.payloads import FetchRequest, alert_rules_attribute, forecast_due
 from shared.runtime.handler import FunctionSpec, Reply
 from shared.runtime.invocation import Invocation
 from shared.runtime.services import Services
-from shared.usecases.fetch import fetch
+from shared.usecases.fetch import watching
 
 
 def run(invocation: Invocation, services: Services) -> Reply:
     request = FetchRequest.from_fields(invocation.fields)
-    fetched = fetch(
-        services.influx,
-        services.provider,
-        request,
-        services.action_lister,
-        names_bucket=services.settings.meta_bucket,
-    )
+    meta = services.settings.meta_bucket
+    outcome = watching(services.influx, services.provider, request, services.action_lister, meta)
+    fetched = outcome.fetched
     warning = None
     if fetched.dropped:  # recorded with the run, for the pipeline panel
         warning = (
@@ -34,7 +30,7 @@ def run(invocation: Invocation, services: Services) -> Reply:
         points=fetched.points,
         dropped=fetched.dropped,
         warning=warning,
-        attributes=forecast_due(request, fetched),
+        attributes={**forecast_due(request, fetched), **alert_rules_attribute(outcome.watched)},
     )
 
 

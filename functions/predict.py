@@ -6,7 +6,7 @@ import dataclasses
 
 from shared.contract import validation
 from shared.contract.events import FETCHED, PREDICTED
-from shared.contract.payloads import Fetched
+from shared.contract.payloads import ALERT_RULES_ATTRIBUTE, Fetched
 from shared.contract.schema import FORECASTS_BUCKET
 from shared.forecasting import MODELS, WIDTH_RANGE
 from shared.market.calendar import exchange_of
@@ -39,8 +39,14 @@ def run(invocation: Invocation, services: Services) -> Reply:
     )
     predicted = predict(services.influx, request, fetched)
     points = predicted.points if predicted.refit else 0  # points written
+    # alerts' Trigger on predicted takes the symbols fetch found alert rules on (unknown: yes)
+    watched = invocation.event.get(ALERT_RULES_ATTRIBUTE, "yes") if invocation.event else "yes"
     return Reply(
-        predicted.as_data(), symbol=request.symbol, interval=request.interval, points=points
+        predicted.as_data(),
+        symbol=request.symbol,
+        interval=request.interval,
+        points=points,
+        attributes={ALERT_RULES_ATTRIBUTE: "no" if watched == "no" else "yes"},
     )
 
 

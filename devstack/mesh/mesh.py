@@ -256,7 +256,11 @@ class Mesh:
                 final=final,
             )
         )
-        if not routes and not final:
+        # a Trigger taking the type but filtering this event out on another attribute is routing
+        typed = any(
+            t.filter.get("type", "") in ("", event["type"]) for t, _ in self._routes[broker]
+        )
+        if not routes and not final and not typed:
             logger.warning("no Trigger takes %s and it is not a final type", event["type"])
         for route in routes:
             for _ in range(self.chaos.copies):

@@ -104,6 +104,18 @@ FORECAST_DUE = "forecastdue"
 The predict Trigger takes "yes" only, so a tick that found nothing new wakes no predict."""
 
 
+ALERT_RULES_ATTRIBUTE = "alertrules"
+"""The extension attribute of `io.stocksmanager.fetched` and `io.stocksmanager.predicted` that
+says whether the symbol has alert rules in force: "yes" (or when fetch could not tell) or "no".
+fetch reads it with the stored bars; predict passes on what fetch said. alerts' Triggers on both
+take "yes" only, so a symbol nobody set a rule on costs alerts nothing."""
+
+
+def alert_rules_attribute(watched: bool) -> dict[str, str]:
+    """The reply event's `alertrules` attribute."""
+    return {ALERT_RULES_ATTRIBUTE: "yes" if watched else "no"}
+
+
 def forecast_due(request: FetchRequest, fetched: Fetched) -> dict[str, str]:
     """The reply event's `forecastdue` attribute for this fetch."""
     due = request.forecast or fetched.points > 0 or fetched.actions > 0

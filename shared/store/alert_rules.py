@@ -8,7 +8,7 @@ import pandas as pd
 
 from shared.alerting.rules import Rule
 from shared.contract.schema import ALERT_RULES
-from shared.influx.client import InfluxClient
+from shared.influx.client import InfluxClient, Series
 from shared.influx.frames import point
 from shared.influx.influxql import ident, tags_equal
 
@@ -55,6 +55,20 @@ def find(client: InfluxClient, bucket: str, rule_id: str) -> Rule | None:
     )
     rows = client.query(bucket, query, ALERT_RULES, missing_ok=True)
     return _rule(rows.to_dict("records")[0]) if len(rows) else None
+
+
+def watching_query(symbol: str, database: str) -> str:
+    """A statement telling whether `symbol` has a rule in force (`watching` reads its answer),
+    for a store reading it in its own request from another database (InfluxDB 1.x)."""
+    return (
+        f"SELECT last({ident('active')}) FROM {ident(database)}..{MEASUREMENT} "
+        f"WHERE {tags_equal(symbol=symbol)} GROUP BY {ident('rule')}"
+    )
+
+
+def watching(series: list[Series]) -> bool:
+    """Whether `watching_query`'s answer holds a rule in force."""
+    return any(row[1] is True for one in series for row in one.values)
 
 
 def _rule(row: dict) -> Rule:

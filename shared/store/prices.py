@@ -8,6 +8,7 @@ bars, their adjusted copy and new actions in one request whenever the copy needs
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -43,9 +44,15 @@ class Stored:
     """
 
     def __init__(
-        self, newest: list[Series], copied: list[Series], stored_actions: list[Series]
+        self,
+        newest: list[Series],
+        copied: list[Series],
+        stored_actions: list[Series],
+        also: list[list[Series]] | None = None,
     ) -> None:
         self._newest, self._copied, self._actions = newest, copied, stored_actions
+        self.also = also
+        """The answers of the `also` statements, or None when they could not be read with it."""
 
     @property
     def last(self) -> pd.Timestamp | None:
@@ -75,22 +82,32 @@ def stored(
     interval: str,
     *,
     until: pd.Timestamp | None = None,
+    also: Sequence[str] = (),
 ) -> Stored:
     """The series' newest bar (at or before `until` when given), its adjusted copy's newest
     time and the symbol's actions, in one request (nothing of each when the bucket does not
-    exist)."""
+    exist), with the `also` statements of other stores (e.g. reading another database).
+
+    When a database is missing, the bucket's or one an `also` statement reads, the bucket is read
+    alone (a second request) and `Stored.also` is None.
+    """
     where = tags_equal(symbol=symbol, interval=interval)
     bound = f" AND time <= {pd.Timestamp(until).value:d}" if until is not None else ""
-    newest, copied, stored_actions = client.select(
-        bucket,
-        [
-            f"SELECT {ident('open')}, {ident('close')} FROM {MEASUREMENT} WHERE {where}{bound} "
-            "ORDER BY time DESC LIMIT 1",
-            f"SELECT last({ident('close')}) FROM {ADJUSTED} WHERE {where}",
-            actions.actions_query(symbol),
-        ],
-        missing_ok=True,
-    )
+    statements = [
+        f"SELECT {ident('open')}, {ident('close')} FROM {MEASUREMENT} WHERE {where}{bound} "
+        "ORDER BY time DESC LIMIT 1",
+        f"SELECT last({ident('close')}) FROM {ADJUSTED} WHERE {where}",
+        actions.actions_query(symbol),
+    ]
+    if also:
+        try:
+            answers = client.select(bucket, [*statements, *also])
+        except BucketNotFound:
+            pass
+        else:
+            newest, copied, stored_actions, *more = answers
+            return Stored(newest, copied, stored_actions, more)
+    newest, copied, stored_actions = client.select(bucket, statements, missing_ok=True)
     return Stored(newest, copied, stored_actions)
 
 

@@ -8,6 +8,7 @@ splits and dividends that come with the bars (or that Alpha Vantage lists when d
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -21,9 +22,17 @@ from shared.market.calendar import check_intraday, exchange_of
 from shared.market.providers.base import NamesSymbols, Provider
 from shared.market.providers.rows import LATEST_AHEAD
 from shared.market.sourcing import ActionLister, LastListing, bars_and_actions
-from shared.store import actions, names, prices
+from shared.store import actions, alert_rules, names, prices
 
 LOG = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """fetch's reply, and whether the symbol has alert rules in force (True when not told)."""
+
+    fetched: Fetched
+    watched: bool
 
 
 def fetch(
@@ -31,20 +40,35 @@ def fetch(
     provider: Provider,
     request: FetchRequest,
     lister: ActionLister | None = None,
-    names_bucket: str | None = None,
+    meta: str | None = None,
 ) -> Fetched:
+    """Fetch and store the bars `request` names that the bucket does not hold yet (see
+    `watching`)."""
+    return watching(client, provider, request, lister, meta).fetched
+
+
+def watching(
+    client: InfluxClient,
+    provider: Provider,
+    request: FetchRequest,
+    lister: ActionLister | None = None,
+    meta: str | None = None,
+) -> Outcome:
     """Fetch and store the bars `request` names that the bucket does not hold yet, and the
-    corporate actions that come with them (`lister` lists them for providers whose rows lack).
+    corporate actions that come with them (`lister` lists them for providers whose rows lack);
+    and tell whether the `meta` bucket holds alert rules on the symbol (read with the stored
+    bars, in the same request, on InfluxDB 1.x; else not told).
 
     Everything the provider gave is checked before the first write (`rows.check`: impossible
     rows and actions are dropped and counted in the reply); a refused answer writes nothing.
     On a symbol's first fetch from a provider that names symbols, its company name is stored
-    in `names_bucket` (the meta bucket), when given.
+    in `meta`, when given.
     """
     symbol, interval, bucket = request.symbol, request.interval, request.bucket
     exchange = request.exchange or exchange_of(symbol)
     check_intraday(interval, exchange)
-    before = _plausible(client, bucket, symbol, interval)
+    rules = (alert_rules.watching_query(symbol, meta),) if meta and client.generation == 1 else ()
+    before = _plausible(client, bucket, symbol, interval, rules)
     since = None if request.month else before.last
     newest = before.newest if since is not None else None  # to judge a move into the new bars
     listing, dividend_dates = None, None
@@ -72,9 +96,9 @@ def fetch(
     if sourced.listed is not None:
         newest_time = bars.index.max() if len(bars) else since
         actions.mark_checked(client, bucket, symbol, provider.name, newest_time, sourced.listed)
-    if names_bucket and since is None and not request.month and isinstance(provider, NamesSymbols):
-        _save_name(client, provider, symbol, names_bucket)
-    return Fetched(
+    if meta and since is None and not request.month and isinstance(provider, NamesSymbols):
+        _save_name(client, provider, symbol, meta)
+    fetched = Fetched(
         symbol=symbol,
         bucket=bucket,
         interval=interval,
@@ -89,6 +113,7 @@ def fetch(
         exchange=exchange,
         actions=len(sourced.actions),
     )
+    return Outcome(fetched, before.also is None or alert_rules.watching(before.also[0]))
 
 
 def _save_name(client: InfluxClient, provider: NamesSymbols, symbol: str, bucket: str) -> None:
@@ -107,17 +132,19 @@ def _last_listing(client: InfluxClient, bucket: str, symbol: str) -> LastListing
     return LastListing(check.time, check.as_of) if check is not None else None
 
 
-def _plausible(client: InfluxClient, bucket: str, symbol: str, interval: str) -> prices.Stored:
-    """What the bucket holds of the series (`prices.stored`, one read), its newest bar no later
-    than a day from now.
+def _plausible(
+    client: InfluxClient, bucket: str, symbol: str, interval: str, also: tuple[str, ...]
+) -> prices.Stored:
+    """What the bucket holds of the series (`prices.stored`, one read with the `also`
+    statements), its newest bar no later than a day from now.
 
     A bar dated later is impossible (`rows.LATEST_AHEAD`); one stored before the boundary
     checked dates would make every later fetch ask for bars after it, freezing the symbol. It
     is deleted (where the server can delete) and the newest plausible bar taken instead.
     """
-    before = prices.stored(client, bucket, symbol, interval)
+    before = prices.stored(client, bucket, symbol, interval, also=also)
     latest = pd.Timestamp.now(tz="UTC") + LATEST_AHEAD
     if before.last is None or before.last <= latest:
         return before
     prices.delete_after(client, bucket, symbol, interval, latest)
-    return prices.stored(client, bucket, symbol, interval, until=latest)
+    return prices.stored(client, bucket, symbol, interval, until=latest, also=also)

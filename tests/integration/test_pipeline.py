@@ -31,21 +31,20 @@ def test_a_tick_brings_prices_and_forecasts_for_every_tracked_symbol_once(tmp_pa
         assert outcomes == {
             ("dev.knative.sources.ping", "delivered"),
             ("io.stocksmanager.fetch.requested", "delivered"),
-            ("io.stocksmanager.fetched", "delivered"),
-            ("io.stocksmanager.predicted", "delivered"),  # to alerts
+            ("io.stocksmanager.fetched", "delivered"),  # to predict only: no alert rule
         }
         # tracking asks fetch for each symbol at once; the tick, seeing those requests, does not
         # ask again (issue 18 item 9: make run fetched and predicted everything twice): one chain
-        # each (fetch.requested; fetched to predict and alerts; predicted to alerts); the tick
-        # fires both PingSources
+        # each (fetch.requested; fetched to predict; alerts takes neither fetched nor predicted
+        # of a symbol without alert rules, alertrules=no); the tick fires both PingSources
         fetches = [d for d in stack.mesh.deliveries() if d.event_type.endswith("fetch.requested")]
         assert len(fetches) == len(SYMBOLS)
-        assert len(stack.mesh.deliveries()) == 2 + 4 * len(SYMBOLS)
+        assert len(stack.mesh.deliveries()) == 2 + 2 * len(SYMBOLS)
 
         # every entry now holds the last closed session's bar: the next tick finds them all
         # current (no session closed since) and fetches nothing
         stack.tick()
         assert stack.mesh.wait_idle(30)
         if calendar("XNAS").last_closed_session(pd.Timestamp.now(tz="UTC")) == before:
-            assert len(stack.mesh.deliveries()) == 4 + 4 * len(SYMBOLS)  # the pings alone
+            assert len(stack.mesh.deliveries()) == 4 + 2 * len(SYMBOLS)  # the pings alone
         assert stack.mesh.dead_letter_count == 0

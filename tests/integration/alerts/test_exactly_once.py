@@ -2,8 +2,9 @@
 webhook receiver as `make run` starts them.
 
 The test plays fetch and predict itself (it writes each day's bar and the forecast, then
-publishes their replies), so predict's Trigger takes only fetched events asked to forecast
-(`forecastdue`), which these are not; every other object of knative/ is routed as it is.
+publishes their replies, as fetch and predict reply for symbols with alert rules: `forecastdue`
+and `alertrules` yes), so predict's Trigger is left out; every other object of knative/ is routed
+as it is.
 
 The same scenario runs twice on one stack, on two sets of 20 symbols with the same bars: once as
 it is, once with every delivery made three times in shuffled order, influxd stopped while
@@ -116,10 +117,14 @@ def rules_for(position: int) -> list[dict]:
 
 
 def replies(symbol: str) -> list[CloudEvent]:
-    """What fetch and predict reply after storing a symbol's bar and forecast."""
+    """What fetch and predict reply after storing a symbol's bar and forecast (the symbol has
+    alert rules: alerts' Triggers take only such replies)."""
     data = {"symbol": symbol, "bucket": "stocks", "target": "forecasts", "interval": "daily"}
+    said = {"forecastdue": "yes", "alertrules": "yes"}
     return [
-        CloudEvent({"type": kind, "source": f"/stocks-manager/{source}"}, {**data, "points": 1})
+        CloudEvent(
+            {"type": kind, "source": f"/stocks-manager/{source}", **said}, {**data, "points": 1}
+        )
         for kind, source in ((FETCHED, "fetch"), (PREDICTED, "predict"))
     ]
 
@@ -207,14 +212,15 @@ def anonymous(text: str, symbols: list[str]) -> str:
 
 
 def manifests_without_predict(directory: Path) -> Path:
-    """knative/ with predict's Trigger taking only fetched events asked to forecast."""
+    """knative/ without predict's Trigger: the test plays predict."""
     copy = directory / "knative"
     shutil.copytree(KNATIVE, copy)
     eventing = copy / "eventing.yaml"
-    objects = list(yaml.safe_load_all(eventing.read_text()))
-    for obj in objects:
-        if obj["kind"] == "Trigger" and obj["metadata"]["name"] == "predict-on-fetched":
-            obj["spec"]["filter"]["attributes"]["forecastdue"] = "yes"
+    objects = [
+        obj
+        for obj in yaml.safe_load_all(eventing.read_text())
+        if not (obj["kind"] == "Trigger" and obj["metadata"]["name"] == "predict-on-fetched")
+    ]
     eventing.write_text(yaml.safe_dump_all(objects))
     return copy
 

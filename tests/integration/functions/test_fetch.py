@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import requests
 from cloudevents.conversion import to_binary
 from cloudevents.http import CloudEvent
 
+from devstack.functions import FunctionProcess
+from shared.alerting.rules import Rule
 from shared.contract.events import FETCH_REQUESTED, FETCHED
 from shared.contract.schema import PRICES, RUNS
+from shared.store import alert_rules
 from tests.support.stack import wait_for
 
 
@@ -145,6 +149,34 @@ def test_the_reply_says_forecastdue_when_bars_came_or_a_forecast_was_asked_for(
     assert json.loads(first.content)["points"] > 0 and first.headers["ce-forecastdue"] == "yes"
     assert reply().headers["ce-forecastdue"] == "no"  # nothing new
     assert reply(forecast=True).headers["ce-forecastdue"] == "yes"  # tracking, refreshing
+
+
+def test_the_reply_says_whether_the_symbol_has_alert_rules_read_with_the_bars(
+    serve, storage, bucket
+):
+    """alerts' Triggers take fetched and predicted events with alertrules=yes only: fetch reads
+    the symbol's rules in the read it makes anyway, and says yes when it cannot tell (the meta
+    bucket missing). tests/integration/store/test_fetch_requests.py counts the requests."""
+
+    def reply(fetch: FunctionProcess) -> str:
+        event = CloudEvent(
+            {"type": FETCH_REQUESTED, "source": "/test", "datacontenttype": "application/json"},
+            {"symbol": "KO", "bucket": bucket},
+        )
+        headers, data = to_binary(event)
+        answer = requests.post(fetch.url, data=data, headers=headers, timeout=60)
+        assert answer.status_code == 200, answer.text
+        return answer.headers["ce-alertrules"]
+
+    assert reply(serve("fetch", STOCKS_META_BUCKET=f"{bucket}_meta")) == "yes"  # not told
+    fetch = serve("fetch")  # its meta bucket is `bucket`
+    assert reply(fetch) == "no"
+    rule = Rule(rule="r1", symbol="KO", interval="daily", kind="above", threshold=1e6)
+    alert_rules.save(storage, bucket, rule)
+    alert_rules.save(storage, bucket, replace(rule, rule="r2", symbol="KOF"))
+    assert reply(fetch) == "yes"
+    alert_rules.save(storage, bucket, replace(rule, active=False))  # deleted
+    assert reply(fetch) == "no"
 
 
 def test_influxdb_down_is_503_and_retryable(serve, bucket):

@@ -237,6 +237,7 @@ def test_event_round_trip_replies_with_a_predicted_cloudevent(predict, storage, 
     reply = requests.post(predict.url, data=data, headers=headers, timeout=120)
     assert reply.status_code == 200, reply.text
     assert reply.headers["ce-type"] == PREDICTED
+    assert reply.headers["ce-alertrules"] == "yes"  # fetch did not say: alerts is woken
     assert reply.headers["Content-Type"] == "application/json"
     body = json.loads(reply.content)
     assert body["symbol"] == "SYN" and body["target"] == "forecasts" and body["points"] == 30
@@ -275,8 +276,10 @@ def test_a_tick_without_new_bars_answers_from_the_current_forecast(predict, stor
     first = requests.post(predict.url, data=data, headers=headers, timeout=120)
     assert json.loads(first.content)["refit"] is True and len(runs_of(storage, bucket)) == 1
     headers, data = fetched_event(bucket, 0, last, **options)
+    headers["ce-alertrules"] = "no"  # the symbol has no alert rule, fetch said
     again = requests.post(predict.url, data=data, headers=headers, timeout=120)
     assert again.status_code == 200 and again.headers["ce-type"] == PREDICTED
+    assert again.headers["ce-alertrules"] == "no"  # what fetch said, passed on to alerts
     body = json.loads(again.content)
     assert body["refit"] is False and body["model"] == "naive" and body["points"] == 10
     assert body["fit_seconds"] == 0.0 and set(body["metrics"]) >= {"rel_naive", "mase"}

@@ -378,15 +378,21 @@ def test_func_yaml_builds_the_one_python_image_with_the_procfile(func_yaml):
     assert procfile["web"].strip().startswith("python -m ")
 
 
+@pytest.mark.parametrize("watched", ["yes", "no"])
 def test_the_real_wiring_carries_a_tick_through_fetch_and_predict_to_alerts(
-    stand_in, tmp_path, raw
+    stand_in, tmp_path, raw, watched
 ):
-    """knative/'s eventing objects, run by the mesh against stand-ins replying as the functions."""
+    """knative/'s eventing objects, run by the mesh against stand-ins replying as the functions;
+    alerts takes fetched and predicted only for a symbol with alert rules (alertrules)."""
     watchlist = stand_in(then=Answer.event("io.stocksmanager.tick.completed", {"requested": []}))
     fetched = Answer.event("io.stocksmanager.fetched", {"symbol": "AAPL"})
     # forecastdue: fetch stored something new; predict's Trigger takes only these
-    fetch = stand_in(then=replace(fetched, headers={**fetched.headers, "ce-forecastdue": "yes"}))
-    predict = stand_in(then=Answer.event("io.stocksmanager.predicted", {"symbol": "AAPL"}))
+    said = {"ce-forecastdue": "yes", "ce-alertrules": watched}
+    fetch = stand_in(then=replace(fetched, headers={**fetched.headers, **said}))
+    predicted = Answer.event("io.stocksmanager.predicted", {"symbol": "AAPL"})
+    predict = stand_in(
+        then=replace(predicted, headers={**predicted.headers, "ce-alertrules": watched})
+    )
     alerts, notifier = stand_in(), stand_in()
     others = {name: stand_in() for name in ("buckets", "chart", "deadletters")}
     urls = {"watchlist": watchlist.url, "fetch": fetch.url, "predict": predict.url}
@@ -420,7 +426,7 @@ def test_the_real_wiring_carries_a_tick_through_fetch_and_predict_to_alerts(
     assert sorted(r.headers["ce-type"] for r in alerts.requests) == [
         "io.stocksmanager.fetched",
         "io.stocksmanager.predicted",
-    ]
+    ] * (watched == "yes")
     assert [r.headers["ce-type"] for r in notifier.requests] == ["io.stocksmanager.alert.fired"]
     finals = {r.event_type for r in mesh.received() if r.final}
     assert finals == {"io.stocksmanager.tick.completed"}
@@ -428,8 +434,8 @@ def test_the_real_wiring_carries_a_tick_through_fetch_and_predict_to_alerts(
     assert routed == {
         PING_TYPE: 1,
         "io.stocksmanager.fetch.requested": 1,
-        "io.stocksmanager.fetched": 2,  # predict, and alerts at once
-        "io.stocksmanager.predicted": 1,
+        "io.stocksmanager.fetched": 2 if watched == "yes" else 1,  # predict, and alerts at once
+        "io.stocksmanager.predicted": 1 if watched == "yes" else 0,
         "io.stocksmanager.alert.fired": 1,
     }
     assert others["deadletters"].requests == []
