@@ -64,3 +64,11 @@ def test_each_symbol_returns_over_its_own_sessions():
     returns = correlation.daily_returns({"A": a, "B": b})
     assert returns.loc[DAYS[3], "B"] == pytest.approx(0.05)
     assert np.isnan(returns.loc[DAYS[2], "B"])
+
+
+def test_zero_negative_and_missing_closes_are_left_out_of_the_returns():
+    days = pd.date_range("2024-07-01", periods=6, freq="D")
+    closes = pd.Series([1.0, 0.0, 2.0, -1.0, np.nan, 4.0], index=days)
+    returns = correlation.daily_returns({"A": closes})["A"]
+    assert list(returns.index) == [days[2], days[5]]
+    assert returns.tolist() == pytest.approx([np.log(2.0), np.log(2.0)])

@@ -110,3 +110,14 @@ def test_the_forecast_range_in_percent_of_the_last_close():
     )
     assert risk.forecast_range(None, 36.1, 46.2) is None
     assert risk.forecast_range(40.0, None, 46.2) is None
+
+
+def test_the_forecast_range_of_a_stock_below_one_and_of_no_close():
+    assert risk.forecast_range(0.5, 0.25, 1.0) == {
+        "lower": 0.25,
+        "upper": 1.0,
+        "lower_pct": -50.0,
+        "upper_pct": 100.0,
+    }
+    assert risk.forecast_range(0.0, 0.25, 1.0) is None
+    assert risk.forecast_range(-1.0, 0.25, 1.0) is None
