@@ -72,3 +72,11 @@ def test_zero_negative_and_missing_closes_are_left_out_of_the_returns():
     returns = correlation.daily_returns({"A": closes})["A"]
     assert list(returns.index) == [days[2], days[5]]
     assert returns.tolist() == pytest.approx([np.log(2.0), np.log(2.0)])
+
+
+def test_a_symbol_without_bars_keeps_its_row_and_column():
+    days = pd.date_range("2024-01-01", periods=100, freq="D")
+    rising = pd.Series(np.linspace(1.0, 2.0, 100) ** 2, index=days)
+    matrix = correlation.correlations({"A": rising, "NEW": pd.Series(dtype="float64")})
+    assert list(matrix.index) == ["A", "NEW"] and list(matrix.columns) == ["A", "NEW"]
+    assert matrix.isna().to_numpy().sum() == 3  # only A with itself is known
