@@ -556,7 +556,8 @@ def test_an_alert_made_on_the_page_fires_when_the_data_crosses_it(
     prices.write_bars(storage, "stocks", "IBM", "daily", bar)
     prices.refresh_adjusted(storage, "stocks", "IBM", "daily", newest.tz_localize("UTC"))
     data = {"symbol": "IBM", "bucket": "stocks", "interval": "daily", "points": 1}
-    publish(stack, CloudEvent({"type": FETCHED, "source": "/stocks-manager/fetch"}, data))
+    says = {"forecastdue": "yes", "alertrules": "yes"}  # as fetch's reply says: its Triggers filter
+    publish(stack, CloudEvent({"type": FETCHED, "source": "/stocks-manager/fetch", **says}, data))
 
     browser.execute_script("document.querySelector('#rules-heading').scrollIntoView();")
     browser.save_screenshot(str(shots / "ui-alert-rules.png"))
