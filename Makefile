@@ -28,7 +28,7 @@ run: install ## the whole local stack in the foreground (Ctrl-C stops it)
 	$(PY) -m devstack.run
 
 test: install browser lint ## the whole suite against real parts
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadfile
 
 test-fast: $(STAMP) ## the in-process unit tests only (seconds)
 	$(PY) -m pytest tests/unit -q
