@@ -106,15 +106,15 @@ class Handler:
             reply = self.spec.run(invocation, self.services)
             series = self._series_of(invocation, reply)
             response = self._success(invocation, reply)
-            self._finish(invocation, started, reply.status, series, reply.points, None, reply)
+            self._finish(invocation, started, reply.status, series, None, reply)
             return response
         except StocksError as error:
             series = series if series.symbol else self._series_of(invocation)
-            self._finish(invocation, started, error.status, series, 0, error.message)
+            self._finish(invocation, started, error.status, series, error.message)
             return self._error(error)
         except Exception as error:  # a defect: answer without a traceback, log it in one line
             trace = traceback.format_exception_only(type(error), error)[-1].strip()
-            self._finish(invocation, started, 500, self._series_of(invocation), 0, trace)
+            self._finish(invocation, started, 500, self._series_of(invocation), trace)
             return _json({"error": "The function failed unexpectedly; see its logs."}, 500)
 
     def _check_allowed(self, invocation: Invocation) -> None:
@@ -206,10 +206,11 @@ class Handler:
         started: float,
         status: int,
         series: Series,
-        points: int | None,
         error: str | None,
         reply: Reply | None = None,
     ) -> None:
+        """Log the call and record its run; `reply` is the successful call's (its points, and
+        what it dropped)."""
         seconds = round(time.perf_counter() - started, 4)
         entry = {
             "function": self.spec.name,
@@ -225,7 +226,7 @@ class Handler:
             entry["warning"] = reply.warning
         log(self.services.secrets, **entry)
         if self.spec.records_runs and status not in REFUSED:
-            self._record_run(status, series, points, seconds, error, reply)
+            self._record_run(status, series, seconds, error, reply)
 
     def _series_of(self, invocation: Invocation | None, reply: Reply | None = None) -> Series:
         """The symbol and interval a call was about, as its reply says or else as it asked.
@@ -243,7 +244,6 @@ class Handler:
         self,
         status: int,
         series: Series,
-        points: int | None,
         seconds: float,
         error: str | None,
         reply: Reply | None,
@@ -259,7 +259,7 @@ class Handler:
                 status=status,
                 symbol=series.symbol,
                 interval=series.interval,
-                points=points,
+                points=reply.points if reply else 0,
                 seconds=seconds,
                 error=error,
                 dropped=reply.dropped if reply else 0,
