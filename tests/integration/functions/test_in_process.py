@@ -8,6 +8,7 @@ real CloudEvents), so they run in a second and mutation testing (`make mutate`) 
 from __future__ import annotations
 
 import base64
+import dataclasses
 
 import pandas as pd
 import pytest
@@ -97,6 +98,27 @@ def test_a_failed_fetch_records_its_status_and_error(services, storage, bucket):
     [run] = storage.query(bucket, 'SELECT * FROM "runs"', RUNS).itertuples()
     assert (run.function, run.status, run.symbol, run.points) == ("fetch", "422", "IBM", 0)
     assert run.error == answer.json()["error"] and "5min" in run.error
+
+
+def test_fetch_records_the_rows_it_dropped_as_its_runs_warning(
+    settings, tiingo, tiingo_settings, storage, bucket
+):
+    # One impossible row among good ones: dropped, counted, and named in the run's `warning`
+    # (the pipeline panel reads it there; the process test in reliability/ pins the same).
+    header = "date,close,high,low,open,volume,divCash,splitFactor"
+    rows = [f"2024-06-0{day},100,101,99,100,1000000,0.0,1.0" for day in (3, 4, 5, 6)]
+    rows[2] = "2024-06-05,-5,-9,3,100,-7,0.0,1.0"
+    tiingo.route("nvda", ("\n".join([header, *rows]) + "\n").encode())
+    services = Services(dataclasses.replace(settings, provider=tiingo_settings))
+    answer = call(fetch.SPEC, services, query={"symbol": "NVDA", "bucket": bucket})
+    assert answer.status == 200, answer.body
+    assert (answer.json()["points"], answer.json()["dropped"]) == (3, 1)
+    runs = storage.query(bucket, 'SELECT * FROM "runs"', RUNS)
+    [run] = runs[runs["function"] == "fetch"].itertuples()
+    assert (run.status, run.symbol, run.points, run.dropped) == ("ok", "NVDA", 3, 1)
+    assert isinstance(run.warning, str), "the run recorded no warning"
+    assert run.warning.startswith("Dropped 1 impossible provider rows")
+    assert "2024-06-05" in run.warning and "negative" in run.warning
 
 
 # -- buckets --------------------------------------------------------------------------------
