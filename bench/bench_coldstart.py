@@ -3,8 +3,10 @@
 Each function is started as the image starts it (`python -m shared.runtime.server`), as Knative
 does: its readiness probe is polled until it answers 200, then the first request is sent, as the
 activator forwards the request that woke it. Beside it, a bare parliament function that imports
-nothing, started the same way. The starts are interleaved (bare, then every function, REPEATS
-times) so that drift in a loaded machine hits them all, and each figure is the median.
+nothing, started the same way, and the libraries' floor: bare functions that import only pandas,
+and pandas and matplotlib's Agg canvas (what predict and chart need before any code of ours).
+The starts are interleaved (the bare ones, then every function, REPEATS times) so that drift in
+a loaded machine hits them all, and each figure is the median.
 
 First requests: fetch a tick's incremental fetch (one new bar of a symbol holding the rest);
 predict its first forecast of five years of daily bars per model; buckets and watchlist their
@@ -38,6 +40,13 @@ from shared.store import prices
 ROOT = Path(__file__).resolve().parent.parent
 REPEATS = 7
 BARE_FUNC = 'def main(context):\n    return "ok"\n'
+FLOORS = {
+    "bare": "",
+    "bare pandas": "import pandas\n",
+    "bare pandas matplotlib": "import pandas\nimport matplotlib.backends.backend_agg\n",
+}
+"""Bare parliament functions and what each imports before `main`: the least a function needing
+those libraries can start in."""
 BARE_SERVER = (
     "import sys\nfrom parliament import server\nfrom waitress import serve\n"
     "serve(server.create(server.load(sys.argv[1])), host='127.0.0.1', port=int(sys.argv[2]))\n"
@@ -92,7 +101,7 @@ def _requests() -> dict[str, Request]:
         return requests.post(url, data=body, headers=headers, timeout=120)
 
     return {
-        "bare": get(""),
+        **{name: get("") for name in FLOORS},
         "fetch": lambda url, rep: requests.get(
             f"{url}?symbol={_tick_symbol(rep)}&bucket={BUCKET}", timeout=120
         ),
@@ -134,8 +143,10 @@ def run(url: str) -> list[dict]:
 
 
 def _measure(url: str, bare_dir: Path) -> dict[str, tuple[float, float]]:
-    (bare_dir / "func.py").write_text(BARE_FUNC)
     (bare_dir / "serve.py").write_text(BARE_SERVER)
+    for name, imports in FLOORS.items():
+        (bare_dir / name.replace(" ", "-")).mkdir()
+        (bare_dir / name.replace(" ", "-") / "func.py").write_text(imports + BARE_FUNC)
     env = {
         **os.environ,
         "INFLUX_URL": url,
@@ -152,8 +163,9 @@ def _measure(url: str, bare_dir: Path) -> dict[str, tuple[float, float]]:
         for name in times:
             port = free_port()
             base = f"http://127.0.0.1:{port}/"
-            if name == "bare":
-                command = [sys.executable, str(bare_dir / "serve.py"), str(bare_dir), str(port)]
+            if name in FLOORS:
+                function_dir = bare_dir / name.replace(" ", "-")
+                command = [sys.executable, str(bare_dir / "serve.py"), str(function_dir), str(port)]
                 function_env = env
             else:
                 command = [sys.executable, "-m", "shared.runtime.server"]
@@ -168,6 +180,7 @@ def _measure(url: str, bare_dir: Path) -> dict[str, tuple[float, float]]:
 
 def _rows(medians: dict[str, tuple[float, float]]) -> list[dict]:
     bare_ready, bare_first = medians.pop("bare")
+    floors = {name: medians.pop(name) for name in FLOORS if name != "bare"}
     rows = [
         {
             "benchmark": "cold start",
@@ -184,6 +197,16 @@ def _rows(medians: dict[str, tuple[float, float]]) -> list[dict]:
             "ratio": 1.0,
         },
     ]
+    for name, (ready, first) in floors.items():
+        libraries = " and ".join(name.split()[1:])
+        for what, value, bare in (
+            ("readiness", ready, bare_ready),
+            ("first answer", first, bare_first),
+        ):
+            rows.append(
+                _row(f"bare function importing {libraries}: {what}", value, bare)
+                | {"goal": "", "met": None}
+            )
     for function in FUNCTIONS:  # readiness: of the function's first case measured
         case = next(name for name in medians if name.split()[0] == function)
         rows.append(_row(f"{function}: readiness", medians[case][0], bare_ready))

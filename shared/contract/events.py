@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
-import requests
 from cloudevents.conversion import to_binary
 from cloudevents.http import CloudEvent
 
 from shared.contract.errors import SinkFailed
+
+if TYPE_CHECKING:
+    import requests
 
 SOURCE_PREFIX = "/stocks-manager/"
 FETCH_REQUESTED = "io.stocksmanager.fetch.requested"
@@ -57,6 +60,8 @@ def binary(event: CloudEvent) -> tuple[dict[str, str], bytes]:
 
 def send(session: requests.Session, sink: str, event: CloudEvent, timeout: float = 10.0) -> None:
     """POST the event to the sink in binary mode; raise when the sink does not accept it."""
+    import requests  # already loaded by whoever made the session; not by functions that send none
+
     headers, body = binary(event)
     try:
         response = session.post(sink, data=body, headers=headers, timeout=timeout)

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-import requests
-
 from shared.contract.config import Settings
 from shared.influx.client import InfluxClient
 
 if TYPE_CHECKING:
+    import requests
+
     from shared.market.providers import Provider
     from shared.market.sourcing import ActionLister
     from shared.usecases.ledger import Ledger
@@ -32,7 +32,12 @@ class Services:
 
     @cached_property
     def http(self) -> requests.Session:
-        """A session for event sinks, apart from storage's (which carries InfluxDB credentials)."""
+        """A session for event sinks, apart from storage's (which carries InfluxDB credentials).
+
+        `requests` is imported here, on first use: functions that send nothing start without it.
+        """
+        import requests
+
         return requests.Session()
 
     @cached_property

@@ -10,9 +10,9 @@ daily bar is due once a session has closed) is current: no provider request is m
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pandas as pd
-import requests
 
 from shared.contract.events import FETCH_REQUESTED, new_event, send, stable_id
 from shared.influx.client import InfluxClient
@@ -21,6 +21,9 @@ from shared.market.calendar import calendar
 from shared.store import fetch_requests, prices, runs
 from shared.store.watchlist import Entry
 from shared.usecases import ledger
+
+if TYPE_CHECKING:
+    import requests
 
 REFRESH_LOOKBACK = pd.Timedelta(days=35)
 """How far back a successful fetch still counts as the symbol's last refresh."""

@@ -1,8 +1,8 @@
 """Each function imports only what it uses: what loading its module brings in, in a fresh process.
 
 Start-up cost is an import's cost (docs/benchmarks.md, cold start): pandas about 0.25 s,
-influxdb-client 0.15 s, matplotlib and Prophet more; chart alone draws, predict fits Prophet only
-when asked to.
+influxdb-client 0.15 s, requests 0.05 s, matplotlib and Prophet more; chart alone draws, predict
+fits Prophet only when asked to, and only the functions that call out over HTTP load requests.
 """
 
 from __future__ import annotations
@@ -17,17 +17,17 @@ import pytest
 from shared.contract.config import FUNCTIONS
 
 ROOT = Path(__file__).resolve().parents[3]
-HEAVY = ("pandas", "matplotlib", "prophet", "cmdstanpy", "influxdb_client")
+HEAVY = ("pandas", "matplotlib", "prophet", "cmdstanpy", "influxdb_client", "requests")
 EXPECTED = {
-    "buckets": set(),  # listings and bucket creation: JSON and requests only
-    "fetch": {"pandas"},
+    "buckets": set(),  # listings and bucket creation: JSON over the storage's own connection
+    "fetch": {"pandas", "requests"},  # the providers' HTTP
     "predict": {"pandas"},  # Prophet is imported when a Prophet model is fitted
-    "watchlist": {"pandas"},
+    "watchlist": {"pandas"},  # requests with the session of its first tick's fan-out
     "chart": {"pandas", "matplotlib"},  # loaded at start, so no request pays for it
     "deadletters": {"pandas"},
-    "ui": {"pandas"},
-    "alerts": {"pandas"},
-    "notifier": {"pandas"},  # reads and records deliveries through the store
+    "ui": {"pandas", "requests"},  # the providers' names and listings
+    "alerts": {"pandas"},  # requests with the session of its first fired alert
+    "notifier": {"pandas", "requests"},  # reads and records deliveries; posts webhooks
 }
 
 
