@@ -58,6 +58,27 @@ def test_too_few_windows_keep_naive() -> None:
     assert choice.model == "naive" and "4 cross-validation windows" in choice.reason
 
 
+def test_a_challenger_worse_than_naive_is_named_as_the_best_challenger_not_naive() -> None:
+    choice = selection.choose(cv(drift=[1.2] * 6, naive=[1.0] * 6))
+    assert choice.model == "naive"
+    assert choice.reason.endswith("(best, drift: 1.20 times naive's error, less in 0)")
+
+
+def test_the_challenger_with_the_least_pooled_error_is_the_one_weighed() -> None:
+    scores = cv(drift=[0.95] * 6, naive=[1.0] * 6)
+    scores["other"] = windows([0.7] * 6, [1.0] * 6)
+    choice = selection.choose(scores)
+    assert choice.model == "other" and choice.reason.startswith("other: 30% less error")
+
+
+def test_mase_scales_each_window_s_error_by_its_own_naive_scale() -> None:
+    scored = [
+        WindowScore(mae=2.0, naive_mae=1.0, drift_mae=2.0, scale=4.0, mape=0.0, coverage=0.8),
+        WindowScore(mae=3.0, naive_mae=1.0, drift_mae=3.0, scale=0.5, mape=0.0, coverage=0.8),
+    ]
+    assert selection.summary(scored, scored)["mase"] == pytest.approx((2.0 / 4.0 + 3.0 / 0.5) / 2)
+
+
 def test_short_horizons_get_more_windows() -> None:
     assert [selection.windows(h) for h in (1, 3, 5, 20, 60)] == [20, 20, 12, 6, 6]
 
