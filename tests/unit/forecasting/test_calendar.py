@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from shared.forecasting import calendar
+from shared.market.calendar import calendar as market_calendar
 
 NEW_YORK = "America/New_York"
 
@@ -155,3 +156,13 @@ def test_the_grid_and_session_length_follow_the_exchange() -> None:
     assert list(times.strftime("%d %H:%M")) == ["24 08:00", "24 08:05"]
     stray = pd.DatetimeIndex([pd.Timestamp("2025-12-24 12:30", tz="Europe/London")])
     assert len(calendar.off_grid(stray, "5min", "XLON")) == 1  # London closes at 12:30 that day
+
+
+def test_the_intraday_training_window_counts_sessions_of_the_exchange_s_own_length() -> None:
+    london = market_calendar("XLON")
+    days = london.sessions(pd.Timestamp("2025-10-01"), pd.Timestamp("2025-11-28"))
+    bars = london.bar_starts(days, 5)
+    series = pd.Series(np.arange(len(bars), dtype=float), index=bars)
+    window = calendar.training_window(series, "5min", 78, "XLON")
+    assert calendar.sessions(window.index, "XLON") == 8  # 800 bars in days of 102, not of 78
+    assert len(window) == 8 * 102 and window.index[-1] == bars[-1]
