@@ -1,0 +1,153 @@
+"""The provider boundary's own rules (`shared.market.providers.rows`), on hand-made read rows.
+
+The property tests beside this module check that whatever a body holds, what is kept meets the
+contract; these pin which rows and actions are dropped where the contract alone does not say:
+a dividend against the close before its ex-date (in that date's share basis), booleans that are
+not numbers, and how drops are counted and told.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from shared.market.actions import DIVIDEND, SPLIT
+from shared.market.providers import rows
+
+DAYS = pd.bdate_range("2024-06-03", periods=5, tz="UTC")  # Monday to Friday
+NOW = pd.Timestamp("2024-06-10", tz="UTC")
+
+
+def bars(closes: list[float], days: pd.DatetimeIndex = DAYS) -> pd.DataFrame:
+    """Checked bars with these closes on the first days."""
+    index = days[: len(closes)].rename("time")
+    close = np.asarray(closes, dtype="float64")
+    return pd.DataFrame(
+        {"open": close, "high": close, "low": close, "close": close, "volume": 1000},
+        index=index,
+    )
+
+
+def kept_dividends(
+    dividend: dict[int, float],
+    closes: list[float],
+    split: dict[int, float] | None = None,
+    before: pd.DataFrame | Callable[[], pd.DataFrame] | None = None,
+    days: pd.DatetimeIndex = DAYS,
+) -> list[float]:
+    """The dividends (by day number: amount) `check_actions` keeps beside bars with `closes`."""
+    split = split or {}
+    read = rows.read_actions(
+        split=(DAYS[list(split)], np.array(list(split.values()))) if split else None,
+        dividend=(DAYS[list(dividend)], np.array(list(dividend.values()))),
+    )
+    kept, _ = rows.check_actions(read, NOW, bars(closes, days), before)
+    return kept[kept["kind"] == DIVIDEND]["amount"].tolist()
+
+
+@pytest.mark.parametrize(
+    ("dividend", "closes", "kept"),
+    [
+        ({2: 100.0}, [100.0] * 5, []),  # at the close before: dropped
+        ({2: 99.5}, [100.0] * 5, [99.5]),
+        ({2: 90.0}, [50.0, 100.0, 200.0, 300.0, 400.0], [90.0]),  # the close before, not earlier
+        ({2: 150.0}, [50.0, 100.0, 200.0, 300.0, 400.0], []),  # ... nor the ex-date's or later
+        ({2: 0.6}, [0.5] * 5, []),  # a stock below 1 too
+    ],
+    ids=["at the close", "below", "not two before", "not on or after", "below 1"],
+)
+def test_a_dividend_not_below_the_close_before_its_ex_date_is_dropped(
+    dividend: dict[int, float], closes: list[float], kept: list[float]
+) -> None:
+    assert kept_dividends(dividend, closes) == kept
+
+
+@pytest.mark.parametrize(
+    ("ratio", "amount", "kept"),
+    [
+        (2.0, 60.0, False),  # the close before is 50 in the ex-date's shares
+        (0.5, 150.0, True),  # a reverse split: 200
+        (0.0, 150.0, False),  # an impossible split divides nothing: 100
+        (0.0, 80.0, True),
+    ],
+    ids=["split", "reverse split", "impossible split, above", "impossible split, below"],
+)
+def test_a_dividend_beside_a_split_is_weighed_in_the_ex_date_s_share_basis(
+    ratio: float, amount: float, kept: bool
+) -> None:
+    assert kept_dividends({2: amount}, [100.0] * 5, split={2: ratio}) == ([amount] if kept else [])
+
+
+def test_a_dividend_without_a_known_bar_before_or_after_it_is_kept_and_others_still_weighed() -> (
+    None
+):
+    assert kept_dividends({0: 500.0, 3: 500.0}, [100.0] * 5) == [500.0]  # first: none before it
+    assert kept_dividends({4: 500.0}, [100.0] * 3) == [500.0]  # none after it: a gap may hide one
+
+
+@pytest.mark.parametrize("callable_", [False, True], ids=["frame", "callable"])
+def test_a_dividend_on_the_first_new_bar_is_weighed_against_the_newest_stored_close(
+    callable_: bool,
+) -> None:
+    stored = bars([10.0])  # Monday's, stored already
+    before = (lambda: stored) if callable_ else stored
+    new = [100.0] * 4
+    assert kept_dividends({1: 50.0}, new, before=before, days=DAYS[1:]) == []
+    assert kept_dividends({1: 5.0}, new, before=before, days=DAYS[1:]) == [5.0]
+
+
+def test_read_actions_give_each_kind_only_its_own_value() -> None:
+    read = rows.read_actions(
+        split=(DAYS[:1], np.array([2.0])), dividend=(DAYS[1:2], np.array([0.5]))
+    )
+    assert read["kind"].tolist() == [SPLIT, DIVIDEND]
+    assert read["ratio"].tolist()[0] == 2.0 and np.isnan(read["ratio"].tolist()[1])
+    assert np.isnan(read["amount"].tolist()[0]) and read["amount"].tolist()[1] == 0.5
+    assert str(read["ratio"].dtype) == str(read["amount"].dtype) == "float64"
+
+
+def test_booleans_are_neither_prices_nor_volumes() -> None:
+    cells = pd.Series([2.5, True, False, None, "3", np.float32(1.5)], dtype=object)
+    assert rows.numbers(cells).tolist()[:1] + rows.numbers(cells).tolist()[4:] == [2.5, 3.0, 1.5]
+    assert np.isnan(rows.numbers(cells)[1:4]).all()
+    volumes = pd.Series([10, True, False, None, "7"], dtype=object)
+    assert rows.whole_numbers(volumes).tolist() == [10, pd.NA, pd.NA, pd.NA, 7]
+
+
+def test_a_bad_bar_and_a_bad_action_are_both_counted_and_told() -> None:
+    read = rows.Rows(
+        bars=bars([100.0, 100.0, -1.0]),
+        now=NOW,
+        actions=rows.read_actions(split=(DAYS[:1], np.array([0.0]))),
+    )
+    checked = rows.check(read)
+    assert len(checked.bars) == 2 and checked.actions.empty
+    assert len(checked.dropped) == 2
+    assert checked.dropped.summary() == (
+        "Dropped 2 impossible provider rows or actions: "
+        "bar with a price infinite, zero or negative (1), split with a ratio not from 0.0001 "
+        "to 10000 (1)."
+    )
+
+
+class Fixed(rows.Source):
+    """A provider whose answer is given."""
+
+    name = "fixed"
+
+    def __init__(self, answer: rows.Rows) -> None:
+        self.answer = answer
+
+    def rows(self, symbol, interval, *, since=None, month=None) -> rows.Rows:
+        return self.answer
+
+
+def test_a_provider_weighs_a_dividend_on_its_first_new_bar_against_the_stored_close() -> None:
+    dividend = rows.read_actions(dividend=(DAYS[1:2], np.array([50.0])))
+    provider = Fixed(rows.Rows(bars=bars([100.0] * 4, DAYS[1:]), now=NOW, actions=dividend))
+    checked = provider.checked("IBM", "daily", since=DAYS[0], before=bars([10.0]))
+    assert checked.actions.empty and len(checked.dropped) == 1
+    assert provider.checked("IBM", "daily", since=DAYS[0]).actions["amount"].tolist() == [50.0]
