@@ -151,3 +151,38 @@ def test_a_provider_weighs_a_dividend_on_its_first_new_bar_against_the_stored_cl
     checked = provider.checked("IBM", "daily", since=DAYS[0], before=bars([10.0]))
     assert checked.actions.empty and len(checked.dropped) == 1
     assert provider.checked("IBM", "daily", since=DAYS[0]).actions["amount"].tolist() == [50.0]
+
+
+def test_each_impossible_bar_is_dropped_for_its_first_reason_and_the_rest_kept() -> None:
+    frame = pd.DataFrame(
+        {
+            "open": [100.0, 100.0, np.nan, -1.0, 100.0, 100.0, 100.0, 100.0],
+            "high": [101.0, 101.0, 101.0, 101.0, 90.0, 101.0, 101.0, 101.0],
+            "low": [99.0, 99.0, 99.0, 99.0, 99.0, 99.0, 99.0, 99.0],
+            "close": [100.0] * 8,
+            "volume": [0, 5, 5, 5, 5, -7, 5, 5],
+        },
+        index=pd.DatetimeIndex(
+            [*pd.bdate_range("2024-06-03", periods=6), pd.NaT, "1899-12-29"], name="time"
+        ),  # naive: taken as UTC
+    )
+    kept, dropped = rows.check_bars(frame, NOW)
+    assert list(kept.index) == list(DAYS[:2]) and kept["volume"].tolist() == [0, 5]
+    assert dict(dropped.reasons) == {
+        "bar with a price missing or not a number": 1,
+        "bar with a price infinite, zero or negative": 1,
+        "bar with its high below its low": 1,
+        "bar with a volume not a whole number in int64": 1,
+        "bar without a readable date": 1,
+        "bar dated before 1900": 1,
+    }
+
+
+def test_a_bar_already_stored_is_neither_kept_nor_dropped_again() -> None:
+    frame = bars([-1.0, 100.0, 100.0])  # Monday's, impossible, is before `since`
+    kept, dropped = rows.check_bars(frame, NOW, since=DAYS[1])
+    assert list(kept.index) == [DAYS[2]] and len(dropped) == 0
+
+
+def test_whole_numbers_keep_zero_and_refuse_negatives_in_an_integer_column() -> None:
+    assert rows.whole_numbers(pd.Series([0, 5, -7])).tolist() == [0, 5, pd.NA]
