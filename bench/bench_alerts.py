@@ -107,13 +107,17 @@ def _round(stack: LocalStack, client: InfluxClient, symbols: list[str]) -> list[
         assert not made.json()["fired"], made.json()  # not crossed before the new bar
     stack.started()[1].fire_ping("market-close")
     deadline = time.monotonic() + TIMEOUT
-    fired = _fired(client, symbols)
-    while len(fired) < len(symbols):
+    fired, written = _fired(client, symbols), _fetched(client, symbols)
+    while len(fired) < len(symbols) or len(written) < len(symbols):
+        # fetch's `runs` points are batched (written within about a second), so an alert may
+        # be recorded before the point its latency is measured from
         if time.monotonic() > deadline:
-            raise TimeoutError(f"{len(fired)} of {len(symbols)} alerts in {TIMEOUT:.0f} s")
+            raise TimeoutError(
+                f"{len(fired)} alerts and {len(written)} fetches of {len(symbols)} "
+                f"in {TIMEOUT:.0f} s"
+            )
         time.sleep(0.5)
-        fired = _fired(client, symbols)
-    written = _fetched(client, symbols)
+        fired, written = _fired(client, symbols), _fetched(client, symbols)
     for entry in watchlist.tracked():
         if entry.symbol in symbols:
             watchlist.save(entry, False)
