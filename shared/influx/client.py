@@ -136,6 +136,27 @@ class InfluxClient:
             self._post(bucket, batches, precision)
             return created
 
+    def write_point(
+        self,
+        bucket: str,
+        measurement: Measurement,
+        precision: str,
+        /,
+        *,
+        at: pd.Timestamp | None = None,
+        **values: object,
+    ) -> bool:
+        """Write one point of `measurement` stamped `at` (default now) from `values` named by
+        its tags and fields (`bucket` among them, for the watchlist's), creating the bucket when
+        it does not exist yet; True when it had to."""
+        import pandas as pd
+
+        from shared.influx import line_protocol  # pandas: only functions that write pay for it
+
+        stamp = pd.Timestamp.now(tz="UTC") if at is None else at
+        line = line_protocol.point(measurement, stamp, precision, **values)
+        return self.write_lines(bucket, [line], precision)
+
     def write_soon(self, bucket: str, line: str, precision: str = "ms") -> None:
         """Queue one prepared point to be written within a second, with every other queued then
         (`shared.influx.deferred`): for records whose loss fails no call, such as `runs`."""

@@ -1,4 +1,4 @@
-"""InfluxDB's answers as typed pandas frames, and the one-point frames the store writes.
+"""InfluxDB's answers as typed pandas frames.
 
 A frame read from a measurement takes its column types from `shared.contract.schema`, never from
 the values: the schema says what each field is.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -17,15 +17,6 @@ from shared.contract.schema import Measurement
 
 if TYPE_CHECKING:
     from shared.influx.client import Series
-
-
-def point(*, at: pd.Timestamp | None = None, **columns: Any) -> pd.DataFrame:
-    """One point stamped `at` (default now, UTC): a one-row frame of `columns`, ready for
-    `InfluxClient.write`."""
-    return pd.DataFrame(
-        {name: [value] for name, value in columns.items()},
-        index=pd.DatetimeIndex([pd.Timestamp.now(tz="UTC") if at is None else at], name="time"),
-    )
 
 
 def empty_frame(measurement: Measurement | None) -> pd.DataFrame:

@@ -16,7 +16,6 @@ import pandas as pd
 from shared.contract.schema import ACTIONS_CHECKED, CORPORATE_ACTIONS
 from shared.contract.timefmt import rfc3339
 from shared.influx.client import InfluxClient, Series
-from shared.influx.frames import point
 from shared.influx.influxql import ident, tags_equal
 from shared.market.actions import ACTION_DTYPES, combine, empty_actions
 
@@ -77,11 +76,10 @@ def mark_checked(
 ) -> None:
     """Record that `provider` listed `symbol`'s actions now (`found` of them), with bars up to
     `as_of` known."""
-    frame = point(
-        symbol=symbol, provider=provider, as_of=rfc3339(as_of) if as_of is not None else "",
-        found=int(found),
+    client.write_point(
+        bucket, ACTIONS_CHECKED, "ms", symbol=symbol, provider=provider,
+        as_of=rfc3339(as_of) if as_of is not None else "", found=int(found),
     )  # fmt: skip
-    client.write_or_create(bucket, frame, ACTIONS_CHECKED, precision="ms")
 
 
 def last_check(client: InfluxClient, bucket: str, symbol: str) -> Check | None:

@@ -7,7 +7,6 @@ import pandas as pd
 from shared.contract.schema import ALERT_DELIVERIES
 from shared.contract.timefmt import rfc3339
 from shared.influx.client import InfluxClient
-from shared.influx.frames import point
 from shared.influx.influxql import ident, tags_equal
 
 MEASUREMENT = ident(ALERT_DELIVERIES.name)
@@ -35,7 +34,10 @@ def record(
     seconds: float,
 ) -> None:
     """Record that the alert was delivered (the webhook answered `status` in `seconds`)."""
-    row = point(
+    client.write_point(
+        bucket,
+        ALERT_DELIVERIES,
+        "ns",
         at=pd.Timestamp(at),
         symbol=symbol,
         rule=rule,
@@ -44,7 +46,6 @@ def record(
         seconds=float(seconds),
         delivered_at=rfc3339(pd.Timestamp.now(tz="UTC")),
     )
-    client.write_or_create(bucket, row, ALERT_DELIVERIES, precision="ns")
 
 
 def recent(client: InfluxClient, bucket: str, since: pd.Timestamp) -> pd.DataFrame:

@@ -9,7 +9,6 @@ import pandas as pd
 from shared.alerting.rules import Rule
 from shared.contract.schema import ALERT_RULES
 from shared.influx.client import InfluxClient, Series
-from shared.influx.frames import point
 from shared.influx.influxql import ident, tags_equal
 
 MEASUREMENT = ident(ALERT_RULES.name)
@@ -17,7 +16,10 @@ MEASUREMENT = ident(ALERT_RULES.name)
 
 def save(client: InfluxClient, bucket: str, rule: Rule) -> None:
     """Record the rule as it is from now on (`active` false: deleted)."""
-    row = point(
+    client.write_point(
+        bucket,
+        ALERT_RULES,
+        "ms",
         symbol=rule.symbol,
         rule=rule.rule,
         interval=rule.interval,
@@ -29,7 +31,6 @@ def save(client: InfluxClient, bucket: str, rule: Rule) -> None:
         created=rule.created or "",
         active=rule.active,
     )
-    client.write_or_create(bucket, row, ALERT_RULES, precision="ms")
 
 
 def latest(client: InfluxClient, bucket: str, symbol: str | None = None) -> list[Rule]:

@@ -9,9 +9,10 @@ from shared.influx.client import InfluxClient
 from shared.influx.influxql import ident
 
 
-def record(client: InfluxClient, bucket: str, letter: pd.DataFrame) -> None:
-    """Store one dead letter (a `dead_letters` point) in the meta bucket."""
-    client.write_or_create(bucket, letter, DEAD_LETTERS, precision="ms")
+def record(client: InfluxClient, bucket: str, letter: dict[str, object]) -> None:
+    """Store one dead letter (a `dead_letters` point of the tags and fields `letter` names, now)
+    in the meta bucket."""
+    client.write_point(bucket, DEAD_LETTERS, "ms", **letter)
 
 
 def recent(client: InfluxClient, bucket: str, limit: int) -> pd.DataFrame:

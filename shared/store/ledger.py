@@ -18,7 +18,6 @@ import pandas as pd
 from shared.contract.errors import BucketNotFound
 from shared.contract.schema import PROVIDER_REQUESTS
 from shared.influx.client import InfluxClient
-from shared.influx.frames import point
 from shared.influx.influxql import ident, literal, tags_equal
 
 MEASUREMENT = ident(PROVIDER_REQUESTS.name)
@@ -38,16 +37,18 @@ class Entry:
 
 def write(client: InfluxClient, bucket: str, entry: Entry, state: str, status: int = 0) -> None:
     """Write (or overwrite) the entry's point with `state`."""
-    frame = point(
+    client.write_point(
+        bucket,
+        PROVIDER_REQUESTS,
+        "ns",
+        at=entry.time,
         provider=entry.provider,
         symbol=entry.symbol,
         kind=entry.kind,
         state=state,
         status=int(status),
         token=entry.token,
-        at=entry.time,
     )
-    client.write_or_create(bucket, frame, PROVIDER_REQUESTS, precision="ns")
 
 
 @dataclass(frozen=True)

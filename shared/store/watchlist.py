@@ -6,7 +6,6 @@ from dataclasses import asdict, dataclass
 
 from shared.contract.schema import DAILY, DEFAULT_BUCKET, WATCHLIST
 from shared.influx.client import InfluxClient
-from shared.influx.frames import point
 from shared.influx.influxql import ident
 from shared.market.calendar import exchange_of
 
@@ -67,7 +66,10 @@ class Watchlist:
 
     def save(self, entry: Entry, tracked: bool) -> None:
         """Record that the entry is tracked (or no longer is) from now on."""
-        row = point(
+        self.client.write_point(
+            self.meta_bucket,
+            WATCHLIST,
+            "ms",
             symbol=entry.symbol,
             interval=entry.interval,
             tracked=tracked,
@@ -75,7 +77,6 @@ class Watchlist:
             model=entry.model,
             exchange=entry.exchange,
         )
-        self.client.write_or_create(self.meta_bucket, row, WATCHLIST, precision="ms")
 
 
 def _model(stored: object) -> str:

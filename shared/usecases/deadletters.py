@@ -12,11 +12,9 @@ import json
 import re
 from urllib.parse import urlparse
 
-import pandas as pd
 from cloudevents.http import CloudEvent
 
 from shared.influx.client import InfluxClient
-from shared.influx.frames import point
 from shared.store import dead_letters
 
 MAX_TEXT = 2_000
@@ -26,8 +24,9 @@ TRAILING_BACKSLASHES = re.compile(r"\\+\Z")
 STAND_IN_BACKSLASH = "\u29f5"  # REVERSE SOLIDUS OPERATOR: looks like the backslash it replaces
 
 
-def dead_letter_row(event: CloudEvent) -> pd.DataFrame:
-    """One `dead_letters` point describing the event and why its delivery failed.
+def dead_letter_fields(event: CloudEvent) -> dict[str, object]:
+    """The tags and fields of the `dead_letters` point describing the event and why its
+    delivery failed.
 
     Whatever Knative or the sender put in the event is recorded, never refused: data of any type
     as text, a status code that is not a number as text in `error` (so `code` stays an integer
@@ -40,7 +39,7 @@ def dead_letter_row(event: CloudEvent) -> pd.DataFrame:
     error = _decoded(event.get("knativeerrordata"))
     if code_text and code is None:
         error = f"(knativeerrorcode {code_text[:100]!r} is not a status code) {error}"
-    return point(
+    return dict(
         type=_tag(event["type"]),
         trigger=_tag(_service_of(destination)),
         event_id=event["id"][:MAX_TEXT],
@@ -53,7 +52,7 @@ def dead_letter_row(event: CloudEvent) -> pd.DataFrame:
 
 def record(client: InfluxClient, meta_bucket: str, event: CloudEvent) -> None:
     """Store the dead letter in the meta bucket."""
-    dead_letters.record(client, meta_bucket, dead_letter_row(event))
+    dead_letters.record(client, meta_bucket, dead_letter_fields(event))
 
 
 def _service_of(destination: str) -> str:

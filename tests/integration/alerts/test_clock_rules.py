@@ -6,7 +6,6 @@ import pandas as pd
 
 from functions import alerts as alerts_function
 from shared.contract.events import ALERT_FIRED, FETCH_REQUESTED
-from shared.influx.frames import point
 from shared.store import dead_letters, runs
 from tests.integration.alerts.conftest import SYMBOL, ping, write_closes
 from tests.support.inprocess import call
@@ -91,15 +90,15 @@ def test_a_dead_letter_about_the_entry_fires_once_but_a_dead_lettered_alert_does
 ):
     create(services, kind="failing")
     for event_type in (FETCH_REQUESTED, ALERT_FIRED):
-        letter = point(
-            type=event_type,
-            trigger="fetch",
-            event_id="e1",
-            subscriber="http://fetch/",
-            code=502,
-            error="bad gateway",
-            data=f'{{"symbol": "{SYMBOL}", "interval": "daily"}}',
-        )
+        letter: dict[str, object] = {
+            "type": event_type,
+            "trigger": "fetch",
+            "event_id": "e1",
+            "subscriber": "http://fetch/",
+            "code": 502,
+            "error": "bad gateway",
+            "data": f'{{"symbol": "{SYMBOL}", "interval": "daily"}}',
+        }
         dead_letters.record(services.influx, bucket, letter)
     now = pd.Timestamp.now(tz="UTC")
     check(services, now, "a")

@@ -31,7 +31,6 @@ from devstack.mesh import Chaos
 from devstack.run import LocalStack
 from shared.contract.events import FETCHED, PREDICTED
 from shared.contract.schema import ALERTS, DEAD_LETTERS, FORECAST, RUNS
-from shared.influx.frames import point
 from shared.market.calendar import calendar
 from shared.store import prices
 from shared.store.watchlist import Entry, Watchlist
@@ -77,7 +76,10 @@ def write_failures(storage, symbols: list[str]) -> None:
     """Two failed fetches in a row for the failing-rule symbols, and a dead letter for one."""
     for position in FAILING:
         for minute in (0, 5):
-            run = point(
+            storage.write_point(
+                "stocks",
+                RUNS,
+                "ms",
                 at=pd.Timestamp(f"2025-06-09T21:{minute:02d}:00Z"),
                 function="fetch",
                 status="502",
@@ -87,8 +89,10 @@ def write_failures(storage, symbols: list[str]) -> None:
                 seconds=0.1,
                 error="The provider answered 500.",
             )
-            storage.write("stocks", run, RUNS, precision="ms")
-    letter = point(
+    storage.write_point(
+        "stocks",
+        DEAD_LETTERS,
+        "ms",
         at=pd.Timestamp("2025-06-10T21:00:00Z"),
         type="io.stocksmanager.fetch.requested",
         trigger="fetch",
@@ -98,7 +102,6 @@ def write_failures(storage, symbols: list[str]) -> None:
         error="bad gateway",
         data=f'{{"symbol": "{symbols[FAILING[0]]}", "interval": "daily"}}',
     )
-    storage.write("stocks", letter, DEAD_LETTERS, precision="ms")
 
 
 def rules_for(position: int) -> list[dict]:

@@ -7,7 +7,6 @@ import pytest
 
 from functions import fetch, predict, ui, watchlist
 from shared.contract.schema import PRICES, WATCHLIST, Measurement
-from shared.influx.frames import point
 from shared.market.providers import DemoProvider
 from shared.runtime.services import Services
 from shared.store import prices
@@ -63,8 +62,8 @@ def test_intraday_on_an_exchange_without_intraday_data_is_refused(services, stor
 
 def test_an_entry_stored_before_exchanges_reads_with_its_symbols(services, storage, bucket):
     before = Measurement(WATCHLIST.name, WATCHLIST.tags, {"tracked": "bool", "bucket": "str"})
-    storage.write(bucket, point(symbol="BP.LON", interval="daily", tracked=True, bucket="stocks"),
-                  before, precision="ms")  # fmt: skip
+    storage.write_point(bucket, before, "ms", symbol="BP.LON", interval="daily", tracked=True,
+                        bucket="stocks")  # fmt: skip
     answer = call(watchlist.SPEC, services)
     assert answer.status == 200, answer.body
     (entry,) = answer.json()["watchlist"]

@@ -1,4 +1,4 @@
-"""InfluxDB's CSV answers as typed frames, and the one-point frames the store writes."""
+"""InfluxDB's CSV answers as typed frames."""
 
 from __future__ import annotations
 
@@ -7,17 +7,7 @@ import pytest
 
 from shared.contract.errors import Unprocessable
 from shared.contract.schema import DEAD_LETTERS, PRICES, RUNS, WATCHLIST
-from shared.influx.frames import csv_frame, empty_frame, parse_tags, point, typed
-
-
-def test_a_point_is_one_row_stamped_now_in_utc():
-    before = pd.Timestamp.now(tz="UTC")
-    frame = point(symbol="IBM", points=3)
-    after = pd.Timestamp.now(tz="UTC")
-    assert list(frame.columns) == ["symbol", "points"] and len(frame) == 1
-    assert frame.index.name == "time" and str(frame.index.tz) == "UTC"
-    assert before <= frame.index[0] <= after
-    assert frame["symbol"].iloc[0] == "IBM" and frame["points"].iloc[0] == 3
+from shared.influx.frames import csv_frame, empty_frame, parse_tags, typed
 
 
 def test_an_empty_frame_has_the_measurements_columns_and_types():
