@@ -12,6 +12,7 @@ from shared.contract.schema import RUNS
 from shared.influx import line_protocol
 from shared.influx.client import InfluxClient
 from shared.influx.influxql import ident, literal, tags_equal
+from shared.influx.stamps import unique_now
 
 MEASUREMENT = ident(RUNS.name)
 
@@ -34,12 +35,13 @@ def record(
     function that has none; `dropped` and `warning` what a successful call left out and why.
 
     Written within a second, with the other calls' points of that second, in one request
-    (`InfluxClient.write_soon`); the time is the call's end.
+    (`InfluxClient.write_soon`); the time is the call's end, unique to the run (`unique_now`:
+    calls ending in one millisecond would otherwise overwrite each other's point).
     """
     run = line_protocol.point(
         RUNS,
-        pd.Timestamp.now(tz="UTC"),
-        "ms",
+        unique_now(),
+        "ns",
         function=function,
         status="ok" if status < 300 else str(status),
         interval=interval or "",
@@ -50,7 +52,7 @@ def record(
         dropped=int(dropped),
         warning=warning or "",
     )
-    client.write_soon(bucket, run, "ms")
+    client.write_soon(bucket, run, "ns")
 
 
 def fetches(

@@ -22,6 +22,7 @@ import pandas as pd
 
 from shared.contract.errors import RateLimited
 from shared.influx.client import InfluxClient
+from shared.influx.stamps import unique_now
 from shared.market import budget
 from shared.store import ledger
 
@@ -45,7 +46,7 @@ class Ledger:
         """Reserve one request for `symbol`; `RateLimited` when a window has no room. The
         callable marks it spent with the provider's HTTP status once the request was made."""
         for attempt in range(ATTEMPTS):
-            entry = ledger.Entry(_unique_time(), self.provider, symbol, kind, secrets.token_hex(8))
+            entry = ledger.Entry(unique_now(), self.provider, symbol, kind, secrets.token_hex(8))
             ledger.write(self.client, self.bucket, entry, ledger.RESERVED)
             window = self._window(entry.time)
             if entry.token not in window.tokens:
@@ -108,12 +109,6 @@ def spending(
 
 def _spent(requests: Iterable[ledger.Request]) -> budget.Spent:
     return budget.Spent(tuple(sorted(r.time for r in requests)))
-
-
-def _unique_time() -> pd.Timestamp:
-    """Now, with random nanoseconds: two processes reserving in one microsecond rarely meet."""
-    micros = time.time_ns() // 1000
-    return pd.Timestamp(micros * 1000 + secrets.randbelow(1000), tz="UTC")
 
 
 def _limits_text(limits: budget.Limits) -> str:
