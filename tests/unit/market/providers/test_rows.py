@@ -179,10 +179,49 @@ def test_each_impossible_bar_is_dropped_for_its_first_reason_and_the_rest_kept()
 
 
 def test_a_bar_already_stored_is_neither_kept_nor_dropped_again() -> None:
-    frame = bars([-1.0, 100.0, 100.0])  # Monday's, impossible, is before `since`
+    frame = bars([-1.0, -1.0, 100.0])  # impossible before `since` and at it
     kept, dropped = rows.check_bars(frame, NOW, since=DAYS[1])
     assert list(kept.index) == [DAYS[2]] and len(dropped) == 0
 
 
 def test_whole_numbers_keep_zero_and_refuse_negatives_in_an_integer_column() -> None:
     assert rows.whole_numbers(pd.Series([0, 5, -7])).tolist() == [0, 5, pd.NA]
+
+
+def test_each_impossible_action_is_dropped_for_its_reason() -> None:
+    read = pd.DataFrame(
+        {
+            "kind": [SPLIT, SPLIT, SPLIT, SPLIT, DIVIDEND, DIVIDEND, "merger", DIVIDEND],
+            "ratio": [1e-4, 1e4, 0.99e-4, 1.01e4, np.nan, np.nan, np.nan, np.nan],
+            "amount": [np.nan, np.nan, np.nan, np.nan, 0.5, -0.5, 1.0, 0.5],
+        },
+        index=pd.DatetimeIndex([*DAYS, DAYS[0], DAYS[1], pd.NaT], name="time"),
+    )
+    kept, dropped = rows.check_actions(read, NOW)
+    assert kept["ratio"].dropna().tolist() == [1e-4, 1e4]  # the bounds are plausible
+    assert kept["amount"].dropna().tolist() == [0.5]
+    assert dict(dropped.reasons) == {
+        "split with a ratio not from 0.0001 to 10000": 2,
+        "dividend not a positive finite amount": 1,
+        "action of an unknown kind": 1,
+        "action without a readable ex-date": 1,
+    }
+
+
+def test_the_dividend_dropped_against_the_close_says_so() -> None:
+    read = rows.read_actions(dividend=(DAYS[2:3], np.array([100.0])))
+    kept, dropped = rows.check_actions(read, NOW, bars([100.0] * 5))
+    assert kept.empty and dict(dropped.reasons) == {"dividend not below the close before it": 1}
+
+
+def test_a_bar_on_either_bound_of_the_dates_is_kept() -> None:
+    latest = NOW + rows.LATEST_AHEAD
+    frame = bars([100.0, 100.0], pd.DatetimeIndex([rows.EARLIEST, latest]))
+    kept, dropped = rows.check_bars(frame, NOW)
+    assert list(kept.index) == [rows.EARLIEST, latest] and len(dropped) == 0
+
+
+def test_a_column_of_booleans_is_no_prices_and_a_large_volume_beside_a_gap_stays_exact() -> None:
+    assert np.isnan(rows.numbers(pd.Series([True, False]))).all()
+    volumes = pd.Series([str(rows.MAX_VOLUME), None], dtype=object)
+    assert rows.whole_numbers(volumes).tolist() == [rows.MAX_VOLUME, pd.NA]
