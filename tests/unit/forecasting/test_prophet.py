@@ -99,6 +99,16 @@ def test_intraday_prophet_forecasts_the_next_sessions_near_the_last_price(
     assert (frame["yhat"] < frame["yhat_upper"]).all()
 
 
+def test_daily_prophet_fits_and_forecasts_on_the_same_calendar_axis() -> None:
+    """A steady 0.1% a calendar day: Friday to Monday is three days of it, not one session's."""
+    days = pd.bdate_range(end="2025-10-31", periods=300, tz="UTC")  # ends on a Friday
+    elapsed = (days - days[0]).days.to_numpy()
+    series = pd.Series(100 * np.exp(0.001 * elapsed), index=days)
+    monday = calendar.future_times(days[-1], "daily", 1)
+    frame = fit_predict("prophet", series, monday, "daily", 0.8).frame
+    assert math.log(frame["yhat"].iloc[0] / series.iloc[-1]) == pytest.approx(0.003, rel=0.1)
+
+
 def test_two_fits_in_threads_equal_sequential_runs(
     daily_prophet: Forecast,
     intraday_history: pd.Series,
