@@ -109,6 +109,19 @@ def test_daily_prophet_fits_and_forecasts_on_the_same_calendar_axis() -> None:
     assert math.log(frame["yhat"].iloc[0] / series.iloc[-1]) == pytest.approx(0.003, rel=0.1)
 
 
+def test_intraday_prophet_repeats_the_pattern_of_a_session() -> None:
+    """Prices that rise and fall the same way every session: the next session does it too."""
+    dates = pd.bdate_range(end="2024-03-08", periods=12)
+    slots = pd.timedelta_range(start="09:30:00", periods=78, freq="5min")
+    wall = pd.DatetimeIndex((dates.to_numpy()[:, None] + slots.to_numpy()[None, :]).ravel())
+    bars = wall.tz_localize(NEW_YORK).tz_convert("UTC")
+    pattern = np.sin(2 * np.pi * np.arange(78) / 78)
+    series = pd.Series(50 + np.tile(pattern, 12), index=bars)
+    times = calendar.future_times(bars[-1], "5min", 78)
+    frame = fit_predict("prophet", series, times, "5min", 0.8).frame
+    assert np.corrcoef(frame["yhat"].to_numpy(), pattern)[0, 1] > 0.9
+
+
 def test_two_fits_in_threads_equal_sequential_runs(
     daily_prophet: Forecast,
     intraday_history: pd.Series,
