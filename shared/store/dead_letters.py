@@ -7,14 +7,14 @@ import pandas as pd
 from shared.contract.schema import DEAD_LETTERS
 from shared.influx.client import InfluxClient
 from shared.influx.influxql import ident
-from shared.influx.stamps import unique_now
 
 
-def record(client: InfluxClient, bucket: str, letter: dict[str, object]) -> None:
-    """Store one dead letter (a `dead_letters` point of the tags and fields `letter` names, now)
-    in the meta bucket, at a time of its own (`unique_now`): a burst of one event type given up
-    for one subscriber would otherwise share milliseconds, and keep one point of each."""
-    client.write_point(bucket, DEAD_LETTERS, "ns", at=unique_now(), **letter)
+def record(client: InfluxClient, bucket: str, letter: dict[str, object], at_ns: int) -> None:
+    """Store one dead letter (a `dead_letters` point of the tags and fields `letter` names) at
+    `at_ns` nanoseconds since the epoch, in the meta bucket. Its type and trigger are its only
+    tags, so that time is what tells letters apart: one per event
+    (`shared.usecases.deadletters.dead_letter_time`)."""
+    client.write_point(bucket, DEAD_LETTERS, "ns", at=pd.Timestamp(at_ns, tz="UTC"), **letter)
 
 
 def recent(client: InfluxClient, bucket: str, limit: int) -> pd.DataFrame:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pandas as pd
 
 from functions import alerts as alerts_function
@@ -99,7 +101,7 @@ def test_a_dead_letter_about_the_entry_fires_once_but_a_dead_lettered_alert_does
             "error": "bad gateway",
             "data": f'{{"symbol": "{SYMBOL}", "interval": "daily"}}',
         }
-        dead_letters.record(services.influx, bucket, letter)
+        dead_letters.record(services.influx, bucket, letter, time.time_ns())
     now = pd.Timestamp.now(tz="UTC")
     check(services, now, "a")
     check(services, now, "b")

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from shared.store import dead_letters, runs
+from cloudevents.http import CloudEvent
+
+from shared.contract.events import FETCH_REQUESTED
+from shared.store import runs
+from shared.usecases import deadletters
 
 CALLS = 200
 
@@ -41,11 +45,33 @@ def test_runs_recorded_by_concurrent_threads_are_all_kept(storage, bucket):
     assert stored_symbols(storage, bucket) == symbols
 
 
-def test_a_burst_of_dead_letters_keeps_every_letter(storage, bucket):
-    ids = [f"e{number:03d}" for number in range(CALLS)]
-    for event_id in ids:  # one type, one subscriber: only their times tell them apart
-        dead_letters.record(
-            storage, bucket, {"type": "t", "trigger": "fetch", "event_id": event_id}
-        )
+def letter(event_id: str, time: str | None = "2026-12-03T05:00:00.123Z") -> CloudEvent:
+    attributes = {"type": FETCH_REQUESTED, "source": "/stocks-manager/watchlist", "id": event_id}
+    return CloudEvent(attributes | ({"time": time} if time else {}), {"symbol": "IBM"})
+
+
+def stored_letters(storage, bucket: str) -> list[str]:
     ((series,),) = storage.select(bucket, ['SELECT "event_id" FROM "dead_letters"'])
-    assert sorted(series.column("event_id")) == ids
+    return sorted(series.column("event_id"))
+
+
+def test_a_burst_of_dead_letters_of_one_moment_keeps_every_letter(storage, bucket):
+    ids = [f"e{number:03d}" for number in range(CALLS)]
+    for event_id in ids:  # one type, one subscriber, one time: only their ids tell them apart
+        deadletters.record(storage, bucket, letter(event_id))
+    assert stored_letters(storage, bucket) == ids
+
+
+def test_a_dead_letter_delivered_twice_is_stored_once(storage, bucket):
+    for _ in range(2):
+        deadletters.record(storage, bucket, letter("e1"))
+        deadletters.record(storage, bucket, letter("e2", time=None))  # stamped on arrival
+    assert stored_letters(storage, bucket) == ["e1", "e2"]
+
+
+def test_a_dead_letter_keeps_its_events_second_when_plausible():
+    at = deadletters.dead_letter_time(letter("e1"), now=1_796_274_000.0)  # 05:00 that day
+    assert at // 1_000_000_000 == 1_796_274_000
+    for time in ("2200-01-01T00:00:00Z", "not a time", "1900-01-01T00:00:00Z"):
+        at = deadletters.dead_letter_time(letter("e1", time), now=1_796_274_000.5)
+        assert at // 1_000_000_000 == 1_796_274_000, time  # the second it arrived in
