@@ -145,8 +145,8 @@ def run(url: str) -> list[dict]:
 def _measure(url: str, bare_dir: Path) -> dict[str, tuple[float, float]]:
     (bare_dir / "serve.py").write_text(BARE_SERVER)
     for name, imports in FLOORS.items():
-        (bare_dir / name.replace(" ", "-")).mkdir()
-        (bare_dir / name.replace(" ", "-") / "func.py").write_text(imports + BARE_FUNC)
+        _floor_dir(bare_dir, name).mkdir()
+        (_floor_dir(bare_dir, name) / "func.py").write_text(imports + BARE_FUNC)
     env = {
         **os.environ,
         "INFLUX_URL": url,
@@ -164,7 +164,7 @@ def _measure(url: str, bare_dir: Path) -> dict[str, tuple[float, float]]:
             port = free_port()
             base = f"http://127.0.0.1:{port}/"
             if name in FLOORS:
-                function_dir = bare_dir / name.replace(" ", "-")
+                function_dir = _floor_dir(bare_dir, name)
                 command = [sys.executable, str(bare_dir / "serve.py"), str(function_dir), str(port)]
                 function_env = env
             else:
@@ -176,6 +176,11 @@ def _measure(url: str, bare_dir: Path) -> dict[str, tuple[float, float]]:
         name: (statistics.median(t[0] for t in taken), statistics.median(t[1] for t in taken))
         for name, taken in times.items()
     }
+
+
+def _floor_dir(bare_dir: Path, name: str) -> Path:
+    """Where the bare function `name` of FLOORS lives: its func.py, served by serve.py."""
+    return bare_dir / name.replace(" ", "-")
 
 
 def _rows(medians: dict[str, tuple[float, float]]) -> list[dict]:
