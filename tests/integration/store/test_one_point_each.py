@@ -7,11 +7,13 @@ letters) must not overwrite each other.
 
 from __future__ import annotations
 
+import itertools
 from concurrent.futures import ThreadPoolExecutor
 
 from cloudevents.http import CloudEvent
 
 from shared.contract.events import FETCH_REQUESTED
+from shared.influx.stamps import unique_now
 from shared.store import runs
 from shared.usecases import deadletters
 
@@ -70,8 +72,17 @@ def test_a_dead_letter_delivered_twice_is_stored_once(storage, bucket):
 
 
 def test_a_dead_letter_keeps_its_events_second_when_plausible():
-    at = deadletters.dead_letter_time(letter("e1"), now=1_796_274_000.0)  # 05:00 that day
-    assert at // 1_000_000_000 == 1_796_274_000
+    hour_later = 1_796_277_600.5  # the letter arrives at 06:00, its event is of 05:00
+    assert deadletters.dead_letter_time(letter("e1"), now=hour_later) // 10**9 == 1_796_274_000
+    naive = letter("e1", "2026-12-03T05:00:00")  # no zone: UTC
+    assert deadletters.dead_letter_time(naive, now=hour_later) // 10**9 == 1_796_274_000
+    month_old = 1_796_274_000.123 + 30 * 86_400  # the oldest a time may be and still count
+    assert deadletters.dead_letter_time(letter("e1"), now=month_old) // 10**9 == 1_796_274_000
     for time in ("2200-01-01T00:00:00Z", "not a time", "1900-01-01T00:00:00Z"):
-        at = deadletters.dead_letter_time(letter("e1", time), now=1_796_274_000.5)
-        assert at // 1_000_000_000 == 1_796_274_000, time  # the second it arrived in
+        at = deadletters.dead_letter_time(letter("e1", time), now=hour_later)
+        assert at // 1_000_000_000 == 1_796_277_600, time  # the second it arrived in
+
+
+def test_unique_times_increase_within_a_process():
+    times = [unique_now().value for _ in range(2_000)]
+    assert all(later > earlier for earlier, later in itertools.pairwise(times))
