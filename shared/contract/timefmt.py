@@ -6,6 +6,7 @@ need not import pandas to answer.
 
 from __future__ import annotations
 
+import calendar
 from datetime import UTC, datetime
 
 
@@ -30,3 +31,11 @@ def rfc3339_ms(moment: datetime) -> str:
     if utc.microsecond == 0:
         return utc.strftime("%Y-%m-%dT%H:%M:%SZ")
     return f"{utc.strftime('%Y-%m-%dT%H:%M:%S')}.{utc.microsecond // 1000:03d}Z"
+
+
+def epoch_ns(moment: datetime) -> int:
+    """Nanoseconds since the epoch (a naive time read as UTC); a pandas Timestamp keeps its
+    nanoseconds."""
+    utc = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    whole_seconds = calendar.timegm(utc.utctimetuple())
+    return whole_seconds * 1_000_000_000 + utc.microsecond * 1_000 + getattr(utc, "nanosecond", 0)

@@ -11,8 +11,10 @@ Every failure becomes a typed `shared.contract.errors` exception carrying the co
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +23,7 @@ from shared.contract.errors import BucketNotFound, QueryRefused, StorageUnavaila
 from shared.contract.schema import Measurement
 from shared.contract.timefmt import rfc3339_nano
 from shared.contract.validation import bucket_name
+from shared.influx import one_point
 from shared.influx.auth import error_text, raise_for_server_status
 from shared.influx.deferred import Deferred
 from shared.influx.influxql import ident, tags_equal
@@ -56,6 +59,10 @@ class Series:
         """The values of one column, row by row."""
         position = self.columns.index(name)
         return [row[position] for row in self.values]
+
+    def records(self) -> list[dict[str, Any]]:
+        """Each row as its columns' values by name, with the series' `GROUP BY` tags."""
+        return [{**self.tags, **dict(zip(self.columns, row, strict=True))} for row in self.values]
 
 
 @dataclass(frozen=True)
@@ -116,7 +123,7 @@ class InfluxClient:
         self, bucket: str, lines: Sequence[str], precision: str = "s", *, create: bool = True
     ) -> bool:
         """Write prepared line-protocol lines (of any measurements: `line_protocol.lines` and
-        `line_protocol.point` make them), `batch_lines` a request, creating the bucket when it
+        `one_point.line` make them), `batch_lines` a request, creating the bucket when it
         does not exist yet if `create`; True when it had to."""
         bucket_name(bucket)
         if not lines:
@@ -143,18 +150,15 @@ class InfluxClient:
         precision: str,
         /,
         *,
-        at: pd.Timestamp | None = None,
+        at: datetime | int | None = None,
         **values: object,
     ) -> bool:
-        """Write one point of `measurement` stamped `at` (default now) from `values` named by
-        its tags and fields (`bucket` among them, for the watchlist's), creating the bucket when
-        it does not exist yet; True when it had to."""
-        import pandas as pd
-
-        from shared.influx import line_protocol  # pandas: only functions that write pay for it
-
-        stamp = pd.Timestamp.now(tz="UTC") if at is None else at
-        line = line_protocol.point(measurement, stamp, precision, **values)
+        """Write one point of `measurement` stamped `at` (a time, or nanoseconds since the epoch;
+        default now) from `values` named by its tags and fields (`bucket` among them, for the
+        watchlist's), creating the bucket when it does not exist yet; True when it had to."""
+        line = one_point.line(
+            measurement, time.time_ns() if at is None else at, precision, **values
+        )
         return self.write_lines(bucket, [line], precision)
 
     def write_soon(self, bucket: str, line: str, precision: str = "ms") -> None:

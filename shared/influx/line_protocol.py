@@ -5,12 +5,11 @@ characters): commas, equals signs and spaces are escaped in tag keys and values,
 backslashes in string field values. An empty tag value is left out (line protocol has none) and a
 missing field value (NaN, None) leaves that field out of its line, as influxdb-client does.
 This module stands in for influxdb-client's DataFrame serializer, which costs a function 0.15 s of
-imports at start (see docs/benchmarks.md).
+imports at start (see docs/benchmarks.md); one point without a frame is `shared.influx.one_point`'s.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 
 import numpy as np
@@ -18,11 +17,14 @@ import pandas as pd
 
 from shared.contract.errors import WriteRefused
 from shared.contract.schema import Measurement
-
-_KEY = str.maketrans({",": r"\,", "=": r"\=", " ": r"\ ", "\n": r"\n", "\r": r"\r", "\t": r"\t"})
-_STRING = str.maketrans({'"': r"\"", "\\": r"\\"})
-_NS_PER = {"ns": 1, "us": 1_000, "ms": 1_000_000, "s": 1_000_000_000}
-INT64 = (-(2**63), 2**63 - 1)
+from shared.influx.one_point import (
+    INT64,
+    KEY_ESCAPES,
+    NS_PER,
+    PAST_THE_END,
+    STRING_ESCAPES,
+    tag_ends_in_backslash,
+)
 
 
 def check(frame: pd.DataFrame, measurement: Measurement) -> None:
@@ -33,15 +35,10 @@ def check(frame: pd.DataFrame, measurement: Measurement) -> None:
     try:
         pd.DatetimeIndex(frame.index).as_unit("ns")
     except (OverflowError, pd.errors.OutOfBoundsDatetime):
-        raise WriteRefused(
-            "A point is dated past 2262-04-11, beyond InfluxDB's nanosecond timestamps."
-        ) from None
+        raise WriteRefused(PAST_THE_END) from None
     for tag in (t for t in measurement.tags if t in frame.columns):
         if frame[tag].astype("string").str.endswith("\\").any():
-            # InfluxDB's parser reads it as escaping the separator after it, escaped or not
-            raise WriteRefused(
-                f"The tag '{tag}' ends in a backslash, which line protocol cannot carry."
-            )
+            raise tag_ends_in_backslash(tag)
     for name, kind in measurement.fields.items():
         if name not in frame.columns or kind not in ("float64", "int64"):
             continue
@@ -57,12 +54,12 @@ def lines(frame: pd.DataFrame, measurement: Measurement, precision: str) -> list
 
     The values must have passed `check`.
     """
-    head = [measurement.name.translate(_KEY)] * len(frame)
+    head = [measurement.name.translate(KEY_ESCAPES)] * len(frame)
     for tag in (t for t in measurement.tags if t in frame.columns):
-        key = tag.translate(_KEY)
+        key = tag.translate(KEY_ESCAPES)
         values = frame[tag].to_numpy(dtype=object)
         head = [
-            h if v is None or v == "" else f"{h},{key}={str(v).translate(_KEY)}"
+            h if v is None or v == "" else f"{h},{key}={str(v).translate(KEY_ESCAPES)}"
             for h, v in zip(head, values, strict=True)
         ]
     columns = [
@@ -85,59 +82,6 @@ def checked_lines(frame: pd.DataFrame, measurement: Measurement, precision: str)
     return lines(frame, measurement, precision)
 
 
-def point(measurement: Measurement, at: pd.Timestamp, precision: str, **values: object) -> str:
-    """One line of `measurement` stamped `at`, from `values` named by its tags and fields.
-
-    The one-point counterpart of `lines` with no frame to build: values are typed by the schema,
-    escaped and checked alike (an empty tag or a missing field is left out).
-    """
-    head = measurement.name.translate(_KEY)
-    for tag in measurement.tags:
-        value = values.get(tag)
-        if value is None or value == "":
-            continue
-        text = str(value)
-        if text.endswith("\\"):
-            raise WriteRefused(
-                f"The tag '{tag}' ends in a backslash, which line protocol cannot carry."
-            )
-        head += f",{tag.translate(_KEY)}={text.translate(_KEY)}"
-    fields = [
-        _field_text(name, values[name], kind)
-        for name, kind in measurement.fields.items()
-        if not _missing(values.get(name))
-    ]
-    if not fields:
-        raise WriteRefused(f"A point of {measurement.name} needs at least one field.")
-    stamp = pd.Timestamp(at).as_unit("ns").value // _NS_PER[precision]
-    return f"{head} {','.join(fields)} {stamp}"
-
-
-def _missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
-
-def _field_text(name: str, value: object, kind: str) -> str:
-    key = name.translate(_KEY)
-    if kind == "float64":
-        number = float(value)  # type: ignore[arg-type]
-        if not math.isfinite(number):
-            raise WriteRefused(f"The field '{name}' holds a value InfluxDB cannot store (inf).")
-        return f"{key}={number!r}"
-    if kind == "int64":
-        if isinstance(value, float) and not value.is_integer():
-            raise WriteRefused(f"The field '{name}' must hold whole numbers, not {value}.")
-        whole = int(value)  # type: ignore[call-overload]
-        if not INT64[0] <= whole <= INT64[1]:
-            raise WriteRefused(
-                f"The field '{name}' holds {whole}, beyond InfluxDB's 64-bit integers."
-            )
-        return f"{key}={whole}i"
-    if kind == "bool":
-        return f"{key}={'true' if value else 'false'}"
-    return f'{key}="{str(value).translate(_STRING)}"'
-
-
 def batches(
     frame: pd.DataFrame, measurement: Measurement, precision: str, size: int
 ) -> Iterator[bytes]:
@@ -155,7 +99,7 @@ def batches(
 
 def _field_texts(name: str, column: pd.Series, kind: str) -> list[str]:
     """`key=value` for each row, or '' where the value is missing."""
-    key = name.translate(_KEY) + "="
+    key = name.translate(KEY_ESCAPES) + "="
     values = column.to_numpy(dtype=object)
     missing = pd.isna(column).to_numpy()
     if kind == "float64":
@@ -170,7 +114,7 @@ def _field_texts(name: str, column: pd.Series, kind: str) -> list[str]:
             for v, gone in zip(values, missing, strict=True)
         ]
     return [
-        "" if gone else f'{key}"{str(v).translate(_STRING)}"'
+        "" if gone else f'{key}"{str(v).translate(STRING_ESCAPES)}"'
         for v, gone in zip(values, missing, strict=True)
     ]
 
@@ -192,4 +136,4 @@ def _timestamps(index: pd.Index, precision: str) -> list[int]:
     if times.tz is None:
         times = times.tz_localize("UTC")
     nanoseconds = times.as_unit("ns").asi8
-    return (nanoseconds // _NS_PER[precision]).tolist()
+    return (nanoseconds // NS_PER[precision]).tolist()

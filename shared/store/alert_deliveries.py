@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
-import pandas as pd
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from shared.contract.schema import ALERT_DELIVERIES
-from shared.contract.timefmt import rfc3339
+from shared.contract.timefmt import epoch_ns, rfc3339
 from shared.influx.client import InfluxClient
 from shared.influx.influxql import ident, tags_equal
+
+if TYPE_CHECKING:  # the notifier delivers without pandas; the alerts' listing reads with it
+    import pandas as pd
 
 MEASUREMENT = ident(ALERT_DELIVERIES.name)
 
 
-def delivered(client: InfluxClient, bucket: str, symbol: str, rule: str, at: pd.Timestamp) -> bool:
+def delivered(client: InfluxClient, bucket: str, symbol: str, rule: str, at: datetime) -> bool:
     """Whether the alert `rule` fired at `at` was delivered already."""
-    moment = pd.Timestamp(at).value
     query = (
         f"SELECT {ident('status')} FROM {MEASUREMENT} WHERE {tags_equal(symbol=symbol, rule=rule)} "
-        f"AND time = {moment:d}"
+        f"AND time = {epoch_ns(at):d}"
     )
-    return len(client.query(bucket, query, ALERT_DELIVERIES, missing_ok=True)) > 0
+    (found,) = client.select(bucket, [query], missing_ok=True)
+    return any(series.values for series in found)
 
 
 def record(
@@ -28,7 +32,7 @@ def record(
     *,
     symbol: str,
     rule: str,
-    at: pd.Timestamp,
+    at: datetime,
     alert_id: str,
     status: int,
     seconds: float,
@@ -38,17 +42,17 @@ def record(
         bucket,
         ALERT_DELIVERIES,
         "ns",
-        at=pd.Timestamp(at),
+        at=at,
         symbol=symbol,
         rule=rule,
         alert_id=alert_id,
         status=int(status),
         seconds=float(seconds),
-        delivered_at=rfc3339(pd.Timestamp.now(tz="UTC")),
+        delivered_at=rfc3339(datetime.now(UTC)),
     )
 
 
-def recent(client: InfluxClient, bucket: str, since: pd.Timestamp) -> pd.DataFrame:
+def recent(client: InfluxClient, bucket: str, since: datetime) -> pd.DataFrame:
     """Deliveries of alerts stamped from `since` on."""
-    query = f"SELECT * FROM {MEASUREMENT} WHERE time >= {pd.Timestamp(since).value:d}"
+    query = f"SELECT * FROM {MEASUREMENT} WHERE time >= {epoch_ns(since):d}"
     return client.query(bucket, query, ALERT_DELIVERIES, missing_ok=True)

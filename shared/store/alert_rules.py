@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import math
-
-import pandas as pd
+from typing import Any
 
 from shared.alerting.rules import Rule
 from shared.contract.schema import ALERT_RULES
 from shared.influx.client import InfluxClient, Series
 from shared.influx.influxql import ident, tags_equal
+from shared.influx.one_point import missing
 
 MEASUREMENT = ident(ALERT_RULES.name)
 
@@ -39,8 +39,8 @@ def latest(client: InfluxClient, bucket: str, symbol: str | None = None) -> list
     query = (
         f"SELECT * FROM {MEASUREMENT} {where}GROUP BY {ident('rule')} ORDER BY time DESC LIMIT 1"
     )
-    rows = client.query(bucket, query, ALERT_RULES, missing_ok=True)
-    rules = [_rule(row) for row in rows.to_dict("records")]
+    (found,) = client.select(bucket, [query], missing_ok=True)
+    rules = [_rule(row) for series in found for row in series.records()]
     return sorted(rules, key=lambda rule: (rule.created or "", rule.rule))
 
 
@@ -54,8 +54,9 @@ def find(client: InfluxClient, bucket: str, rule_id: str) -> Rule | None:
     query = (
         f"SELECT * FROM {MEASUREMENT} WHERE {tags_equal(rule=rule_id)} ORDER BY time DESC LIMIT 1"
     )
-    rows = client.query(bucket, query, ALERT_RULES, missing_ok=True)
-    return _rule(rows.to_dict("records")[0]) if len(rows) else None
+    (found,) = client.select(bucket, [query], missing_ok=True)
+    rows = [row for series in found for row in series.records()]
+    return _rule(rows[0]) if rows else None
 
 
 def watching_query(symbol: str, database: str) -> str:
@@ -72,14 +73,14 @@ def watching(series: list[Series]) -> bool:
     return any(row[1] is True for one in series for row in one.values)
 
 
-def _rule(row: dict) -> Rule:
+def _rule(row: dict[str, Any]) -> Rule:
     threshold = row.get("threshold")
     return Rule(
         rule=str(row["rule"]),
         symbol=str(row["symbol"]),
         interval=str(row["interval"]),
         kind=str(row["kind"]),
-        threshold=None if threshold is None or pd.isna(threshold) else float(threshold),
+        threshold=None if threshold is None or missing(threshold) else float(threshold),
         note=_text(row.get("note")),
         webhook=_text(row.get("webhook")),
         since=_text(row.get("since")) or None,
@@ -89,4 +90,4 @@ def _rule(row: dict) -> Rule:
 
 
 def _text(value: object) -> str:
-    return "" if value is None or pd.isna(value) else str(value)
+    return "" if missing(value) else str(value)

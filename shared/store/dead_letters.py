@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-import pandas as pd
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 from shared.contract.schema import DEAD_LETTERS
+from shared.contract.timefmt import epoch_ns
 from shared.influx.client import InfluxClient
 from shared.influx.influxql import ident
+
+if TYPE_CHECKING:  # the deadletters function records letters without pandas; readers have it
+    import pandas as pd
 
 
 def record(client: InfluxClient, bucket: str, letter: dict[str, object], at_ns: int) -> None:
@@ -14,7 +19,7 @@ def record(client: InfluxClient, bucket: str, letter: dict[str, object], at_ns: 
     `at_ns` nanoseconds since the epoch, in the meta bucket. Its type and trigger are its only
     tags, so that time is what tells letters apart: one per event
     (`shared.usecases.deadletters.dead_letter_time`)."""
-    client.write_point(bucket, DEAD_LETTERS, "ns", at=pd.Timestamp(at_ns, tz="UTC"), **letter)
+    client.write_point(bucket, DEAD_LETTERS, "ns", at=at_ns, **letter)
 
 
 def recent(client: InfluxClient, bucket: str, limit: int) -> pd.DataFrame:
@@ -23,7 +28,7 @@ def recent(client: InfluxClient, bucket: str, limit: int) -> pd.DataFrame:
     return client.query(bucket, query, DEAD_LETTERS, missing_ok=True)
 
 
-def since(client: InfluxClient, bucket: str, start: pd.Timestamp) -> pd.DataFrame:
+def since(client: InfluxClient, bucket: str, start: datetime) -> pd.DataFrame:
     """The dead letters recorded from `start` on, oldest first."""
-    query = f"SELECT * FROM {ident(DEAD_LETTERS.name)} WHERE time >= {pd.Timestamp(start).value:d}"
+    query = f"SELECT * FROM {ident(DEAD_LETTERS.name)} WHERE time >= {epoch_ns(start):d}"
     return client.query(bucket, query, DEAD_LETTERS, missing_ok=True).sort_index()

@@ -10,7 +10,7 @@ import pandas as pd
 
 from shared.contract.errors import BucketNotFound
 from shared.contract.schema import FORECAST, FORECAST_RUNS
-from shared.influx import line_protocol
+from shared.influx import line_protocol, one_point
 from shared.influx.client import Deletion, InfluxClient, Series
 from shared.influx.frames import rows_frame
 from shared.influx.influxql import ident, tags_equal
@@ -176,7 +176,7 @@ def run_of(
 
 def _run_line(series: dict[str, str], model: str, run: Run, issued: pd.Timestamp) -> str:
     """The run's `forecast_runs` point, stamped `issued` (whole milliseconds, as stored)."""
-    return line_protocol.point(
+    return one_point.line(
         FORECAST_RUNS,
         issued,
         "ms",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from shared.contract.schema import RUNS
-from shared.influx import line_protocol
+from shared.influx import one_point
 from shared.influx.client import InfluxClient
 from shared.influx.influxql import ident, literal, tags_equal
 from shared.influx.stamps import unique_now
@@ -38,7 +38,7 @@ def record(
     (`InfluxClient.write_soon`); the time is the call's end, unique to the run (`unique_now`:
     calls ending in one millisecond would otherwise overwrite each other's point).
     """
-    run = line_protocol.point(
+    run = one_point.line(
         RUNS,
         unique_now(),
         "ns",

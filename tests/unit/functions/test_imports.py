@@ -24,10 +24,10 @@ EXPECTED = {
     "predict": {"pandas"},  # Prophet is imported when a Prophet model is fitted
     "watchlist": {"pandas"},  # requests with the session of its first tick's fan-out
     "chart": {"pandas", "matplotlib"},  # loaded at start, so no request pays for it
-    "deadletters": {"pandas"},
+    "deadletters": set(),  # one point a letter, as line protocol (shared.influx.one_point)
     "ui": {"pandas", "requests"},  # the providers' names and listings
     "alerts": {"pandas"},  # requests with the session of its first fired alert
-    "notifier": {"pandas", "requests"},  # reads and records deliveries; posts webhooks
+    "notifier": {"requests"},  # posts webhooks; its reads and records are JSON and one line
 }
 
 

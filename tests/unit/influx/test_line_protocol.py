@@ -1,8 +1,10 @@
-"""Line protocol from typed frames: escaping, missing values, refused values, timestamps."""
+"""Line protocol from typed frames and of one point: escaping, missing values, refused values,
+timestamps."""
 
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
@@ -10,7 +12,8 @@ import pytest
 
 from shared.contract.errors import WriteRefused
 from shared.contract.schema import Measurement
-from shared.influx.line_protocol import batches, check, lines, point
+from shared.influx import one_point
+from shared.influx.line_protocol import batches, check, lines
 
 M = Measurement("m x", ("tag",), {"f": "float64", "i": "int64", "b": "bool", "s": "str"})
 T0 = pd.Timestamp("2026-11-27T14:30:00Z")
@@ -91,7 +94,7 @@ def test_times_past_2262_are_refused():
 @pytest.mark.parametrize("precision", ["s", "ms", "ns"])
 def test_one_point_is_the_line_its_one_row_frame_gives(row, precision):
     single = frame(**{name: [value] for name, value in row.items()})
-    assert point(M, T0, precision, **row) == lines(single, M, precision)[0]
+    assert one_point.line(M, T0, precision, **row) == lines(single, M, precision)[0]
 
 
 @pytest.mark.parametrize(
@@ -106,4 +109,30 @@ def test_one_point_is_the_line_its_one_row_frame_gives(row, precision):
 )
 def test_a_point_line_protocol_cannot_carry_is_refused(values, message):
     with pytest.raises(WriteRefused, match=message):
-        point(M, T0, "s", **values)
+        one_point.line(M, T0, "s", **values)
+
+
+@pytest.mark.parametrize(
+    "at",
+    [
+        pd.Timestamp("2026-11-27T14:30:00.123456789Z"),
+        1_795_789_800_123_456_789,
+        pd.Timestamp("2026-11-27T15:30:00.123456789+01:00"),
+    ],
+)
+def test_a_point_is_stamped_to_the_nanosecond_from_a_time_or_an_epoch(at):
+    assert one_point.line(M, at, "ns", f=1.0).endswith(" 1795789800123456789")
+    assert one_point.line(M, at, "ms", f=1.0).endswith(" 1795789800123")
+
+
+def test_a_plain_datetime_stamps_a_point_and_a_naive_one_is_utc():
+    aware = datetime(2026, 11, 27, 14, 30, 0, 250_000, tzinfo=UTC)
+    assert one_point.line(M, aware, "us", f=1.0).endswith(" 1795789800250000")
+    assert one_point.line(M, aware.replace(tzinfo=None), "us", f=1.0).endswith(" 1795789800250000")
+
+
+def test_a_point_past_the_end_of_nanosecond_time_is_refused():
+    with pytest.raises(WriteRefused, match="2262"):
+        one_point.line(M, datetime(2263, 1, 1, tzinfo=UTC), "s", f=1.0)
+    with pytest.raises(WriteRefused, match="2262"):
+        one_point.line(M, 2**63, "s", f=1.0)
