@@ -131,17 +131,18 @@ Figures vary from run to run on this 2-core machine by about 20% (cold starts an
 call most); the run above had another engineer's niced mutation tests beside it (load average
 2 to 6).
 
-- **Cold start (goal 2.5 times the bare function)**: met by buckets only (1.0x readiness, 1.3x
-  first answer). The floor row says why: a bare parliament function that does nothing but
-  import pandas is already 2.6x the bare one (pandas and numpy, about 0.4 s here), and with
-  matplotlib 4.1x. predict starts within 3% of that floor (2.7x) and alerts within 5% (2.7x);
-  fetch (3.2x), notifier (3.2x) and watchlist (2.9x) add requests and the provider and market
-  modules; ui (3.7x) the most modules; chart is 4.7x against its own floor of 4.1x. What every
-  request of a function needs is loaded before its readiness probe answers (so a new pod takes
-  traffic warm), which is why deferring pandas past readiness would only move the cost into the
-  first request. Meeting the goal needs request paths without pandas (the provider boundary and
-  forecasting rewritten on plain lists and numpy), which was not attempted: requests is now
-  loaded only by functions that call out (a few hundredths of a second).
+- **Cold start (goal 2.5 times the bare function)**: met by the three functions whose calls need
+  no frame: buckets, deadletters and notifier (readiness and first answer within 1.0x to 1.4x;
+  deadletters and notifier were 3.1x and 3.2x before their one-point writes and small reads
+  left pandas, 2026-12-03). Not met by the six that need pandas, and the floor rows say why: a
+  bare parliament function that does nothing but import pandas is already 2.6x the bare one
+  (pandas and numpy, about 0.4 s here), and with matplotlib 4.0x. predict and alerts start close
+  to that floor; fetch, watchlist and ui add requests, the provider and market modules; chart is
+  4.7x against its own floor of 4.0x. What every request of a function needs is loaded before
+  its readiness probe answers (so a new pod takes traffic warm), which is why deferring pandas
+  past readiness would only move the cost into the first request. Meeting the goal for those
+  six needs their request paths without pandas: the provider boundary, the exchange calendar,
+  the budget and forecasting on plain lists and numpy. That was not attempted.
 - **ingest (goal 0.6 of the ceiling)**: 0.54 in this run, 0.61 in the quiet run of 2026-11-28;
   the ceiling itself was half of that run's, so this one is read as load, not a regression.
 - **fetch parse + write (goal 0.5 of the ceiling)**: 0.39 (0.32 to 0.41 in 2026-11-28's three

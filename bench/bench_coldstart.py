@@ -10,7 +10,8 @@ a loaded machine hits them all, and each figure is the median.
 
 First requests: fetch a tick's incremental fetch (one new bar of a symbol holding the rest);
 predict its first forecast of five years of daily bars per model; buckets and watchlist their
-listings; chart a PNG of that series; ui its watchlist view; deadletters one dead-lettered event.
+listings; chart a PNG of that series; ui its watchlist view; deadletters one dead-lettered event;
+notifier a new alert delivered to a local webhook (its record looked up, posted, recorded).
 A first fetch of a symbol (every demo bar written) is a further row.
 """
 
@@ -20,8 +21,11 @@ import os
 import statistics
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pandas as pd
@@ -32,6 +36,7 @@ from cloudevents.http import CloudEvent
 from bench.scratch import scratch_dir
 from devstack.ports import free_port
 from shared.contract.config import FUNCTIONS, InfluxSettings
+from shared.contract.events import ALERT_FIRED
 from shared.contract.schema import DAILY
 from shared.influx.client import InfluxClient
 from shared.market.providers.demo import DemoProvider
@@ -100,6 +105,19 @@ def _requests() -> dict[str, Request]:
         headers, body = to_binary(event)
         return requests.post(url, data=body, headers=headers, timeout=120)
 
+    def alert(url: str, rep: int) -> requests.Response:
+        """A new alert each time, so each is delivered to the webhook and recorded."""
+        data = {
+            "alert": f"bench-{rep}",
+            "rule": "rbench",
+            "symbol": SERIES,
+            "at": f"2026-01-{rep + 1:02d}T00:00:00Z",
+            "message": f"{SERIES} closed above 1",
+        }
+        event = CloudEvent({"type": ALERT_FIRED, "source": "bench", "id": f"bench-{rep}"}, data)
+        headers, body = to_binary(event)
+        return requests.post(url, data=body, headers=headers, timeout=120)
+
     return {
         **{name: get("") for name in FLOORS},
         "fetch": lambda url, rep: requests.get(
@@ -112,6 +130,7 @@ def _requests() -> dict[str, Request]:
         "chart": get(f"?symbol={SERIES}&bucket={BUCKET}&target={BUCKET}"),
         "ui": get("?view=watchlist"),
         "deadletters": dead_letter,
+        "notifier": alert,
         "fetch first": lambda url, rep: requests.get(
             f"{url}?symbol=DEMO{820 + rep}&bucket={BUCKET}", timeout=120
         ),
@@ -142,7 +161,33 @@ def run(url: str) -> list[dict]:
         return _rows(_measure(url, bare_dir))
 
 
+@contextmanager
+def _webhook() -> Iterator[str]:
+    """A webhook answering every POST 204, for the notifier's first delivery; its URL."""
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/hook"
+    finally:
+        server.shutdown()
+
+
 def _measure(url: str, bare_dir: Path) -> dict[str, tuple[float, float]]:
+    with _webhook() as webhook:
+        return _measure_with(url, bare_dir, webhook)
+
+
+def _measure_with(url: str, bare_dir: Path, webhook: str) -> dict[str, tuple[float, float]]:
     (bare_dir / "serve.py").write_text(BARE_SERVER)
     for name, imports in FLOORS.items():
         _floor_dir(bare_dir, name).mkdir()
@@ -152,6 +197,7 @@ def _measure(url: str, bare_dir: Path) -> dict[str, tuple[float, float]]:
         "INFLUX_URL": url,
         "STOCKS_PROVIDER": "demo",
         "STOCKS_META_BUCKET": BUCKET,
+        "STOCKS_ALERT_WEBHOOK_URL": webhook,
         "HOST": "127.0.0.1",
     }
     _seed(url)
