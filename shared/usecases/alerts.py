@@ -33,6 +33,7 @@ from shared.store import freshness as freshness_store
 from shared.store import runs as runs_store
 from shared.store.watchlist import Entry
 from shared.usecases import watchlist
+from shared.usecases.json_rows import records
 
 MAX_RULES_PER_SYMBOL = 25
 BANDS_KEPT = 10
@@ -304,8 +305,6 @@ def delete_rule(services: Services, fields: Mapping[str, Any]) -> dict[str, Any]
 
 def listing(services: Services, symbol: str | None = None, limit: int = 50) -> dict[str, Any]:
     """The rules in force and the newest alerts (of one symbol if given), newest first."""
-    from shared.usecases.ui import records  # the page's JSON rows
-
     client, meta = services.influx, services.settings.meta_bucket
     return {
         "rules": [rule.as_dict() for rule in alert_rules.active(client, meta, symbol)],

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from shared.contract import validation
@@ -24,6 +22,7 @@ from shared.runtime.services import Services
 from shared.store import dead_letters, forecasts, names, prices, runs
 from shared.store.watchlist import Entry
 from shared.usecases import alerts_page, freshness, watchlist
+from shared.usecases.json_rows import finite, records, seconds, values
 
 TREND_DAYS = (50, 200)
 HISTORY_DAYS = 300  # enough trading days for a 200-day average
@@ -402,45 +401,5 @@ def pipeline_view(services: Services) -> dict[str, Any]:
     }
 
 
-# -- JSON values ----------------------------------------------------------------------------------
-
-
-def finite(value: float | None) -> float | None:
-    """A number JSON can carry, rounded for the page; None for NaN and infinities."""
-    if value is None or not math.isfinite(value):
-        return None
-    return round(float(value), 6)
-
-
-def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows as JSON objects: the time in RFC 3339, numbers finite or None, text as text."""
-    rows = []
-    for time, row in zip(frame.index, frame.to_dict("records"), strict=True):
-        rows.append({"time": rfc3339(time), **{k: json_value(v) for k, v in row.items()}})
-    return rows
-
-
-def json_value(value: Any) -> Any:
-    """A frame cell as JSON: None for missing, then bool, int, finite float or text."""
-    if value is None or pd.isna(value):
-        return None
-    if isinstance(value, bool | np.bool_):
-        return bool(value)
-    if isinstance(value, int | np.integer):
-        return int(value)
-    if isinstance(value, float | np.floating):
-        return finite(float(value))
-    return str(value)
-
-
 def by_series(rows: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
     return {(row["symbol"], row["interval"]): row for row in rows}
-
-
-def values(column: pd.Series) -> list[float | None]:
-    return [finite(float(v)) if pd.notna(v) else None for v in column]
-
-
-def seconds(index: pd.DatetimeIndex) -> list[int]:
-    """Times as Unix seconds, the page's chart axis."""
-    return [int(t.timestamp()) for t in index]

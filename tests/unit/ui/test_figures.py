@@ -5,12 +5,12 @@ from __future__ import annotations
 import pandas as pd
 
 from shared.store.forecasts import Horizon
+from shared.usecases.json_rows import records
 from shared.usecases.ui import (
     bars_a_session,
     fetch_health,
     forecast_figures,
     price_figures,
-    records,
 )
 
 DAYS = pd.date_range("2026-01-01", periods=300, freq="D", tz="UTC")
