@@ -167,3 +167,29 @@ def test_neither_importing_forecasting_nor_auto_imports_prophet(call: str) -> No
     )
     root = Path(__file__).resolve().parents[3]
     assert subprocess.run([sys.executable, "-c", check], cwd=root).returncode == 0
+
+
+def test_a_history_out_of_order_with_a_repeated_time_and_an_infinity_forecasts_as_the_clean_one():
+    clean = daily(3.0 * 1.01 ** np.arange(100) + np.sin(np.arange(100)))
+    messy = pd.concat(
+        [
+            clean.iloc[50:],
+            pd.Series([np.inf], index=[clean.index[10] - pd.Timedelta(hours=1)]),
+            pd.Series([999.0], index=[clean.index[40]]),  # sent first, then corrected
+            clean.iloc[:50],
+        ]
+    ).tz_convert(NEW_YORK)
+    expected, got = forecast(clean, "daily", 10, "drift"), forecast(messy, "daily", 10, "drift")
+    pd.testing.assert_frame_equal(got.frame, expected.frame)
+    assert got.metrics == expected.metrics and got.train_points == expected.train_points == 100
+
+
+@pytest.mark.parametrize(("width", "valid"), [(0.5, True), (0.99, True), (0.49, False)])
+def test_interval_widths_from_half_to_99_percent_are_accepted(width: float, valid: bool) -> None:
+    history = daily(np.linspace(10, 20, 80))
+    if not valid:
+        with pytest.raises(BadInput, match="from 0.5 to 0.99"):
+            forecast(history, "daily", 5, "naive", interval_width=width)
+        return
+    band = forecast(history, "daily", 5, "naive", interval_width=width).frame
+    assert (band["yhat_lower"] <= band["yhat"]).all() and (band["yhat"] <= band["yhat_upper"]).all()
