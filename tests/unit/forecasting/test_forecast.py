@@ -188,7 +188,7 @@ def test_a_history_out_of_order_with_a_repeated_time_and_an_infinity_forecasts_a
 def test_interval_widths_from_half_to_99_percent_are_accepted(width: float, valid: bool) -> None:
     history = daily(np.linspace(10, 20, 80))
     if not valid:
-        with pytest.raises(BadInput, match="from 0.5 to 0.99"):
+        with pytest.raises(BadInput, match=r"from 0\.5 to 0\.99"):
             forecast(history, "daily", 5, "naive", interval_width=width)
         return
     band = forecast(history, "daily", 5, "naive", interval_width=width).frame
