@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -162,6 +164,13 @@ def test_a_symbol_outside_the_universe_is_refused_naming_known_ones(symbol, inte
         demo().bars(symbol, interval)
     with pytest.raises(Unprocessable, match="no symbol"):
         demo().actions(symbol)
+
+
+def test_the_refusal_counts_the_known_listings_it_does_not_name():
+    with pytest.raises(Unprocessable) as caught:
+        demo().bars("ZZZZQ", "daily")
+    named, more = re.search(r"serves (.*) \(and (\d+) more\)", caught.value.message).groups()
+    assert len(named.split(", ")) + int(more) == len(listings.REAL)
 
 
 @pytest.mark.parametrize("symbol", [*listings.REAL, "DEMO1", "DEMO999"])

@@ -8,6 +8,19 @@ from shared.contract.config import ProviderSettings, Settings
 from shared.contract.errors import ConfigError
 from shared.market.providers import AlphaVantageProvider, DemoProvider, provider_for
 from tests.support.fakes.alphavantage import API_KEY, FakeAlphaVantage
+from tests.support.fakes.tiingo import FakeTiingo
+
+
+class Meter:
+    """Records what is reserved and settled."""
+
+    def __init__(self) -> None:
+        self.reserved: list[tuple[str, str]] = []
+        self.settled: list[int] = []
+
+    def reserve(self, symbol: str, kind: str):
+        self.reserved.append((symbol, kind))
+        return self.settled.append
 
 
 def test_no_key_means_the_demo_provider():
@@ -32,3 +45,17 @@ def test_alpha_vantage_without_a_key_is_a_configuration_error():
 def test_an_unknown_provider_is_a_configuration_error():
     with pytest.raises(ConfigError, match="STOCKS_PROVIDER"):
         provider_for(ProviderSettings(name="yahoo"))
+
+
+def test_the_meter_given_counts_every_alpha_vantage_request(alphavantage, av_settings):
+    alphavantage.route("daily.csv", function="TIME_SERIES_DAILY", symbol="IBM")
+    meter = Meter()
+    provider_for(av_settings, meter).bars("IBM", "daily")
+    assert meter.reserved == [("IBM", "TIME_SERIES_DAILY")] and meter.settled == [200]
+
+
+def test_the_meter_given_counts_every_tiingo_request(tiingo: FakeTiingo, tiingo_settings):
+    tiingo.route("ibm", "daily.csv")
+    meter = Meter()
+    provider_for(tiingo_settings, meter).bars("IBM", "daily")
+    assert meter.reserved == [("IBM", "daily")] and meter.settled == [200]
