@@ -225,3 +225,11 @@ def test_a_column_of_booleans_is_no_prices_and_a_large_volume_beside_a_gap_stays
     assert np.isnan(rows.numbers(pd.Series([True, False]))).all()
     volumes = pd.Series([str(rows.MAX_VOLUME), None], dtype=object)
     assert rows.whole_numbers(volumes).tolist() == [rows.MAX_VOLUME, pd.NA]
+
+
+def test_of_rows_of_one_time_the_first_sent_is_kept_whatever_order_they_came_in() -> None:
+    days = pd.date_range("2020-01-01", periods=400, freq="D", tz="UTC")
+    shuffled = days[np.random.default_rng(1).permutation(len(days))]
+    first, second = bars([10.0] * 400, shuffled), bars([20.0] * 400, shuffled)
+    kept, _ = rows.check_bars(pd.concat([first, second]), NOW)
+    assert list(kept.index) == list(days) and (kept["close"] == 10.0).all()
