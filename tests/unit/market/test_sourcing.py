@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -147,3 +148,63 @@ def test_the_expected_ex_date_follows_a_regular_payers_interval_only():
     assert expected_ex_date(QUARTERLY[:1]) is None
     irregular = pd.DatetimeIndex(["2020-01-02", "2024-01-02"], tz="UTC")
     assert expected_ex_date(irregular) is None  # four years apart: not a regular payer
+
+
+def stored(day: str, price: float) -> pd.DataFrame:
+    """The newest stored bar, on `day`, at `price`."""
+    return pd.DataFrame(
+        {"open": price, "close": price}, index=pd.DatetimeIndex([day], tz="UTC", name="time")
+    )
+
+
+def test_a_move_like_a_split_asks_for_actions_even_when_they_were_just_listed():
+    since, last = pd.Timestamp("2024-06-18", tz="UTC"), listing(1, "2024-06-18")
+    bars = new_bars("2024-06-19", "2024-06-20")
+    into = actions_due(since, bars, stored("2024-06-18", 400.0), last, QUARTERLY, NOW)
+    assert into is not None and "split" in into  # the stored bar's close to the first new open
+    within = bars.assign(open=[100.0, 50.0], close=[100.0, 50.0])  # 2-for-1 between new bars
+    assert "split" in (actions_due(since, within, None, last, QUARTERLY, NOW) or "")
+    assert actions_due(since, bars, stored("2024-06-18", 100.0), last, QUARTERLY, NOW) is None
+
+
+def test_a_symbol_without_regular_dividends_is_listed_only_when_otherwise_due():
+    since, bars = pd.Timestamp("2024-07-31", tz="UTC"), new_bars("2024-08-01", "2024-08-02")
+    for dividends in (None, pd.DatetimeIndex([], tz="UTC"), QUARTERLY[:1]):
+        assert actions_due(since, bars, None, listing(2, "2024-07-31"), dividends, NOW) is None
+
+
+@pytest.mark.parametrize(
+    ("since", "bars", "as_of", "due"),
+    [
+        # a listing refused since 07-25 (`since` moved on, the listing did not): tried again
+        ("2024-08-02", new_bars("2024-08-05", "2024-08-06"), "2024-07-25", True),
+        # a listing that covered the week-before day itself: not again until the day after
+        ("2024-08-01", new_bars("2024-08-02", "2024-08-02"), "2024-08-01", False),
+        # new bars reaching exactly a week before, then exactly the day after
+        ("2024-07-31", new_bars("2024-08-01", "2024-08-01"), "2024-07-31", True),
+        ("2024-08-08", new_bars("2024-08-09", "2024-08-09"), "2024-08-02", True),
+        # a listing that says nothing of its bars: `since` is what it covered
+        ("2024-07-31", new_bars("2024-08-01", "2024-08-02"), None, True),
+        ("2024-08-02", new_bars("2024-08-05", "2024-08-08"), None, False),
+    ],
+    ids=["refused before", "covered the day", "a week before", "the day after", "no as_of", "no"],
+)
+def test_a_regular_payer_is_listed_from_what_its_last_listing_covered(since, bars, as_of, due):
+    last = listing(1, as_of)
+    reason = actions_due(pd.Timestamp(since, tz="UTC"), bars, None, last, QUARTERLY, NOW)
+    assert (reason is not None and "expected" in reason) if due else reason is None
+
+
+def test_the_usual_interval_is_the_median_of_the_last_four():
+    gaps = [365, 91, 91, 100, 120]  # the oldest gap is left out; the last two alone say 110
+    dates = pd.DatetimeIndex(
+        pd.Timestamp("2022-01-03", tz="UTC") + pd.to_timedelta([0, *np.cumsum(gaps)], unit="D")
+    )
+    assert expected_ex_date(dates) == dates[-1] + pd.Timedelta(days=95.5)  # (91 + 100) / 2
+
+
+@pytest.mark.parametrize(("days", "regular"), [(24, False), (25, True), (400, True), (401, False)])
+def test_a_regular_interval_is_from_25_to_400_days_inclusive(days, regular):
+    dates = pd.Timestamp("2023-01-02", tz="UTC") + pd.to_timedelta([0, days], unit="D")
+    expected = expected_ex_date(pd.DatetimeIndex(dates))
+    assert expected == (dates[-1] + pd.Timedelta(days=days) if regular else None)
