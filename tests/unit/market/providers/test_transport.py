@@ -31,6 +31,7 @@ class Behaviour:
         self.every = 1.0
         self.size = 0
         self.stop = threading.Event()
+        self.closed = threading.Event()  # the client closed a stalled connection
 
 
 def _handler(behaviour: Behaviour) -> type[BaseHTTPRequestHandler]:
@@ -55,6 +56,14 @@ def _handler(behaviour: Behaviour) -> type[BaseHTTPRequestHandler]:
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
+                return
+            if mode == "stall":  # headers, then nothing until the client hangs up
+                self.send_header("Content-Length", "10")
+                self.end_headers()
+                self.wfile.flush()
+                self.connection.settimeout(30)
+                if self.rfile.read(1) == b"":
+                    behaviour.closed.set()
                 return
             if mode == "declared-huge":
                 self.send_header("Content-Length", str(behaviour.size))
@@ -117,6 +126,23 @@ def test_a_body_over_the_cap_is_502_and_never_held_whole(server, mode, size):
     assert (
         "more than 8 MiB" in caught.value.message and "nothing was stored" in caught.value.message
     )
+
+
+def test_a_stalled_answer_s_connection_is_closed_soon_after_the_deadline(server):
+    url, behaviour = server
+    behaviour.mode = "stall"
+    with pytest.raises(ProviderFailed, match="did not answer within 1 s"):
+        get(url, timeout=1.0)
+    assert behaviour.closed.wait(5.0), "the worker still holds the connection"
+
+
+def test_the_worker_s_refusals_name_the_provider(server):
+    url, behaviour = server
+    behaviour.mode, behaviour.size = "declared-huge", 300 * MiB
+    with pytest.raises(ProviderFailed, match="^Tiingo answered more than 8 MiB"):
+        get(url, max_bytes=8 * MiB)
+    with pytest.raises(ProviderFailed, match=r"^Tiingo could not be reached"):
+        get("http://127.0.0.1:9")  # nothing listens
 
 
 def test_an_answer_within_the_cap_and_the_deadline_is_whole(server):
