@@ -65,6 +65,10 @@ def _handler(behaviour: Behaviour) -> type[BaseHTTPRequestHandler]:
                 if self.rfile.read(1) == b"":
                     behaviour.closed.set()
                 return
+            if mode == "unsized":  # no Content-Length: the body ends when the connection does
+                self.end_headers()
+                self.wfile.write(b"x" * 10_000)
+                return
             if mode == "declared-huge":
                 self.send_header("Content-Length", str(behaviour.size))
                 self.end_headers()
@@ -147,6 +151,18 @@ def test_the_worker_s_refusals_name_the_provider(server):
 
 def test_an_answer_within_the_cap_and_the_deadline_is_whole(server):
     url, _ = server
+    answer = get(url)
+    assert answer.status_code == 200 and answer.content == b"x" * 10_000
+
+
+def test_an_answer_of_exactly_the_cap_is_whole(server):
+    url, _ = server
+    assert get(url, max_bytes=10_000).content == b"x" * 10_000  # declared and sent: 10,000
+
+
+def test_an_answer_that_declares_no_length_is_read_whole(server):
+    url, behaviour = server
+    behaviour.mode = "unsized"
     answer = get(url)
     assert answer.status_code == 200 and answer.content == b"x" * 10_000
 
