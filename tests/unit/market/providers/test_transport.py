@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler
 import pytest
 import requests
 
-from shared.contract.errors import ProviderFailed, RateLimited
+from shared.contract.errors import ProviderFailed, RateLimited, StorageUnavailable
 from shared.market.providers import transport
 from tests.support.loopback import LoopbackServer
 
@@ -64,6 +64,12 @@ def _handler(behaviour: Behaviour) -> type[BaseHTTPRequestHandler]:
                 self.connection.settimeout(30)
                 if self.rfile.read(1) == b"":
                     behaviour.closed.set()
+                return
+            if mode == "bad-gzip":  # declared gzip, and not
+                self.send_header("Content-Encoding", "gzip")
+                self.send_header("Content-Length", "10000")
+                self.end_headers()
+                self.wfile.write(b"x" * 10_000)
                 return
             if mode == "unsized":  # no Content-Length: the body ends when the connection does
                 self.end_headers()
@@ -199,3 +205,27 @@ def test_a_refused_reservation_makes_no_request(server):
         transport.get(
             requests.Session(), "Tiingo", f"{url}/never", params={}, timeout=2, meter=Meter(True)
         )
+
+
+def test_a_settlement_that_fails_still_gives_the_answer(server):
+    url, _ = server
+
+    class Failing(Meter):
+        def reserve(self, symbol: str, kind: str):
+            super().reserve(symbol, kind)
+
+            def settle(status: int) -> None:
+                raise StorageUnavailable("the ledger is down")
+
+            return settle
+
+    meter = Failing()
+    assert get(url, meter=meter, symbol="IBM", kind="daily").content == b"x" * 10_000
+    assert meter.reserved == [("IBM", "daily")]
+
+
+def test_a_failed_request_names_what_failed(server):
+    url, behaviour = server
+    behaviour.mode = "bad-gzip"
+    with pytest.raises(ProviderFailed, match=r"^The request to Tiingo failed \(DecodeError\)\.$"):
+        get(url)
