@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from shared.contract.config import Settings
-from shared.market.budget import PUBLISHED, Limits, Spent, limits_for, plan
+from shared.market.budget import PUBLISHED, Limits, Spent, limits_for, plan, retry_after
 from shared.market.providers.tiingo import TiingoProvider
 from tests.support.fakes.tiingo import Enforced, body
 
@@ -86,6 +86,38 @@ def test_the_configured_counts_apply_with_the_providers_own_windows():
         per_day=25, spacing_seconds=1.2
     )
     assert limits_for(Settings.from_env({}).provider) == Limits()
+
+
+def test_a_refusal_waits_until_enough_requests_leave_a_rolling_window():
+    assert retry_after(Limits(per_hour=2), spent(50, 40), NOW, "A") == 10 * 60
+    three = spent(50, 40, 30)  # two must leave the hour for two more
+    assert retry_after(Limits(per_hour=3), three, NOW, "A", cost=2) == 20 * 60
+    tiingo_day = Limits(per_day=2, rolling_day=True)
+    assert retry_after(tiingo_day, spent(20 * 60, 10 * 60), NOW, "A") == 4 * HOUR_SECONDS
+
+
+def test_a_refusal_for_a_calendar_day_waits_for_midnight_utc():
+    assert retry_after(Limits(per_day=2), spent(10, 20), NOW, "A") == 9 * HOUR_SECONDS
+    naive = NOW.tz_localize(None)  # taken as UTC
+    assert retry_after(Limits(per_day=2), spent(10, 20), naive, "A") == 9 * HOUR_SECONDS
+
+
+def test_a_count_larger_than_a_limit_waits_for_the_next_day():
+    assert retry_after(Limits(per_hour=2), Spent(), NOW, "A", cost=3) == 9 * HOUR_SECONDS
+
+
+def test_a_month_full_of_other_symbols_waits_for_the_next_month():
+    used = spent(symbols=frozenset({"A", "B"}))
+    to_december = (pd.Timestamp("2026-12-01", tz="UTC") - NOW).total_seconds()
+    assert retry_after(Limits(symbols_per_month=2), used, NOW, "C") == to_december
+    assert retry_after(Limits(symbols_per_month=2), used, NOW, "A") == 1  # counted already
+
+
+def test_retry_after_is_whole_seconds_and_at_least_one():
+    assert retry_after(Limits(per_hour=2), spent(50), NOW, "A") == 1  # one request fits now
+    almost = spent(60 - 0.5 / 60)  # leaves the hour in half a second
+    assert retry_after(Limits(per_hour=1), almost, NOW, "A") == 1
+    assert retry_after(Limits(per_hour=1), spent(59), NOW, "A") == 60
 
 
 def run_ticks(tiingo, settings, planner, hours: int) -> dict[str, list[pd.Timestamp]]:
