@@ -56,6 +56,7 @@ def test_no_dividends_is_an_empty_frame(alphavantage, av_settings):
         ("truncated.json", ProviderFailed, "malformed JSON"),
         (b"[]", ProviderFailed, "not an object"),
         (b'{"data": {"effective_date": "2024-06-10"}}', ProviderFailed, "malformed data"),
+        (b'{"data": ["2024-06-10"]}', ProviderFailed, "malformed data"),
     ],
 )
 def test_refusals_are_typed_by_the_contract(alphavantage, av_settings, fixture, expected, words):
@@ -65,11 +66,50 @@ def test_refusals_are_typed_by_the_contract(alphavantage, av_settings, fixture, 
     assert words in caught.value.message
 
 
-def test_the_key_never_appears_in_an_error(alphavantage, av_settings):
-    alphavantage.route("unknown_message.json", function="DIVIDENDS", symbol="NVDA")
+@pytest.mark.parametrize("function", ["SPLITS", "DIVIDENDS"])
+def test_the_key_never_appears_in_an_error(alphavantage, av_settings, function):
+    alphavantage.route("unknown_message.json", function=function, symbol="NVDA")
     with pytest.raises(StocksError) as caught:
-        AlphaVantageActions(av_settings).dividends("NVDA")
+        getattr(AlphaVantageActions(av_settings), function.lower())("NVDA")
+    assert "maintenance" in caught.value.message
     assert API_KEY not in "".join(traceback.format_exception(caught.value))
+
+
+@pytest.mark.parametrize("function", ["SPLITS", "DIVIDENDS"])
+def test_an_invalid_call_names_the_function_and_the_symbol(alphavantage, av_settings, function):
+    alphavantage.route("invalid_call.json", function=function, symbol="NVDA")
+    with pytest.raises(Unprocessable) as caught:
+        getattr(AlphaVantageActions(av_settings), function.lower())("NVDA")
+    assert caught.value.message == (
+        f"Alpha Vantage refused {function} for NVDA as invalid: NVDA is probably an unknown symbol."
+    )
+
+
+def test_both_requests_are_metered_for_the_symbol(alphavantage, av_settings):
+    alphavantage.route("splits.json", function="SPLITS", symbol="NVDA")
+    alphavantage.route("dividends.json", function="DIVIDENDS", symbol="NVDA")
+    reserved: list[tuple[str, str]] = []
+
+    class Meter:
+        def reserve(self, symbol: str, kind: str):
+            reserved.append((symbol, kind))
+            return lambda status: None
+
+    AlphaVantageActions(av_settings, Meter()).actions("NVDA")
+    assert reserved == [("NVDA", "SPLITS"), ("NVDA", "DIVIDENDS")]
+
+
+def test_a_dividend_of_one_is_listed_and_one_of_zero_is_not(alphavantage, av_settings):
+    rows = [
+        {"ex_dividend_date": "2024-06-10", "amount": "1.0000"},
+        {"ex_dividend_date": "2024-03-11", "amount": "0.0000"},
+    ]
+    alphavantage.route(
+        json.dumps({"symbol": "NVDA", "data": rows}).encode(), function="DIVIDENDS", symbol="NVDA"
+    )
+    listed = AlphaVantageActions(av_settings).dividends("NVDA")
+    actions, dropped = check_actions(listed, pd.Timestamp("2024-06-15", tz=UTC))
+    assert actions["amount"].tolist() == [1.0] and not dropped
 
 
 @pytest.mark.parametrize(
@@ -77,6 +117,7 @@ def test_the_key_never_appears_in_an_error(alphavantage, av_settings):
     [
         ({"effective_date": "soon", "split_factor": "2"}, "readable ex-date"),
         ({"effective_date": None, "split_factor": "2"}, "readable ex-date"),
+        ({"effective_date": "06/10/2024", "split_factor": "2"}, "readable ex-date"),  # not guessed
         ({"effective_date": "1600-01-01", "split_factor": "2"}, "dated before 1900"),
         ({"effective_date": "2024-06-10", "split_factor": "Infinity"}, "ratio"),
         ({"effective_date": "2024-06-10", "split_factor": "1e300"}, "ratio"),
