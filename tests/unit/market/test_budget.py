@@ -6,7 +6,16 @@ import pandas as pd
 import pytest
 
 from shared.contract.config import Settings
-from shared.market.budget import PUBLISHED, Limits, Spent, limits_for, plan, retry_after
+from shared.market.budget import (
+    PUBLISHED,
+    Limits,
+    Spent,
+    admits,
+    limits_for,
+    metered,
+    plan,
+    retry_after,
+)
 from shared.market.providers.tiingo import TiingoProvider
 from tests.support.fakes.tiingo import Enforced, body
 
@@ -82,10 +91,73 @@ def test_the_configured_counts_apply_with_the_providers_own_windows():
     assert limits_for(Settings.from_env(env).provider) == Limits(
         per_day=None, per_hour=20, symbols_per_month=500, spacing_seconds=1.0, rolling_day=True
     )
+    monthly = limits_for(Settings.from_env({**env, "TIINGO_MONTHLY_SYMBOLS": "100"}).provider)
+    assert monthly.symbols_per_month == 100
     assert limits_for(Settings.from_env({"ALPHAVANTAGE_API_KEY": "k"}).provider) == Limits(
         per_day=25, spacing_seconds=1.2
     )
     assert limits_for(Settings.from_env({}).provider) == Limits()
+
+
+def test_a_slot_may_start_exactly_at_the_horizon_and_not_later():
+    limits = Limits(per_hour=2)
+    result = plan(["A", "B"], limits, spent(50, 40), NOW, horizon_seconds=10 * 60)
+    assert result.symbols == ["A"] and result.slots[0].offset_seconds == 600.0
+    almost = spent(60 - 0.5 / 60)  # leaves the hour in half a second
+    assert plan(["A"], Limits(per_hour=1), almost, NOW).deferred == ["A"]  # no horizon: now only
+
+
+def test_symbols_planned_in_one_tick_count_towards_the_month():
+    result = plan(["A", "B", "C"], Limits(symbols_per_month=2), Spent(), NOW)
+    assert result.symbols == ["A", "B"] and result.deferred == ["C"]
+
+
+def test_a_costly_symbol_is_spaced_by_all_its_requests():
+    result = plan(["A", "B"], Limits(spacing_seconds=1.2), Spent(), NOW, costs={"A": 3})
+    assert [slot.offset_seconds for slot in result.slots] == pytest.approx([0.0, 3.6])
+
+
+def test_a_cost_equal_to_a_limit_waits_for_the_window_to_empty():
+    result = plan(["A"], Limits(per_hour=3), spent(50), NOW, horizon_seconds=20 * 60, costs={"A": 3})
+    assert result.slots[0].offset_seconds == 600.0
+
+
+def test_a_full_rolling_day_waits_for_its_oldest_request_to_leave():
+    limits = Limits(per_day=2, rolling_day=True)
+    result = plan(["A"], limits, spent(20 * 60, 10 * 60), NOW, horizon_seconds=5 * HOUR_SECONDS)
+    assert result.slots[0].offset_seconds == 4 * HOUR_SECONDS
+
+
+def test_admits_checks_every_window_and_the_month_for_the_cost():
+    assert admits(Limits(per_hour=2), spent(50), NOW, "A")
+    assert not admits(Limits(per_hour=2), spent(50), NOW, "A", cost=2)
+    used = spent(symbols=frozenset({"A", "B"}))
+    assert not admits(Limits(symbols_per_month=2), used, NOW, "C")
+    assert admits(Limits(symbols_per_month=2), used, NOW, "A")  # counted already
+    assert admits(Limits(symbols_per_month=3), used, NOW.tz_localize(None), "C")  # naive: UTC
+
+
+def test_only_a_limited_count_is_metered():
+    assert not metered(PUBLISHED["demo"])
+    assert metered(PUBLISHED["alphavantage"]) and metered(Limits(symbols_per_month=5))
+
+
+def test_a_request_leaves_a_window_exactly_when_the_window_ends():
+    made = Spent.from_requests(
+        [
+            (NOW + pd.Timedelta(minutes=1), "F"),  # not yet made: skipped, not the end
+            (NOW, "A"),
+            (NOW - pd.Timedelta(hours=1), "B"),
+            (NOW - pd.Timedelta(days=1), "C"),
+            (pd.Timestamp("2026-11-01", tz="UTC"), "D"),  # the month's first instant
+            (pd.Timestamp("2026-11-01", tz="UTC") - pd.Timedelta(seconds=1), "E"),
+        ],
+        NOW,
+    )
+    assert made.in_hour(NOW) == 1  # A; B made an hour ago has left
+    assert made.in_day(NOW, PUBLISHED["tiingo"]) == 2  # A and B; C made a day ago has left
+    assert made.in_day(NOW, PUBLISHED["alphavantage"]) == 2  # since 00:00 UTC
+    assert made.symbols_this_month == {"A", "B", "C", "D"}
 
 
 def test_a_refusal_waits_until_enough_requests_leave_a_rolling_window():
