@@ -118,7 +118,8 @@ def test_a_costly_symbol_is_spaced_by_all_its_requests():
 
 
 def test_a_cost_equal_to_a_limit_waits_for_the_window_to_empty():
-    result = plan(["A"], Limits(per_hour=3), spent(50), NOW, horizon_seconds=20 * 60, costs={"A": 3})
+    limits, costs = Limits(per_hour=3), {"A": 3}
+    result = plan(["A"], limits, spent(50), NOW, horizon_seconds=20 * 60, costs=costs)
     assert result.slots[0].offset_seconds == 600.0
 
 

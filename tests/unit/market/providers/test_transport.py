@@ -149,7 +149,7 @@ def test_a_stalled_answer_s_connection_is_closed_soon_after_the_deadline(server)
 def test_the_worker_s_refusals_name_the_provider(server):
     url, behaviour = server
     behaviour.mode, behaviour.size = "declared-huge", 300 * MiB
-    with pytest.raises(ProviderFailed, match="^Tiingo answered more than 8 MiB"):
+    with pytest.raises(ProviderFailed, match=r"^Tiingo answered more than 8 MiB"):
         get(url, max_bytes=8 * MiB)
     with pytest.raises(ProviderFailed, match=r"^Tiingo could not be reached"):
         get("http://127.0.0.1:9")  # nothing listens
