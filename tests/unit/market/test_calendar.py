@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import date
 
 import exchange_calendars
 import pandas as pd
@@ -36,6 +37,17 @@ def test_the_committed_table_is_what_make_calendars_builds_now() -> None:
     assert calendar_build.PATH.read_text() == calendar_build.dumps(calendar_build.build()), (
         "shared/market/calendar_sessions.json is stale: run `make calendars` and commit it"
     )
+
+
+def test_a_change_of_regular_hours_is_an_era_not_a_run_of_special_hours() -> None:
+    tokyo = calendar_build.table("XTKS", date(2024, 10, 1), date(2024, 12, 31))  # 15:30 from 11-05
+    assert tokyo["hours"] == [["2024-10-01", "09:00", "15:00"], ["2024-11-05", "09:00", "15:30"]]
+    assert tokyo["special_hours"] == {}
+    later = calendar_build.table("XTKS", date(2024, 12, 1), date(2024, 12, 31))
+    assert later["hours"] == [["2024-12-01", "09:00", "15:30"]]
+    hk = calendar_build.table("XHKG", date(2011, 2, 7), date(2011, 3, 31))  # opens at 09:30 later
+    assert hk["hours"] == [["2011-02-07", "10:00", "16:00"], ["2011-03-07", "09:30", "16:00"]]
+    assert hk["special_hours"] == {}
 
 
 def test_one_off_closures_are_no_sessions() -> None:
