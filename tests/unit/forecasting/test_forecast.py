@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from shared.contract.errors import BadInput, Unprocessable
-from shared.forecasting import MODELS, Forecast, forecast, minimum_points
+from shared.forecasting import MODELS, Forecast, calendar, forecast, minimum_points
 
 NEW_YORK = "America/New_York"
 
@@ -193,3 +193,45 @@ def test_interval_widths_from_half_to_99_percent_are_accepted(width: float, vali
         return
     band = forecast(history, "daily", 5, "naive", interval_width=width).frame
     assert (band["yhat_lower"] <= band["yhat"]).all() and (band["yhat"] <= band["yhat_upper"]).all()
+
+
+def test_daily_forecasts_fall_on_the_exchange_s_own_trading_days() -> None:
+    days = pd.bdate_range(end="2026-11-24", periods=80, tz="UTC")  # up to a Tuesday
+    history = pd.Series(np.linspace(10, 20, 80), index=days)
+    london = forecast(history, "daily", 3, "naive", exchange="XLON").frame.index
+    new_york = forecast(history, "daily", 3, "naive").frame.index
+    assert [t.strftime("%m-%d") for t in london] == ["11-25", "11-26", "11-27"]
+    assert [t.strftime("%m-%d") for t in new_york] == ["11-25", "11-27", "11-30"]  # Thanksgiving
+
+
+def london_5min(bars: int) -> pd.Series:
+    """`bars` 5-minute bars on London's session grid (102 a session, 08:00 to 16:30)."""
+    times = calendar.future_times(pd.Timestamp("2026-11-02", tz="UTC"), "5min", bars, "XLON")
+    return pd.Series(100.0 + np.sin(np.arange(bars)), index=times)
+
+
+def test_intraday_history_grid_and_forecast_times_are_the_exchange_s_sessions() -> None:
+    assert minimum_points("5min", 78, "XLON") == 78 + 102  # a whole London session to train on
+    with pytest.raises(Unprocessable, match=r"has 170 points.*at least 180"):
+        forecast(london_5min(170), "5min", 78, "naive", exchange="XLON")
+    history = london_5min(250)
+    result = forecast(history, "5min", 12, "drift", exchange="XLON")
+    expected = calendar.future_times(history.index[-1], "5min", 12, "XLON")
+    assert list(result.frame.index) == list(expected)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "words"),
+    [
+        ({"model": "arima"}, "use one of prophet, naive, drift, auto."),
+        ({"interval": "2min"}, "use one of daily, 1min, 5min, 15min, 30min, 60min."),
+        ({"horizon": 0}, "The horizon must be a whole number of periods from 1 up, not 0."),
+    ],
+)
+def test_invalid_arguments_are_refused_in_a_sentence_naming_what_is_valid(
+    arguments: dict, words: str
+) -> None:
+    call = {"interval": "daily", "horizon": 5, "model": "naive"} | arguments
+    with pytest.raises(BadInput) as raised:
+        forecast(daily(np.arange(100.0)), **call)
+    assert raised.value.message.endswith(words)
