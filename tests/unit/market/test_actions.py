@@ -81,6 +81,21 @@ def test_a_dividend_scales_earlier_prices_as_the_providers_do_and_not_the_volume
     assert result["volume"].tolist() == bars["volume"].tolist()
 
 
+@pytest.mark.parametrize(
+    ("start", "amount"),
+    [(0.5, 0.01), (100.0, 60.0)],
+    ids=["a stock below 1", "a dividend above half the close before"],
+)
+def test_a_dividend_below_the_close_before_adjusts_whatever_the_price(start, amount):
+    bars = walk(days=5, start=start)
+    day = bars.index[3]
+    assert amount < bars["close"].iloc[2]
+    result = adjusted(bars, dividends([day], [amount]))
+    ex_close = bars["close"].iloc[3]
+    factor = ex_close / (ex_close + amount)
+    np.testing.assert_allclose(result["close"].iloc[:3], bars["close"].iloc[:3] * factor)
+
+
 def test_a_split_and_a_dividend_on_one_ex_date_take_the_yield_in_the_ex_date_share_basis():
     truth = walk(days=6)
     day = truth.index[3]
