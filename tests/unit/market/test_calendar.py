@@ -50,6 +50,12 @@ def test_a_change_of_regular_hours_is_an_era_not_a_run_of_special_hours() -> Non
     assert hk["special_hours"] == {}
 
 
+def test_the_table_reads_weekends_by_the_calendar_s_own_weekmask() -> None:
+    always = calendar_build.table("24/7", date(2024, 6, 1), date(2024, 6, 14))  # every day
+    assert always["weekmask"] == "1111111"
+    assert always["weekend_sessions"] == [] and always["holidays"] == []
+
+
 def test_one_off_closures_are_no_sessions() -> None:
     nyse = calendar_of("XNYS")
     assert not nyse.is_session(pd.Timestamp("2025-01-09"))  # national day of mourning
