@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import time
 import traceback
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
@@ -21,10 +23,16 @@ from shared.contract.errors import (
 )
 from shared.market.actions import adjusted
 from shared.market.providers import provider_for
-from shared.market.providers.tiingo import NAME_LIMIT, TiingoProvider, parse_daily
+from shared.market.providers.tiingo import (
+    NAME_LIMIT,
+    TiingoProvider,
+    parse_daily,
+    read_daily,
+    refusal,
+)
 from shared.runtime.services import Services
 from tests.support.fakes.alphavantage import assert_bars
-from tests.support.fakes.tiingo import API_KEY, body
+from tests.support.fakes.tiingo import API_KEY, Answer, body
 
 UTC = "UTC"
 SPLIT_DAY = pd.Timestamp("2024-06-10", tz=UTC)
@@ -152,6 +160,85 @@ def test_each_refusal_is_typed_by_the_contract(
     )
 
 
+@pytest.mark.parametrize(
+    ("status", "text", "expected", "words"),
+    [
+        (200, b"You have run over your 500 symbol look up.", RateLimited, "distinct symbols"),
+        (200, b"Too many symbols requested this month.", RateLimited, "distinct symbols"),
+        (200, b"Your monthly plan: upgrade for the hourly allocation", RateLimited, "hourly"),
+        (200, b"Rate limit reached.", RateLimited, "hourly"),
+        (200, b"Too many requests.", RateLimited, "hourly"),
+        (404, b'{"detail": "Not found."}', ProviderFailed, "a message: Not found."),
+        (400, b'{"detail": "Ticker symbol malformed"}', ProviderFailed, "Ticker symbol malformed"),
+        (401, b"", ProviderFailed, "TIINGO_API_KEY"),
+        (403, b"Forbidden", ProviderFailed, "TIINGO_API_KEY"),
+        (200, b"Your token is not allowed here", ProviderFailed, "TIINGO_API_KEY"),
+        (404, b"No such page", ProviderFailed, "HTTP 404 without rows but a message: No such page"),
+        (400, b'{"error": "Something odd"}', ProviderFailed, "a message: Something odd"),
+        (400, b'{"detail": "a", "error": "b"}', ProviderFailed, "a message: a b"),
+    ],
+    ids=[
+        "look up alone", "symbols a month", "month alone", "rate limit", "too many",
+        "not found without a ticker", "a ticker without not found", "401", "403",
+        "token at 200", "404", "error", "detail and error",
+    ],
+)  # fmt: skip
+def test_each_of_tiingos_words_is_read_on_its_own(status, text, expected, words):
+    error = refusal(status, text, API_KEY, "NVDA")
+    assert isinstance(error, expected) and words in error.message
+
+
+def test_a_limit_named_after_a_long_preamble_is_still_a_limit():
+    text = b"x" * 600 + b" You have run over your daily request allocation."
+    error = refusal(200, text, API_KEY, "NVDA")
+    assert isinstance(error, RateLimited) and "daily" in error.message
+
+
+def test_a_quoted_message_is_cut_to_200_characters_and_the_token_shown_as_stars():
+    whole = refusal(400, b"y" * 200, API_KEY, "NVDA").message
+    assert whole.endswith(": " + "y" * 200)
+    cut = refusal(400, b"z" * 300, API_KEY, "NVDA").message
+    assert cut.endswith(": " + "z" * 199 + "\u2026")
+    echo = refusal(400, f"request {API_KEY} refused".encode(), API_KEY, "NVDA").message
+    assert echo.endswith(": request *** refused")
+
+
+@pytest.fixture
+def far_east() -> Iterator[None]:
+    """The process's local time zone set far from UTC, so only UTC-aware code is right."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TZ", "Pacific/Kiritimati")  # UTC+14
+        time.tzset()
+        yield
+    time.tzset()
+
+
+def test_limits_are_retried_when_their_window_resets_in_utc(far_east):
+    now = pd.Timestamp.now(tz=UTC)
+    to_midnight = (now.normalize() + pd.Timedelta(days=1) - now).total_seconds()
+    to_next_month = ((now.normalize() + pd.offsets.MonthBegin(1)).normalize() - now).total_seconds()
+    daily = refusal(200, body("limit_daily.txt"), API_KEY, "NVDA")
+    monthly = refusal(200, body("limit_symbols.txt"), API_KEY, "NVDA")
+    hourly = refusal(200, body("limit_hourly.txt"), API_KEY, "NVDA")
+    assert isinstance(daily, RateLimited) and abs(daily.retry_after - to_midnight) <= 2
+    assert isinstance(monthly, RateLimited) and abs(monthly.retry_after - to_next_month) <= 2
+    assert isinstance(hourly, RateLimited) and hourly.retry_after == 3600
+
+
+def test_a_list_that_is_not_of_rows_is_refused_in_words():
+    with pytest.raises(ProviderFailed, match="a list that is not one of price rows"):
+        read_daily(200, b"[1, 2]")
+
+
+def test_a_19_digit_volume_beside_a_missing_one_stays_exact_in_json():
+    rows = [
+        {"date": "2024-06-10", "open": 1, "high": 1, "low": 1, "close": 1, "volume": 2**62 + 1},
+        {"date": "2024-06-11", "open": 1, "high": 1, "low": 1, "close": 1, "volume": None},
+    ]
+    checked = parse_daily(200, json.dumps(rows).encode())
+    assert checked.bars["volume"].tolist() == [2**62 + 1]
+
+
 def test_limits_answered_with_http_200_are_read_from_the_body(tiingo, tiingo_settings):
     tiingo.route("nvda", "limit_hourly.txt", status=200)
     with pytest.raises(RateLimited) as caught:
@@ -176,7 +263,7 @@ def test_a_server_slower_than_the_timeout_is_a_provider_failure(tiingo, tiingo_s
 
 def test_a_refused_connection_is_a_provider_failure(tiingo_settings):
     url = f"http://127.0.0.1:{free_port()}"
-    with pytest.raises(ProviderFailed, match="could not be reached") as caught:
+    with pytest.raises(ProviderFailed, match=r"^Tiingo could not be reached") as caught:
         provider(tiingo_settings, tiingo_url=url).bars("NVDA", "daily")
     assert API_KEY not in "".join(traceback.format_exception(caught.value))
 
@@ -266,6 +353,25 @@ def test_the_company_name_comes_from_the_tickers_metadata_in_one_request(tiingo,
 def test_an_answer_without_a_usable_name_gives_none(tiingo, tiingo_settings, answer, status):
     tiingo.route_meta("nvda", answer, status)
     assert provider(tiingo_settings).company_name("NVDA") is None
+
+
+def test_the_company_name_request_is_metered_and_bounded_like_any(tiingo, tiingo_settings):
+    tiingo.route_meta("nvda", "meta.json")
+    reserved: list[tuple[str, str]] = []
+
+    class Meter:
+        def reserve(self, symbol: str, kind: str):
+            reserved.append((symbol, kind))
+            return lambda status: None
+
+    assert TiingoProvider(tiingo_settings, Meter()).company_name("NVDA") == "NVIDIA Corp"
+    assert reserved == [("NVDA", "meta")]
+    tiingo.meta["nvda"] = Answer(body("meta.json"), delay=5)
+    with pytest.raises(ProviderFailed, match=r"^Tiingo did not answer within 0\.3 s"):
+        provider(tiingo_settings, timeout_seconds=0.3).company_name("NVDA")
+    dead = provider(tiingo_settings, tiingo_url=f"http://127.0.0.1:{free_port()}")
+    with pytest.raises(ProviderFailed, match=r"^Tiingo could not be reached"):
+        dead.company_name("NVDA")
 
 
 def test_a_name_is_kept_as_one_short_line(tiingo, tiingo_settings):
