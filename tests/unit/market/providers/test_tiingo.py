@@ -106,6 +106,52 @@ def test_only_the_days_after_the_newest_stored_bar_are_asked_for(tiingo, tiingo_
     assert actions.index.tolist() == [DIVIDEND_DAY]  # the split belongs to a bar already stored
 
 
+def test_today_is_asked_for_once_yesterday_is_stored_and_not_once_today_is(tiingo, tiingo_settings):
+    tiingo.route("nvda", "empty.csv")
+    today = pd.Timestamp.now(tz=UTC).normalize()
+    tiingo_provider = provider(tiingo_settings)
+    tiingo_provider.bars("NVDA", "daily", since=today - pd.Timedelta(days=1))
+    assert [r.query["startDate"] for r in tiingo.requests] == [f"{today:%Y-%m-%d}"]
+    checked = tiingo_provider.checked("NVDA", "daily", since=today)
+    assert_bars(checked.bars)
+    assert checked.bars.empty and checked.actions.empty and len(tiingo.requests) == 1
+
+
+def test_a_month_is_refused_for_daily_bars_and_intraday_is_refused_as_iex_s():
+    settings = ProviderSettings(name="tiingo", tiingo_api_key=API_KEY, tiingo_url="http://x")
+    with pytest.raises(Unprocessable, match="month"):
+        TiingoProvider(settings).bars("NVDA", "daily", month="2024-06")
+    with pytest.raises(Unprocessable, match="IEX"):
+        TiingoProvider(settings).bars("NVDA", "5min", month="2024-06")
+
+
+HEADER = (
+    "date,close,high,low,open,volume,adjClose,adjHigh,adjLow,adjOpen,adjVolume,divCash,splitFactor"
+)
+
+
+def csv_rows(*rows: str, header: str = HEADER) -> bytes:
+    return ("\n".join([header, *rows]) + "\n").encode()
+
+
+def test_a_split_without_a_dividend_is_an_action():
+    row = "2024-06-10,1,1,1,1,100,1,1,1,1,100,0.0,10.0"
+    checked = parse_daily(200, csv_rows(row))
+    assert checked.actions["kind"].tolist() == ["split"]
+
+
+def test_csv_cells_are_read_as_texts_so_a_large_volume_beside_a_bad_one_stays_exact():
+    big = "2024-06-10,1,1,1,1,9007199254740993,1,1,1,1,1,0.0,1.0"
+    bad = "2024-06-11,1,1,1,1,1.5,1,1,1,1,1,0.0,1.0"
+    assert parse_daily(200, csv_rows(big, bad)).bars["volume"].tolist() == [9007199254740993]
+
+
+def test_a_csv_without_a_column_tiingo_always_sends_is_malformed():
+    header = HEADER.removesuffix(",divCash,splitFactor")
+    with pytest.raises(ProviderFailed, match="malformed CSV"):
+        read_daily(200, csv_rows("2024-06-10,1,1,1,1,100,1,1,1,1,100", header=header))
+
+
 @pytest.mark.parametrize("fixture", ["empty.json", "empty.csv"])
 def test_no_new_rows_are_no_bars_and_no_actions(tiingo, tiingo_settings, fixture):
     tiingo.route("nvda", fixture)
