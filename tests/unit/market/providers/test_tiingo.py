@@ -146,6 +146,14 @@ def test_csv_cells_are_read_as_texts_so_a_large_volume_beside_a_bad_one_stays_ex
     assert parse_daily(200, csv_rows(big, bad)).bars["volume"].tolist() == [9007199254740993]
 
 
+def test_a_date_in_another_spelling_is_dropped_not_guessed():
+    other = "06/10/2024,1,1,1,1,100,1,1,1,1,100,0.0,1.0"
+    iso = "2024-06-11,2,2,2,2,100,2,2,2,2,100,0.0,1.0"
+    checked = parse_daily(200, csv_rows(other, iso))
+    assert checked.bars.index.tolist() == [pd.Timestamp("2024-06-11", tz=UTC)]
+    assert "readable date" in checked.dropped.summary()
+
+
 def test_a_csv_without_a_column_tiingo_always_sends_is_malformed():
     header = HEADER.removesuffix(",divCash,splitFactor")
     with pytest.raises(ProviderFailed, match="malformed CSV"):
