@@ -9,7 +9,6 @@ from shared.alerting.rules import Rule
 from shared.contract.schema import ALERT_RULES
 from shared.influx.client import InfluxClient, Series
 from shared.influx.influxql import ident, tags_equal
-from shared.influx.one_point import missing
 
 MEASUREMENT = ident(ALERT_RULES.name)
 
@@ -80,7 +79,7 @@ def _rule(row: dict[str, Any]) -> Rule:
         symbol=str(row["symbol"]),
         interval=str(row["interval"]),
         kind=str(row["kind"]),
-        threshold=None if threshold is None or missing(threshold) else float(threshold),
+        threshold=None if threshold is None else float(threshold),
         note=_text(row.get("note")),
         webhook=_text(row.get("webhook")),
         since=_text(row.get("since")) or None,
@@ -90,4 +89,5 @@ def _rule(row: dict[str, Any]) -> Rule:
 
 
 def _text(value: object) -> str:
-    return "" if missing(value) else str(value)
+    """A string field; empty for a point written before the field existed (JSON null)."""
+    return "" if value is None else str(value)

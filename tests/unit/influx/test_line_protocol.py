@@ -132,6 +132,7 @@ def test_a_plain_datetime_stamps_a_point_and_a_naive_one_is_utc():
 
 
 def test_a_point_past_the_end_of_nanosecond_time_is_refused():
+    assert one_point.line(M, 2**63 - 1, "ns", f=1.0).endswith(" 9223372036854775807")
     with pytest.raises(WriteRefused, match="2262"):
         one_point.line(M, datetime(2263, 1, 1, tzinfo=UTC), "s", f=1.0)
     with pytest.raises(WriteRefused, match="2262"):
