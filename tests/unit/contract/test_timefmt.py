@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pandas as pd
 
-from shared.contract.timefmt import rfc3339, rfc3339_nano
+from shared.contract.timefmt import epoch_ns, rfc3339, rfc3339_ms, rfc3339_nano
 
 
 def test_rfc3339_in_utc_from_any_zone():
@@ -48,6 +48,17 @@ def test_the_machines_own_zone_plays_no_part(monkeypatch):
         plain = datetime(2026, 11, 25, 14, 30, 0, 7, tzinfo=UTC)
         assert rfc3339(plain) == "2026-11-25T14:30:00Z"
         assert rfc3339_nano(plain) == "2026-11-25T14:30:00.000007000Z"
+        assert rfc3339_ms(moment) == "2026-11-25T14:30:00.500Z"
+        assert rfc3339_ms(plain) == "2026-11-25T14:30:00.000Z"
+        assert epoch_ns(datetime(2026, 11, 25, 14, 30)) == moment.value - 500_000_000
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+def test_epoch_nanoseconds_of_a_time_in_any_zone_and_of_a_naive_one_read_as_utc():
+    moment = pd.Timestamp("2026-11-25T09:30:00.123456789", tz="America/New_York")
+    assert epoch_ns(moment) == moment.value == 1_795_617_000_123_456_789
+    assert epoch_ns(moment.to_pydatetime(warn=False)) == 1_795_617_000_123_456_000
+    assert epoch_ns(datetime(2026, 11, 25, 14, 30)) == 1_795_617_000_000_000_000
+    assert epoch_ns(datetime(1969, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC)) == -1_000
