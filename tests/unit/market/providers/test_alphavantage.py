@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import time
 import traceback
+from collections.abc import Iterator
 
 import pandas as pd
 import pytest
@@ -12,6 +15,8 @@ from devstack.ports import free_port
 from shared.contract.config import ProviderSettings
 from shared.contract.errors import ProviderFailed, RateLimited, StocksError, Unprocessable
 from shared.market.providers import AlphaVantageProvider
+from shared.market.providers.alphavantage import read_bars, refusal
+from shared.market.providers.rows import check
 from tests.support.fakes.alphavantage import API_KEY, assert_bars
 
 DAILY = "TIME_SERIES_DAILY"
@@ -148,6 +153,31 @@ def test_daily_outputsize_asks_only_for_what_is_missing(
     assert [q["outputsize"] for q in alphavantage.queries] == [outputsize]
 
 
+def test_compact_is_asked_for_when_the_newest_bar_is_exactly_100_business_days_old(
+    alphavantage, av_settings
+):
+    alphavantage.route("daily.csv", function=DAILY)
+    since = pd.Timestamp.now(tz=UTC).normalize() - pd.offsets.BDay(100)
+    provider(av_settings, alphavantage_premium=True).bars("IBM", "daily", since=since)
+    assert [q["outputsize"] for q in alphavantage.queries] == ["compact"]
+
+
+def test_each_request_is_metered_as_its_function_or_interval(alphavantage, av_settings):
+    alphavantage.route("daily.csv", function=DAILY)
+    alphavantage.route("intraday_5min.csv", function=INTRADAY, interval="5min")
+    reserved: list[tuple[str, str]] = []
+
+    class Meter:
+        def reserve(self, symbol: str, kind: str):
+            reserved.append((symbol, kind))
+            return lambda status: None
+
+    metered = AlphaVantageProvider(av_settings, Meter())
+    metered.bars("IBM", "daily")
+    metered.bars("IBM", "5min")
+    assert reserved == [("IBM", DAILY), ("IBM", "5min")]
+
+
 @pytest.mark.parametrize("month", [None, "2026-10"])
 def test_intraday_query_asks_regular_hours_full_csv_and_passes_the_month(
     alphavantage, av_settings, month
@@ -211,6 +241,67 @@ def test_each_answer_maps_to_its_typed_error_without_the_key(
     assert_no_key(caught.value)
 
 
+def intraday_json(meta: object, volumes: tuple[object, ...] = ("100",)) -> bytes:
+    """A 5min time series with `meta` as its "Meta Data", a bar a volume from 10:00 on."""
+    prices = {"1. open": "10", "2. high": "10", "3. low": "10", "4. close": "10"}
+    series = {
+        f"2026-11-02 10:{5 * n:02d}:00": {**prices, "5. volume": volume}
+        for n, volume in enumerate(volumes)
+    }
+    return json.dumps({"Meta Data": meta, "Time Series (5min)": series}).encode()
+
+
+@pytest.mark.parametrize("meta", [None, "IBM", ["6. Time Zone"]])
+def test_metadata_that_is_not_an_object_means_new_york(meta):
+    rows = read_bars(intraday_json(meta), "5min")
+    assert rows.bars.index.tolist() == [pd.Timestamp("2026-11-02 15:00", tz=UTC)]  # 10:00 EST
+
+
+def test_a_19_digit_json_volume_beside_a_missing_one_stays_exact():
+    body = intraday_json({"6. Time Zone": "US/Eastern"}, (2**62 + 1, None))
+    checked = check(read_bars(body, "5min"), None)
+    assert checked.bars["volume"].tolist() == [2**62 + 1]
+
+
+def test_an_invalid_call_names_the_symbol(alphavantage, av_settings):
+    alphavantage.route("invalid_call.json", symbol="IBM")
+    with pytest.raises(Unprocessable, match=r"for IBM as invalid .*IBM is probably an unknown"):
+        provider(av_settings).bars("IBM", "daily")
+
+
+@pytest.mark.parametrize(
+    ("document", "error", "words"),
+    [
+        ({"Error Message": "the parameter apikey is invalid."}, ProviderFailed, "API key"),
+        ({}, ProviderFailed, "JSON without a time series"),
+        ({"Information": "y" * 200}, ProviderFailed, ": " + "y" * 200),
+        ({"Information": "z" * 300}, ProviderFailed, ": " + "z" * 199 + "\u2026"),
+        ({"Note": f"key {API_KEY} paused"}, ProviderFailed, ": key *** paused"),
+    ],
+    ids=["apikey alone", "no time series", "200 kept", "300 cut", "key as stars"],
+)
+def test_a_refusal_reads_its_words_and_quotes_at_most_200_characters(document, error, words):
+    refused = refusal(document, "daily", API_KEY, "IBM")
+    assert type(refused) is error and words in refused.message
+
+
+@pytest.fixture
+def far_east() -> Iterator[None]:
+    """The process's local time zone set far from UTC, so only UTC-aware code is right."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TZ", "Pacific/Kiritimati")  # UTC+14
+        time.tzset()
+        yield
+    time.tzset()
+
+
+def test_the_daily_limit_resets_at_utc_midnight_whatever_the_local_zone(far_east):
+    before = seconds_to_utc_midnight()
+    limited = refusal({"Information": "25 requests per day"}, "daily", API_KEY, "IBM")
+    after = seconds_to_utc_midnight()
+    assert isinstance(limited, RateLimited) and after - 1 <= limited.retry_after <= before + 1
+
+
 def test_rate_limit_retry_after_is_a_minute_or_until_utc_midnight(alphavantage, av_settings):
     alphavantage.route("limit_minute.json", symbol="MIN")
     alphavantage.route("limit_daily.json", symbol="DAY")
@@ -253,7 +344,7 @@ def test_a_refused_connection_is_a_provider_failure(av_settings):
     url = f"http://127.0.0.1:{free_port()}/query"
     with pytest.raises(ProviderFailed) as caught:
         provider(av_settings, alphavantage_url=url).bars("IBM", "daily")
-    assert "could not be reached" in caught.value.message
+    assert caught.value.message.startswith("Alpha Vantage could not be reached")
     assert_no_key(caught.value)
 
 
