@@ -8,6 +8,7 @@ import time
 import traceback
 from collections.abc import Iterator
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -261,6 +262,61 @@ def test_a_19_digit_json_volume_beside_a_missing_one_stays_exact():
     body = intraday_json({"6. Time Zone": "US/Eastern"}, (2**62 + 1, None))
     checked = check(read_bars(body, "5min"), None)
     assert checked.bars["volume"].tolist() == [2**62 + 1]
+
+
+def av_csv(*rows: str, header: str = "timestamp,open,high,low,close,volume") -> bytes:
+    return ("\n".join([header, *rows]) + "\n").encode()
+
+
+def test_of_rows_of_one_time_the_first_sent_is_kept_whatever_order_they_came_in():
+    stamps = pd.date_range("2026-11-02 09:30", periods=78, freq="5min").append(
+        pd.date_range("2026-11-03 09:30", periods=78, freq="5min")
+    )
+    shuffled = stamps[np.random.default_rng(1).permutation(len(stamps))]
+    first = [f"{t:%Y-%m-%d %H:%M:%S},10,10,10,10,1" for t in shuffled]
+    second = [f"{t:%Y-%m-%d %H:%M:%S},20,20,20,20,1" for t in shuffled]
+    checked = check(read_bars(av_csv(*first, *second), "5min"), None)
+    assert len(checked.bars) == len(stamps) and (checked.bars["close"] == 10.0).all()
+
+
+def test_a_stamp_in_another_spelling_is_dropped_not_guessed():
+    rows = ("11/02/2026,1,1,1,1,1", "2026-11-03,2,2,2,2,1")
+    checked = check(read_bars(av_csv(*rows), "daily"), None)
+    assert checked.bars.index.tolist() == [pd.Timestamp("2026-11-03", tz=UTC)]
+
+
+def test_an_unreadable_intraday_stamp_is_counted_as_dropped():
+    rows = ("2026-11-02 10:00:00,1,1,1,1,1", "soon,1,1,1,1,1")
+    checked = check(read_bars(av_csv(*rows), "5min"), None)
+    assert len(checked.bars) == 1 and "readable date" in checked.dropped.summary()
+
+
+@pytest.mark.parametrize(
+    "stamps",
+    [("2026-11-02 10:00:00+00:00",), ("2026-11-02 10:00:00", "2026-11-02 10:05:00+00:00")],
+    ids=["an offset", "with and without"],
+)
+def test_stamps_with_an_offset_are_refused_in_words(stamps):
+    rows = [f"{stamp},1,1,1,1,1" for stamp in stamps]
+    with pytest.raises(ProviderFailed, match="times it does not state clearly"):
+        read_bars(av_csv(*rows), "5min")
+
+
+def test_csv_cells_are_read_as_texts_so_a_large_volume_beside_a_bad_one_stays_exact():
+    rows = ("2026-11-02,1,1,1,1,9007199254740993", "2026-11-03,1,1,1,1,1.5")
+    checked = check(read_bars(av_csv(*rows), "daily"), None)
+    assert checked.bars["volume"].tolist() == [9007199254740993]
+
+
+def test_a_csv_with_an_unclosed_quote_is_malformed():
+    with pytest.raises(ProviderFailed, match="malformed CSV"):
+        read_bars(av_csv('2026-11-02,"1,1,1,1,1'), "daily")
+
+
+def test_a_whole_csv_whose_last_row_lacks_a_value_is_read_and_only_that_row_dropped():
+    rows = ("2026-11-02,1,1,1,1,100", "2026-11-03,1,1,1,1,")
+    checked = check(read_bars(b"  \n" + av_csv(*rows), "daily"), None)  # leading blanks too
+    assert len(checked.bars) == 1 and len(checked.dropped) == 1
 
 
 def test_an_invalid_call_names_the_symbol(alphavantage, av_settings):
