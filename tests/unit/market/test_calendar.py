@@ -10,7 +10,7 @@ import exchange_calendars
 import pandas as pd
 import pytest
 
-from shared.contract.errors import BadInput
+from shared.contract.errors import BadInput, Unprocessable
 from shared.market import calendar, calendar_build
 from shared.market.calendar import ExchangeCalendar, exchange_of
 
@@ -175,3 +175,94 @@ def test_bar_starts_follow_each_sessions_hours() -> None:
         *(f"26 {h:02d}:30" for h in range(9, 16)),
         *(f"28 {h:02d}:30" for h in range(9, 13)),  # 12:30 is a shorter last bar
     ]
+
+
+def test_outside_the_table_a_weekend_end_of_year_is_no_session_and_hours_are_looked_up() -> None:
+    nyse = ExchangeCalendar("XNYS", calendar._committed()["exchanges"]["XNYS"])
+    assert not nyse.is_session(pd.Timestamp("2039-12-31"))  # a Saturday, past every session
+    found, opens, _ = nyse.hours(pd.DatetimeIndex(["1987-10-19", "1987-10-18"]))
+    assert list(found) == [True, False]  # Black Monday traded; the Sunday before did not
+    assert opens[0] == pd.Timestamp("1987-10-19 13:30", tz="UTC") and opens[1] is pd.NaT
+    fresh = ExchangeCalendar("XNYS", calendar._committed()["exchanges"]["XNYS"])
+    numbers = fresh.session_number(pd.DatetimeIndex(["1987-10-19"]))
+    assert numbers[0] < -3_000  # about 12 years of sessions before 2000
+    fresh = ExchangeCalendar("XNYS", calendar._committed()["exchanges"]["XNYS"])
+    assert fresh.previous_session(pd.Timestamp("1990-01-02")) == pd.Timestamp("1989-12-29")
+
+
+def test_session_numbers_count_the_sessions_since_2000() -> None:
+    nyse = calendar_of("XNYS")
+    days = pd.DatetimeIndex(["2000-01-03", "2000-01-04", "1999-12-31", "2000-01-10"])
+    assert list(nyse.session_number(days)) == [0, 1, -1, 5]
+    assert len(nyse.session_number(pd.DatetimeIndex([]))) == 0
+
+
+def test_hours_reach_the_table_s_last_session_and_take_no_dates() -> None:
+    nyse = calendar_of("XNYS")
+    found, opens, closes = nyse.hours(pd.DatetimeIndex(["2035-12-31"]))  # the table's last day
+    assert list(found) == [True] and closes[0] == pd.Timestamp("2035-12-31 21:00", tz="UTC")
+    regular_open, length = nyse.regular_hours(pd.DatetimeIndex(["2035-12-31"]))
+    assert (list(regular_open), list(length)) == ([570], [390])
+    found, opens, closes = nyse.hours(pd.DatetimeIndex([]))
+    assert len(found) == len(opens) == len(closes) == 0
+    assert len(nyse.regular_hours(pd.DatetimeIndex([]))[0]) == 0
+
+
+def test_a_moment_s_date_on_an_exchange_is_its_local_date() -> None:
+    late = pd.DatetimeIndex(["2026-11-25 01:30", "2026-11-24 23:30"], tz="UTC")
+    assert list(calendar_of("XNYS").date_of(late)) == [
+        pd.Timestamp("2026-11-24"),
+        pd.Timestamp("2026-11-24"),
+    ]
+    assert list(calendar_of("XETR").date_of(late)) == [
+        pd.Timestamp("2026-11-25"),
+        pd.Timestamp("2026-11-25"),
+    ]
+
+
+def test_a_naive_now_is_utc() -> None:
+    nyse = calendar_of("XNYS")
+    for now in ("2026-11-25 21:00", "2026-11-25 20:59"):
+        assert nyse.last_closed_session(pd.Timestamp(now)) == nyse.last_closed_session(
+            pd.Timestamp(now, tz="UTC")
+        )
+
+
+def test_eras_of_regular_hours_apply_from_their_first_day() -> None:
+    stored = {
+        "tz": "America/New_York",
+        "first": "2026-01-01",
+        "last": "2026-12-31",
+        "weekmask": "1111110",  # Monday to Saturday
+        "holidays": [],
+        "weekend_sessions": ["2026-06-07"],
+        "hours": [["1990-01-01", "09:30", "16:00"], ["2026-06-01", "10:00", "15:00"]],
+        "special_hours": {"2026-06-02": ["10:00", "13:00"]},
+    }
+    exchange = ExchangeCalendar("XNYS", stored)
+    days = pd.DatetimeIndex(["2026-05-29", "2026-06-01", "2026-06-02", "2026-06-07"])
+    regular_open, length = exchange.regular_hours(days)
+    assert list(regular_open) == [570, 600, 600, 600] and list(length) == [390, 300, 300, 300]
+    found, opens, closes = exchange.hours(days)
+    assert found.all()  # a Sunday listed as a session is one
+    assert exchange.is_session(pd.Timestamp("2026-06-13"))  # a Saturday, by the weekmask
+    assert not exchange.is_session(pd.Timestamp("2026-06-14"))
+    assert [t.strftime("%H:%M") for t in opens.tz_convert("America/New_York")] == [
+        "09:30",
+        "10:00",
+        "10:00",
+        "10:00",
+    ]
+    assert [t.strftime("%H:%M") for t in closes.tz_convert("America/New_York")] == [
+        "16:00",
+        "15:00",
+        "13:00",
+        "15:00",
+    ]
+    assert exchange.regular_minutes() == 300
+
+
+def test_intraday_is_refused_on_an_exchange_without_it_in_a_sentence() -> None:
+    with pytest.raises(Unprocessable) as raised:
+        calendar.check_intraday("5min", "XLON")
+    assert raised.value.message.endswith("not on XLON: track or fetch it daily.")
