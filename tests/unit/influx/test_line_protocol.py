@@ -58,6 +58,15 @@ def test_integers_beyond_64_bits_are_refused(value):
         check(frame(i=np.array([value], dtype=object)), M)
 
 
+def test_integers_at_the_ends_of_64_bits_are_written():
+    ends = frame(i=np.array([2**63 - 1, -(2**63), None], dtype=object))
+    check(ends, M)
+    assert [line.rsplit(" ", 2)[1] for line in lines(ends, M, "s")] == [
+        "i=9223372036854775807i",
+        "i=-9223372036854775808i",
+    ]
+
+
 def test_fractional_integers_are_refused():
     with pytest.raises(WriteRefused, match="whole numbers"):
         check(frame(i=[1.5]), M)
