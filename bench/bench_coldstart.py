@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pandas as pd
@@ -35,6 +35,7 @@ from cloudevents.http import CloudEvent
 
 from bench.scratch import scratch_dir
 from devstack.ports import free_port
+from devstack.webhook import Inbox, handler_for
 from shared.contract.config import FUNCTIONS, InfluxSettings
 from shared.contract.events import ALERT_FIRED
 from shared.contract.schema import DAILY
@@ -162,28 +163,19 @@ def run(url: str) -> list[dict]:
 
 
 @contextmanager
-def _webhook() -> Iterator[str]:
-    """A webhook answering every POST 204, for the notifier's first delivery; its URL."""
-
-    class Hook(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+def _webhook(log: Path) -> Iterator[str]:
+    """The local webhook receiver `make run` has (`devstack.webhook`), in this process, for the
+    notifier's first deliveries; its URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler_for(Inbox(log, None)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}/hook"
+        yield f"http://127.0.0.1:{server.server_port}/"
     finally:
         server.shutdown()
 
 
 def _measure(url: str, bare_dir: Path) -> dict[str, tuple[float, float]]:
-    with _webhook() as webhook:
+    with _webhook(bare_dir / "webhook.jsonl") as webhook:
         return _measure_with(url, bare_dir, webhook)
 
 
