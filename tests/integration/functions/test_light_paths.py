@@ -17,39 +17,26 @@ from shared.contract.schema import ALERT_DELIVERIES, DEAD_LETTERS
 ROOT = Path(__file__).resolve().parents[3]
 SCRIPT = """
 import json, sys, threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
+from pathlib import Path
 
 from cloudevents.http import CloudEvent
 
+from devstack.webhook import Inbox, handler_for
 from functions import deadletters, notifier
 from shared.contract.config import InfluxSettings, Settings, WebhookSettings
 from shared.contract.events import ALERT_FIRED
 from shared.runtime.services import Services
 from tests.support.inprocess import call
 
-
-posted = []
-
-
-class Hook(BaseHTTPRequestHandler):
-    def do_POST(self):
-        posted.append(self.path)
-        self.rfile.read(int(self.headers["Content-Length"]))
-        self.send_response(200)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
-
-
-hook = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+url, bucket, log = sys.argv[1:4]
+inbox = Inbox(Path(log), None)
+hook = ThreadingHTTPServer(("127.0.0.1", 0), handler_for(inbox))
 threading.Thread(target=hook.serve_forever, daemon=True).start()
-url, bucket = sys.argv[1:3]
 settings = Settings(
     influx=InfluxSettings(url=url),
     meta_bucket=bucket,
-    webhook=WebhookSettings(url=f"http://127.0.0.1:{hook.server_port}/hook"),
+    webhook=WebhookSettings(url=f"http://127.0.0.1:{hook.server_port}/"),
 )
 services = Services(settings)
 letter = CloudEvent(
@@ -65,13 +52,16 @@ answers = [
     call(notifier.SPEC, services, event=fired).status,
     call(notifier.SPEC, services, event=fired).status,
 ]
+posted = [entry["alert_id"] for entry in inbox.received()]
 print(json.dumps({"answers": answers, "posted": posted, "pandas": "pandas" in sys.modules}))
 """
 
 
-def test_deadletters_and_notifier_answer_without_loading_pandas(settings, storage, bucket):
+def test_deadletters_and_notifier_answer_without_loading_pandas(
+    settings, storage, bucket, tmp_path
+):
     done = subprocess.run(
-        [sys.executable, "-c", SCRIPT, settings.influx.url, bucket],
+        [sys.executable, "-c", SCRIPT, settings.influx.url, bucket, str(tmp_path / "hook.jsonl")],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -80,7 +70,7 @@ def test_deadletters_and_notifier_answer_without_loading_pandas(settings, storag
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout.splitlines()[-1])
     assert result["answers"] == [200, 200, 200]
-    assert result["posted"] == ["/hook"]  # the second copy found the first's record
+    assert result["posted"] == ["a-1"]  # the second copy found the first's record
     assert result["pandas"] is False
     letters = storage.query(bucket, 'SELECT * FROM "dead_letters"', DEAD_LETTERS)
     assert list(letters["event_id"]) == ["l-1"]
