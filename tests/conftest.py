@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -102,3 +103,13 @@ def serve(influx_server: InfluxServer, bucket: str, tmp_path: Path):
     yield start
     for process in started:
         process.stop()
+
+
+@pytest.fixture
+def far_east() -> Iterator[None]:
+    """The process's local time zone set far from UTC, so only UTC-aware code is right."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TZ", "Pacific/Kiritimati")  # UTC+14
+        time.tzset()
+        yield
+    time.tzset()

@@ -3,7 +3,6 @@ newest point of a rule is the rule, and a meta bucket that does not exist yet re
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -80,25 +79,19 @@ def test_a_symbol_is_watched_while_any_of_its_rules_is_in_force(storage, bucket)
 
 
 def test_a_delivery_is_found_by_its_symbol_rule_and_moment_and_reads_back_whole(
-    storage, bucket, monkeypatch
+    storage, bucket, far_east
 ):
     before = datetime.now(UTC)
-    monkeypatch.setenv("TZ", "Asia/Kolkata")  # the machine's own zone plays no part
-    time.tzset()
-    try:
-        alert_deliveries.record(
-            storage,
-            bucket,
-            symbol="IBM",
-            rule=LEVEL.rule,
-            at=AT,
-            alert_id="a-1",
-            status=204,
-            seconds=0.125,
-        )
-    finally:
-        monkeypatch.undo()
-        time.tzset()
+    alert_deliveries.record(
+        storage,
+        bucket,
+        symbol="IBM",
+        rule=LEVEL.rule,
+        at=AT,
+        alert_id="a-1",
+        status=204,
+        seconds=0.125,
+    )
     assert alert_deliveries.delivered(storage, bucket, "IBM", LEVEL.rule, AT)
     assert not alert_deliveries.delivered(storage, bucket, "IBM", STALE.rule, AT)
     assert not alert_deliveries.delivered(storage, bucket, "MSFT", LEVEL.rule, AT)

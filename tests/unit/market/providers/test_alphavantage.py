@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import time
 import traceback
-from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
@@ -339,16 +337,6 @@ def test_an_invalid_call_names_the_symbol(alphavantage, av_settings):
 def test_a_refusal_reads_its_words_and_quotes_at_most_200_characters(document, error, words):
     refused = refusal(document, "daily", API_KEY, "IBM")
     assert type(refused) is error and words in refused.message
-
-
-@pytest.fixture
-def far_east() -> Iterator[None]:
-    """The process's local time zone set far from UTC, so only UTC-aware code is right."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("TZ", "Pacific/Kiritimati")  # UTC+14
-        time.tzset()
-        yield
-    time.tzset()
 
 
 def test_the_daily_limit_resets_at_utc_midnight_whatever_the_local_zone(far_east):

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import time
 import traceback
-from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
@@ -255,16 +253,6 @@ def test_a_quoted_message_is_cut_to_200_characters_and_the_token_shown_as_stars(
     assert cut.endswith(": " + "z" * 199 + "\u2026")
     echo = refusal(400, f"request {API_KEY} refused".encode(), API_KEY, "NVDA").message
     assert echo.endswith(": request *** refused")
-
-
-@pytest.fixture
-def far_east() -> Iterator[None]:
-    """The process's local time zone set far from UTC, so only UTC-aware code is right."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("TZ", "Pacific/Kiritimati")  # UTC+14
-        time.tzset()
-        yield
-    time.tzset()
 
 
 def test_limits_are_retried_when_their_window_resets_in_utc(far_east):
