@@ -10,7 +10,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from selenium import webdriver
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from selenium.common.exceptions import (
+    NoSuchElementException,
+    StaleElementReferenceException,
+    TimeoutException,
+)
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.support.wait import WebDriverWait
 
@@ -76,6 +80,36 @@ def waiting(browser: webdriver.Chrome, seconds: float) -> WebDriverWait:
         poll_frequency=0.25,
         ignored_exceptions=(NoSuchElementException, StaleElementReferenceException),
     )
+
+
+# What the page says of itself when a wait times out: the view shown, its polls, its last word.
+PAGE_STATE = """return {
+  hash: location.hash,
+  polls: performance.getEntriesByName('poll').length,
+  updated: (document.getElementById('updated') || {}).textContent,
+  requests: performance.getEntriesByType('resource').slice(-6).map(
+    (r) => `${r.name.split('/').pop()} ${Math.round(r.duration)} ms`),
+};"""
+
+
+def until(browser: webdriver.Chrome, condition, seconds: float, shot: Path | None = None) -> None:
+    """Wait for `condition(browser)`; on timeout fail with what the page last said of itself.
+
+    The failure names the view shown, how many polls finished, the page's "Updated" line, its
+    last requests and console errors; with `shot`, a screenshot is saved there first.
+    """
+    try:
+        waiting(browser, seconds).until(condition)
+    except TimeoutException:
+        if shot is not None:
+            shot.parent.mkdir(parents=True, exist_ok=True)
+            browser.save_screenshot(str(shot))
+        state = browser.execute_script(PAGE_STATE)
+        console = [entry["message"] for entry in browser.get_log("browser")][-5:]
+        raise AssertionError(
+            f"timed out after {seconds} s; the page: {state}; console: {console}"
+            + (f"; screenshot: {shot}" if shot else "")
+        ) from None
 
 
 def policy_violations(browser: webdriver.Chrome) -> list[str]:

@@ -23,7 +23,7 @@ import pandas as pd
 import pytest
 import requests
 from axe_selenium_python import Axe
-from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver import Chrome
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -33,7 +33,14 @@ from selenium.webdriver.support.wait import WebDriverWait
 from devstack.run import LocalStack
 from shared.contract.events import FETCH_REQUESTED
 from shared.market.providers import DemoProvider
-from tests.support.browser import PHONE, chromium, policy_violations, screenshot_dir, waiting
+from tests.support.browser import (
+    PHONE,
+    chromium,
+    policy_violations,
+    screenshot_dir,
+    until,
+    waiting,
+)
 from tests.support.stack import count, running_stack, storage_of
 
 pytestmark = pytest.mark.slow
@@ -113,15 +120,6 @@ def forecast_shown(browser: Chrome, symbol: str, interval: str) -> bool:
     return shown[HEALTH].splitlines()[0].endswith("ok")  # beneath: whether the data is fresh
 
 
-def until(browser: Chrome, condition, seconds: float = PIPELINE_SECONDS) -> None:
-    """Wait for `condition(browser)`; on timeout say what the page last said about its polls."""
-    try:
-        WebDriverWait(browser, seconds, poll_frequency=0.25).until(condition)
-    except TimeoutException:
-        said = browser.find_element(By.ID, "updated").text
-        raise AssertionError(f"timed out; the page says: {said!r}") from None
-
-
 def show_view(browser: Chrome, view: str) -> None:
     browser.find_element(By.ID, f"nav-{view}").click()
     WebDriverWait(browser, 30).until(lambda b: b.find_element(By.ID, f"view-{view}").is_displayed())
@@ -146,7 +144,7 @@ def test_tracking_asks_for_the_token_and_shows_the_forecast_as_a_range(
 ) -> None:
     wait = WebDriverWait(browser, PIPELINE_SECONDS, poll_frequency=0.25)
     access = browser.find_element(By.ID, "access")
-    until(browser, lambda b: access.is_displayed())
+    until(browser, lambda b: access.is_displayed(), PIPELINE_SECONDS)
     assert "read-only until you enter the access token" in access.text  # said before any change
 
     track_with_keyboard(browser, "IBM", "daily", "naive")
@@ -166,7 +164,7 @@ def test_tracking_asks_for_the_token_and_shows_the_forecast_as_a_range(
     browser.switch_to.active_element.send_keys(TOKEN, Keys.ENTER)  # sent again, with the token
     status = browser.find_element(By.ID, "status")
     wait.until(lambda b: status.text == "Now tracking IBM (daily); fetching it now.")
-    until(browser, lambda b: forecast_shown(b, "IBM", "daily"))
+    until(browser, lambda b: forecast_shown(b, "IBM", "daily"), PIPELINE_SECONDS)
     stored = browser.execute_script("return sessionStorage.getItem('stocks-api-token');")
     assert stored == TOKEN  # kept for the tab, so later changes do not ask again
     assert "Changes use the access token you entered" in access.text
@@ -197,6 +195,7 @@ def test_tracking_asks_for_the_token_and_shows_the_forecast_as_a_range(
             cells(b, "IBM", "daily")[HEALTH].splitlines()[-1]
             == "splits & dividends checked with every fetch"
         ),
+        PIPELINE_SECONDS,
     )
     assert browser.find_elements(
         By.CSS_SELECTOR, '#watchlist tr[data-key="IBM/daily"] svg polyline'
@@ -235,7 +234,7 @@ def test_an_intraday_chart_leaves_out_the_closed_hours(stack: LocalStack, browse
     wait = WebDriverWait(browser, PIPELINE_SECONDS, poll_frequency=0.25)
     enter_symbol(browser, "IBM", "5min", "naive")
     browser.find_element(By.ID, "track-model").send_keys(Keys.ENTER)  # Enter on a select tracks
-    until(browser, lambda b: forecast_shown(b, "IBM", "5min"))
+    until(browser, lambda b: forecast_shown(b, "IBM", "5min"), PIPELINE_SECONDS)
     assert cells(browser, "IBM", "daily"), "IBM daily and IBM 5min are two entries"
     asked = len([r for r in stack.mesh.received() if r.source == "/stocks-manager/ui"])
     browser.find_element(By.CSS_SELECTOR, 'button[aria-label="Fetch IBM (5min) now"]').click()
@@ -524,7 +523,7 @@ def test_an_alert_made_on_the_page_fires_when_the_data_crosses_it(
             timeout=30,
         ).raise_for_status()
     show_view(browser, "watchlist")
-    until(browser, lambda b: forecast_shown(b, "IBM", "daily"))
+    until(browser, lambda b: forecast_shown(b, "IBM", "daily"), PIPELINE_SECONDS)
     ui = stack.functions["ui"].url
     (entry,) = [
         e

@@ -22,7 +22,7 @@ from selenium.webdriver.support.wait import WebDriverWait
 from devstack.functions import FunctionProcess
 from shared.contract.events import FETCH_REQUESTED
 from shared.contract.schema import DEAD_LETTERS, RUNS
-from tests.support.browser import chromium
+from tests.support.browser import chromium, until
 from tests.support.loopback import LoopbackServer
 
 pytestmark = pytest.mark.slow
@@ -94,7 +94,7 @@ def test_another_sites_page_can_neither_change_state_nor_frame_the_page(ui, brow
 MARKUP = '<img id="injected" src="x"><b>bold</b>'
 
 
-def test_text_from_outside_is_shown_as_text_never_as_markup(ui, browser, storage, bucket):
+def test_text_from_outside_is_shown_as_text_never_as_markup(ui, browser, storage, bucket, tmp_path):
     """A provider's error text and a dead letter's, as the pipeline panel shows them."""
     now = pd.Timestamp.now(tz="UTC").floor("s")
     at = pd.DatetimeIndex([now], name="time")
@@ -111,7 +111,8 @@ def test_text_from_outside_is_shown_as_text_never_as_markup(ui, browser, storage
     browser.get(ui.url)
     browser.find_element(By.ID, "nav-pipeline").click()  # the panel that shows both texts
     rendered = "//td[contains(., 'bold')]"  # either way: as text, or as a <b> element's
-    WebDriverWait(browser, 60).until(lambda b: len(b.find_elements(By.XPATH, rendered)) >= 2)
+    shot = tmp_path / "pipeline.png"  # kept when the wait times out
+    until(browser, lambda b: len(b.find_elements(By.XPATH, rendered)) >= 2, 60, shot)
     shown = f"//td[contains(., '{MARKUP}')]"  # the markup, character for character, as text
     assert len(browser.find_elements(By.XPATH, shown)) == 2
     assert browser.find_elements(By.ID, "injected") == []
