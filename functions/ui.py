@@ -6,7 +6,7 @@ from shared.contract import validation
 from shared.runtime.handler import FunctionSpec, Reply
 from shared.runtime.invocation import Invocation
 from shared.runtime.services import Services
-from shared.ui.assets import ASSETS, PAGE, asset
+from shared.ui.assets import ASSETS, TYPES, asset, page
 from shared.usecases import ui
 
 
@@ -15,8 +15,8 @@ def run(invocation: Invocation, services: Services) -> Reply:
     if invocation.method == "POST":  # track, untrack, refresh, rules: state changes
         body = ui.change(services, fields)
         return Reply(body, symbol=(body.get("entry") or body.get("rule") or {}).get("symbol"))
-    if not fields:
-        return _file(PAGE)
+    if not fields:  # the page, with the demo label drawn from the start when it applies
+        return Reply(content=page(ui.about_page(services)["demo"]), content_type=TYPES[".html"])
     if "asset" in fields:
         validation.known_fields(fields, {"asset"}, "a request for a page file")
         return _file(validation.choice(fields, "asset", ASSETS, ASSETS[0]))

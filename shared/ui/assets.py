@@ -7,6 +7,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 PAGE = "index.html"
+DEMO_LABEL = b'<p id="demo-label" class="demo-label" hidden>'
+"""The demo label as the page file has it: hidden until a view says the data is the demo's."""
 MODULES = tuple(sorted(f"js/{path.name}" for path in (HERE / "js").glob("*.js")))
 """The page's script: one ES module a panel, plus the few they share (no build step)."""
 ASSETS = (
@@ -32,3 +34,16 @@ def asset(name: str) -> tuple[bytes, str]:
         raise ValueError(f"{name!r} is not a page file")  # callers validate names first
     path = HERE / name
     return path.read_bytes(), TYPES[path.suffix]
+
+
+@cache
+def page(demo: bool) -> bytes:
+    """The page as served: with the demo label already shown when the provider is the demo.
+
+    The page's first poll would show it anyway; drawn from the start, it does not push the views'
+    links aside under a reader's pointer a moment after the page appears.
+    """
+    content, _ = asset(PAGE)
+    if DEMO_LABEL not in content:
+        raise RuntimeError(f"{PAGE} has no hidden demo label to show")  # the page was edited
+    return content.replace(DEMO_LABEL, DEMO_LABEL.replace(b" hidden>", b">")) if demo else content

@@ -15,12 +15,12 @@ import pytest
 from cloudevents.http import CloudEvent
 
 from functions import buckets, deadletters, fetch, ui, watchlist
-from shared.contract.config import Settings
+from shared.contract.config import ProviderSettings, Settings
 from shared.contract.events import FETCH_REQUESTED, FETCHED, PING, TICK_COMPLETED
 from shared.contract.schema import DEAD_LETTERS, PRICES, RUNS
 from shared.market.providers import DemoProvider
 from shared.runtime.services import Services
-from shared.ui.assets import PAGE, asset
+from shared.ui.assets import DEMO_LABEL, PAGE, asset
 from tests.support.inprocess import call
 from tests.support.receiver import EventReceiver
 
@@ -254,11 +254,20 @@ def test_runs_are_stamped_now(services, storage, bucket):
 def test_ui_serves_the_page_and_its_files_with_their_types(services):
     page = call(ui.SPEC, services)
     assert page.status == 200 and page.content_type == "text/html; charset=utf-8"
-    assert page.body == asset(PAGE)[0]
+    assert page.body == asset(PAGE)[0].replace(
+        DEMO_LABEL, b'<p id="demo-label" class="demo-label">'
+    )
     for name, kind in [("js/main.js", "text/javascript"), ("style.css", "text/css")]:
         answer = call(ui.SPEC, services, query={"asset": name})
         assert answer.status == 200 and answer.content_type == f"{kind}; charset=utf-8"
         assert answer.body == asset(name)[0]
+
+
+def test_ui_serves_the_page_with_the_demo_label_hidden_for_a_real_provider(settings):
+    real = ProviderSettings("tiingo", tiingo_api_key="k")
+    page = call(ui.SPEC, Services(dataclasses.replace(settings, provider=real)))
+    assert page.status == 200 and page.body == asset(PAGE)[0]
+    assert DEMO_LABEL in page.body  # shown by the first view's answer only if it says "demo"
 
 
 @pytest.mark.parametrize(

@@ -9,20 +9,17 @@ the page. The watchlist stays empty and the frame stays empty. And text that cam
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 
 import pandas as pd
 import pytest
 import requests
-from selenium.webdriver import Chrome
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.wait import WebDriverWait
 
-from devstack.functions import FunctionProcess
 from shared.contract.events import FETCH_REQUESTED
 from shared.contract.schema import DEAD_LETTERS, RUNS
-from tests.support.browser import chromium, until
+from tests.support.browser import until
 from tests.support.loopback import LoopbackServer
 
 pytestmark = pytest.mark.slow
@@ -55,17 +52,6 @@ def attacker(ui_url: str) -> type[BaseHTTPRequestHandler]:
             pass
 
     return Page
-
-
-@pytest.fixture
-def ui(serve) -> FunctionProcess:
-    return serve("ui")
-
-
-@pytest.fixture
-def browser() -> Iterator[Chrome]:
-    with chromium() as session:
-        yield session
 
 
 def test_another_sites_page_can_neither_change_state_nor_frame_the_page(ui, browser):

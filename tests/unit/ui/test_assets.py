@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from shared.ui.assets import ASSETS, HERE, MODULES, PAGE, asset
+from shared.ui.assets import ASSETS, DEMO_LABEL, HERE, MODULES, PAGE, asset, page
 
 
 def test_the_page_names_exactly_the_served_files():
@@ -46,3 +46,11 @@ def test_every_module_imports_only_served_modules():
         )
         for names in imported:
             assert {n for n in names if n} <= set(MODULES), (name, names)
+
+
+def test_the_page_shows_the_demo_label_from_the_start_only_for_the_demo():
+    served = asset(PAGE)[0]
+    assert page(False) == served and DEMO_LABEL in served
+    shown = page(True)
+    assert DEMO_LABEL not in shown
+    assert shown == served.replace(b' class="demo-label" hidden>', b' class="demo-label">', 1)
