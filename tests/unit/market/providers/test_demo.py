@@ -227,3 +227,80 @@ def test_synthetic_stocks_are_named_as_such():
     assert listings.exchange("DEMO42") == "XNYS"
     assert listings.name("IBM") == "International Business Machines Corporation"
     assert listings.name("ZZZZQ") is None
+
+
+def test_a_session_s_minutes_join_move_in_small_steps_and_trade_most_at_open_and_close():
+    """Each minute opens at the one before's close; no minute spans a fifth of its day's range
+    (a bridge that misses the day's open or close, or leaves its range, jumps); volume is
+    busiest in the first and last half hours."""
+    daily = demo().bars("IBM", "daily").loc["2026-10-01":"2026-10-31"]
+    minutes = demo().bars("IBM", "1min", month="2026-10")
+    local = new_york(minutes)
+    for (_, bars), (_, bar) in zip(minutes.groupby(local.date), daily.iterrows(), strict=True):
+        np.testing.assert_array_equal(bars.open.to_numpy()[1:], bars.close.to_numpy()[:-1])
+        assert ((bars.high - bars.low) / (bar.high - bar.low)).max() < 0.2
+    half_hours = minutes.volume.groupby((local.hour * 60 + local.minute - 570) // 30).sum()
+    assert len(half_hours) == 13
+    assert min(half_hours.iloc[0], half_hours.iloc[-1]) > 2 * half_hours.iloc[6]
+
+
+def test_a_month_with_an_early_close_has_every_session_s_bars():
+    """November 2025: 19 sessions, one of them closing at 13:00 (sessions of each length are
+    drawn apart and joined)."""
+    frame = demo(LATER).bars("IBM", "5min", month="2025-11")
+    local = new_york(frame)
+    per_day = pd.Series(local.date).value_counts()
+    assert len(per_day) == 19
+    assert (per_day.drop(pd.Timestamp("2025-11-28").date()) == 78).all()
+    assert frame.index.is_monotonic_increasing
+
+
+@pytest.mark.parametrize("symbol", ["NVDA", "AAPL"])
+def test_split_adjusted_bars_are_one_walk_across_the_splits(symbol):
+    """Raw bars before a split are the walk times its ratio and the volume divided by it, so
+    the adjusted bars keep a day's high within 50% of its low and the volume steady across."""
+    from shared.market.actions import adjusted
+
+    checked = demo().checked(symbol, "daily")
+    bars = adjusted(checked.bars, checked.actions)
+    assert (bars.high / bars.low).max() < 1.5
+    for day in checked.actions.index[checked.actions["kind"] == "split"]:
+        at = bars.index.get_loc(day)
+        before, after = (
+            bars.volume.iloc[at - 20 : at].median(),
+            bars.volume.iloc[at : at + 20].median(),
+        )
+        assert 1 / 3 < after / before < 3
+
+
+def test_the_demo_s_bars_are_the_same_in_every_release():
+    """The walk by value: stored demo bars and those made after an upgrade must join, so any
+    change to the walk's draws or constants is deliberate (and updates these figures).
+    Checked through sums of whole series (prices to 4 decimals; a rounding a platform might
+    flip changes a sum by 1e-4)."""
+    expected = {
+        ("IBM", "daily", None): (2725, 65173.7939, 66563.0919, 63833.3127, 65195.682, 29234933344),
+        ("NVDA", "daily", None): (
+            2725, 11687675.0186, 11841660.7439, 11538699.5698, 11690667.5191, 7130755027,
+        ),
+        ("IBM", "1min", "2025-11"): (
+            7230, 303262.7326, 303464.5787, 303059.5719, 303261.3115, 201716170,
+        ),
+    }  # fmt: skip
+    for (symbol, interval, month), (rows, *sums) in expected.items():
+        frame = demo().bars(symbol, interval, month=month)
+        assert len(frame) == rows
+        found = [float(frame[column].sum()) for column in ("open", "high", "low", "close")]
+        assert found == pytest.approx(sums[:4], abs=5e-4)
+        assert int(frame.volume.sum()) == pytest.approx(sums[4], abs=10)
+    assert demo().bars("IBM", "daily").loc["2026-10-01"].to_dict() == pytest.approx(
+        {"open": 39.8064, "high": 40.086, "low": 39.6655, "close": 40.0503, "volume": 11145229}
+    )
+    first_minutes = demo().bars("IBM", "1min", month="2025-11").iloc[:2]
+    assert first_minutes.to_dict("list") == {
+        "open": [41.4873, 41.4774], "high": [41.5435, 41.5186], "low": [41.4707, 41.4206],
+        "close": [41.4774, 41.4618], "volume": [54148, 54563],
+    }  # fmt: skip
+    paid = demo().actions("KO")["amount"].dropna()
+    assert (len(paid), round(paid.sum(), 2)) == (43, 81.18)
+    assert ((paid * 100).round(6) % 1 == 0).all()  # whole cents
