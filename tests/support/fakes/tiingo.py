@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from bisect import bisect_right, insort
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -190,15 +191,24 @@ def _handler(fake: FakeTiingo) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-@pytest.fixture
-def tiingo() -> Iterator[FakeTiingo]:
-    """A fake Tiingo listening on a free loopback port."""
+@contextmanager
+def serving() -> Iterator[FakeTiingo]:
+    """A fake Tiingo listening on a free loopback port, stopped afterwards."""
     fake = FakeTiingo()
     server = LoopbackServer(_handler(fake)).start()
     fake.url = server.base_url
-    yield fake
-    fake.released.set()
-    server.stop()
+    try:
+        yield fake
+    finally:
+        fake.released.set()
+        server.stop()
+
+
+@pytest.fixture
+def tiingo() -> Iterator[FakeTiingo]:
+    """A fake Tiingo of the test's own."""
+    with serving() as fake:
+        yield fake
 
 
 @pytest.fixture
