@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -16,7 +18,10 @@ from shared.contract.config import InfluxSettings, Settings
 from shared.influx.client import InfluxClient
 from shared.influx.influxql import ident
 from tests.support.fakes.alphavantage import alphavantage, av_settings  # noqa: F401  (fixtures)
-from tests.support.fakes.tiingo import tiingo, tiingo_settings  # noqa: F401  (fixtures)
+from tests.support.fakes.tiingo import tiingo, tiingo_once, tiingo_settings  # noqa: F401
+
+if TYPE_CHECKING:
+    from devstack.functions import FunctionProcess
 
 
 @dataclass(frozen=True)
@@ -43,21 +48,23 @@ def influx_server(
     server.stop()
 
 
+def _drop_named_after(server: InfluxServer | RunningInflux, name: str) -> None:
+    """Drop every bucket whose name starts with `name` (the session's `influxd` keeps tsi1 index
+    files open for each database)."""
+    storage = InfluxClient(InfluxSettings(url=server.url))
+    for existing in storage.list_buckets():
+        if existing.startswith(name):
+            storage.execute(None, f"DROP DATABASE {ident(existing)}")
+
+
 @pytest.fixture
 def bucket(request: pytest.FixtureRequest) -> Iterator[str]:
-    """A fresh bucket name for one test (created by whoever needs it).
-
-    Afterwards every bucket named after it is dropped from the session's `influxd`, whose tsi1
-    index keeps files open for each database.
-    """
+    """A fresh bucket name for one test (created by whoever needs it), and every bucket named
+    after it dropped afterwards."""
     name = f"t_{uuid.uuid4().hex[:12]}"
     yield name
     if "influx_server" in request.fixturenames:
-        server: InfluxServer | RunningInflux = request.getfixturevalue("influx_server")
-        storage = InfluxClient(InfluxSettings(url=server.url))
-        for existing in storage.list_buckets():
-            if existing.startswith(name):
-                storage.execute(None, f"DROP DATABASE {ident(existing)}")
+        _drop_named_after(request.getfixturevalue("influx_server"), name)
 
 
 @pytest.fixture
@@ -79,6 +86,26 @@ def repo_root() -> Path:
     return Path(__file__).resolve().parent.parent
 
 
+@contextmanager
+def _serving(influx_url: str, meta: str, logs: Path) -> Iterator[Callable[..., FunctionProcess]]:
+    """Start functions as real processes on `meta` as their meta bucket; stop them afterwards."""
+    from devstack.functions import FunctionProcess  # imported when a test starts a process
+
+    started: list[FunctionProcess] = []
+
+    def start(name: str, **env: str) -> FunctionProcess:
+        base = {"INFLUX_URL": influx_url, "STOCKS_META_BUCKET": meta, "STOCKS_PROVIDER": "demo"}
+        process = FunctionProcess(name, {**base, **env}, log_path=logs / f"{name}.log").start()
+        started.append(process)
+        return process
+
+    try:
+        yield start
+    finally:
+        for process in started:
+            process.stop()
+
+
 @pytest.fixture
 def serve(influx_server: InfluxServer, bucket: str, tmp_path: Path):
     """Start functions as real processes (`python -m shared.runtime.server`), stopped afterwards.
@@ -86,23 +113,27 @@ def serve(influx_server: InfluxServer, bucket: str, tmp_path: Path):
     `serve("watchlist", K_SINK=...)` returns the running FunctionProcess; the test's bucket is the
     meta bucket and the demo provider is used unless the environment given says otherwise.
     """
-    from devstack.functions import FunctionProcess
+    with _serving(influx_server.url, bucket, tmp_path) as start:
+        yield start
 
-    started: list[FunctionProcess] = []
 
-    def start(name: str, **env: str) -> FunctionProcess:
-        base = {
-            "INFLUX_URL": influx_server.url,
-            "STOCKS_META_BUCKET": bucket,
-            "STOCKS_PROVIDER": "demo",
-        }
-        process = FunctionProcess(name, {**base, **env}, log_path=tmp_path / f"{name}.log").start()
-        started.append(process)
-        return process
+@pytest.fixture(scope="module")
+def module_bucket(influx_server: InfluxServer | RunningInflux) -> Iterator[str]:
+    """A bucket name for the processes a module's tests share (their meta bucket)."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    yield name
+    _drop_named_after(influx_server, name)
 
-    yield start
-    for process in started:
-        process.stop()
+
+@pytest.fixture(scope="module")
+def serve_once(
+    influx_server: InfluxServer, module_bucket: str, tmp_path_factory: pytest.TempPathFactory
+):
+    """`serve` for a module's many cases of one kind: each process started is shared by the
+    module's tests (its meta bucket is `module_bucket`), so a case must not depend on what
+    another case stored there. A process start costs a second of CPU (pandas, the runtime)."""
+    with _serving(influx_server.url, module_bucket, tmp_path_factory.mktemp("serve")) as start:
+        yield start
 
 
 @pytest.fixture

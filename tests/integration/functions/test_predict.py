@@ -51,6 +51,12 @@ def predict(serve):
     return serve("predict")
 
 
+@pytest.fixture(scope="module")
+def predict_once(serve_once):
+    """One predict for the refusals, which store nothing in its meta bucket or elsewhere."""
+    return serve_once("predict")
+
+
 def test_prophet_forecast_of_a_trend_is_within_tolerance(predict, storage, bucket):
     history = seed_trend(storage, bucket)
     response = requests.post(
@@ -111,10 +117,10 @@ def test_auto_reports_the_model_that_produced_the_points(predict, storage, bucke
     assert run.naive_mase == pytest.approx(body["naive_metrics"]["mase"], rel=1e-5)
 
 
-def test_a_misspelled_field_is_400_naming_it_and_the_valid_ones(predict, storage, bucket):
+def test_a_misspelled_field_is_400_naming_it_and_the_valid_ones(predict_once, storage, bucket):
     seed_trend(storage, bucket, "SYN", days=60)
     response = requests.post(
-        predict.url,
+        predict_once.url,
         json={"symbol": "SYN", "bucket": bucket, "target": bucket, "modle": "naive"},
         timeout=60,
     )
@@ -211,12 +217,13 @@ def test_an_intraday_forecast_made_on_an_early_close_morning_stops_at_the_close(
         {"interval_width": 1.5},
     ],
 )
-def test_bad_input_is_400(predict, storage, bucket, fields):
+def test_bad_input_is_400(predict_once, storage, bucket, fields):
     seed_trend(storage, bucket, days=60)
     response = requests.post(
-        predict.url, json={"symbol": "SYN", "bucket": bucket, **fields}, timeout=60
+        predict_once.url, json={"symbol": "SYN", "bucket": bucket, **fields}, timeout=60
     )
     assert response.status_code == 400 and response.json()["error"]
+    assert forecast_rows(storage, bucket, "SYN").empty
 
 
 def test_event_round_trip_replies_with_a_predicted_cloudevent(predict, storage, bucket):

@@ -27,6 +27,12 @@ def guarded(serve):
     return {name: serve(name, STOCKS_API_TOKEN=TOKEN) for name in ("buckets", "watchlist")}
 
 
+@pytest.fixture(scope="module")
+def guarded_once(serve_once):
+    """The same, shared by the refusals: none may change anything, so each sees none before."""
+    return {name: serve_once(name, STOCKS_API_TOKEN=TOKEN) for name in ("buckets", "watchlist")}
+
+
 def bucket_names(storage) -> set[str]:
     return set(storage.list_buckets())
 
@@ -37,15 +43,15 @@ def bucket_names(storage) -> set[str]:
     ids=["none", "empty", "scheme-only", "scheme-blank", "wrong", "basic", "longer", "bare"],
 )
 def test_a_state_change_without_the_token_is_401_and_changes_nothing(
-    guarded, storage, bucket, authorization
+    guarded_once, storage, bucket, authorization
 ):
     headers = {} if authorization is None else {"Authorization": authorization}
     before = bucket_names(storage)
     created = requests.post(
-        guarded["buckets"].url, json={"name": f"{bucket}_x"}, headers=headers, timeout=30
+        guarded_once["buckets"].url, json={"name": f"{bucket}_x"}, headers=headers, timeout=30
     )
     tracked = requests.post(
-        guarded["watchlist"].url, json={"symbol": "IBM"}, headers=headers, timeout=30
+        guarded_once["watchlist"].url, json={"symbol": "IBM"}, headers=headers, timeout=30
     )
 
     for answer in (created, tracked):
@@ -55,7 +61,7 @@ def test_a_state_change_without_the_token_is_401_and_changes_nothing(
         assert "Authorization: Bearer" in answer.json()["error"]
         assert TOKEN not in answer.text
     assert bucket_names(storage) == before
-    assert requests.get(guarded["watchlist"].url, timeout=30).json() == {"watchlist": []}
+    assert requests.get(guarded_once["watchlist"].url, timeout=30).json() == {"watchlist": []}
 
 
 def test_the_token_opens_state_changes_and_reads_need_none(guarded, storage, bucket):

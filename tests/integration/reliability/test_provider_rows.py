@@ -11,22 +11,17 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import pytest
 import requests
 
-from devstack.functions import FunctionProcess
-from shared.contract.config import InfluxSettings
 from shared.contract.schema import CORPORATE_ACTIONS, PRICES, PRICES_ADJUSTED, RUNS
-from shared.influx.client import InfluxClient
-from shared.influx.influxql import ident, literal
+from shared.influx.influxql import literal
 from shared.market.actions import combine, dividends, splits
 from shared.store import prices
-from tests.support.fakes.tiingo import API_KEY, FakeTiingo, serving
+from tests.support.fakes.tiingo import API_KEY
 
 FIELDS = ("date", "close", "high", "low", "open", "volume", "divCash", "splitFactor")
 DAYS = pd.bdate_range("2024-06-03", periods=6)
@@ -62,33 +57,14 @@ def fetch(serve, tiingo):
     return serve("fetch", **TIINGO, TIINGO_URL=tiingo.url)
 
 
-@dataclass
-class SharedFetch:
-    """One fetch process, its fake Tiingo and its meta bucket, for a module's many cases."""
-
-    process: FunctionProcess
-    tiingo: FakeTiingo
-    meta: str
-
-
 @pytest.fixture(scope="module")
-def shared_fetch(influx_server, tmp_path_factory) -> Iterator[SharedFetch]:
-    """The row cases' fetch: started once (each case has a symbol of its own, below), with
-    limits no case reaches, since every case spends a request of the same budget."""
-    meta = f"t_{uuid.uuid4().hex[:12]}"
-    unlimited = {f"TIINGO_{name}": "100000" for name in ("DAILY_LIMIT", "HOURLY_LIMIT")}
-    with serving() as tiingo:
-        env = {"INFLUX_URL": influx_server.url, "STOCKS_META_BUCKET": meta, **TIINGO, **unlimited}
-        env |= {"TIINGO_URL": tiingo.url, "TIINGO_MONTHLY_SYMBOLS": "100000"}
-        log = tmp_path_factory.mktemp("fetch") / "fetch.log"
-        process = FunctionProcess("fetch", env, log_path=log).start()
-        try:
-            yield SharedFetch(process, tiingo, meta)
-        finally:
-            process.stop()
-            InfluxClient(InfluxSettings(url=influx_server.url)).execute(
-                None, f"DROP DATABASE {ident(meta)}"
-            )
+def fetch_once(serve_once, tiingo_once):
+    """The row cases' fetch, started once (each case has a symbol of its own, below), with
+    limits no case reaches: every case spends a request of the same budget."""
+    unlimited = {
+        f"TIINGO_{name}": "100000" for name in ("DAILY_LIMIT", "HOURLY_LIMIT", "MONTHLY_SYMBOLS")
+    }
+    return serve_once("fetch", **TIINGO, TIINGO_URL=tiingo_once.url, **unlimited)
 
 
 @pytest.fixture
@@ -140,12 +116,12 @@ BAD_CELLS = [
 @pytest.mark.parametrize("as_json", [False, True], ids=["csv", "json"])
 @pytest.mark.parametrize(("cells", "words"), BAD_CELLS, ids=[w for _, w in BAD_CELLS])
 def test_an_impossible_row_is_dropped_counted_and_the_rest_stored(
-    shared_fetch, symbol, storage, bucket, cells, words, as_json
+    fetch_once, tiingo_once, module_bucket, symbol, storage, bucket, cells, words, as_json
 ):
     rows = [good_row(day, 100.0 + i) for i, day in enumerate(DAYS)]
     rows[2] = {**rows[2], **cells}
-    shared_fetch.tiingo.route(symbol.lower(), (json_body if as_json else csv_body)(rows))
-    response = post(shared_fetch.process, bucket, symbol)
+    tiingo_once.route(symbol.lower(), (json_body if as_json else csv_body)(rows))
+    response = post(fetch_once, bucket, symbol)
     assert response.status_code == 200, response.text
     reply = response.json()
     assert reply["points"] == 5 and reply["dropped"] == 1
@@ -156,7 +132,7 @@ def test_an_impossible_row_is_dropped_counted_and_the_rest_stored(
     assert np.isfinite(values).all() and (values > 0).all()
     assert (bars["volume"] >= 0).all() and (bars["high"] >= bars["low"]).all()
     assert len(stored(storage, bucket, PRICES_ADJUSTED)) == 5
-    run = wait_for_run(storage, shared_fetch.meta, symbol)  # what the pipeline panel shows
+    run = wait_for_run(storage, module_bucket, symbol)  # what the pipeline panel shows
     assert run["dropped"] == 1 and words in run["warning"] and run["status"] == "ok"
 
 
@@ -175,13 +151,13 @@ BAD_ACTIONS = [
 @pytest.mark.parametrize("as_json", [False, True], ids=["csv", "json"])
 @pytest.mark.parametrize(("cells", "words"), BAD_ACTIONS, ids=[w for _, w in BAD_ACTIONS])
 def test_an_impossible_action_is_dropped_and_its_bar_and_the_rest_are_whole(
-    shared_fetch, symbol, storage, bucket, cells, words, as_json
+    fetch_once, tiingo_once, symbol, storage, bucket, cells, words, as_json
 ):
     rows = [good_row(day, 100.0 + i) for i, day in enumerate(DAYS)]
     rows[3] = {**rows[3], **cells}
     rows[4] = {**rows[4], "divCash": 0.5}  # a real dividend beside the impossible action
-    shared_fetch.tiingo.route(symbol.lower(), (json_body if as_json else csv_body)(rows))
-    response = post(shared_fetch.process, bucket, symbol)
+    tiingo_once.route(symbol.lower(), (json_body if as_json else csv_body)(rows))
+    response = post(fetch_once, bucket, symbol)
     assert response.status_code == 200, response.text
     reply = response.json()
     assert reply["points"] == 6 and reply["dropped"] == 1

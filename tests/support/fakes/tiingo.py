@@ -211,6 +211,13 @@ def tiingo() -> Iterator[FakeTiingo]:
         yield fake
 
 
+@pytest.fixture(scope="module")
+def tiingo_once() -> Iterator[FakeTiingo]:
+    """A fake Tiingo shared by a module's tests (each routes a symbol of its own)."""
+    with serving() as fake:
+        yield fake
+
+
 @pytest.fixture
 def tiingo_settings(tiingo: FakeTiingo) -> ProviderSettings:
     """Tiingo settings pointing at the fake."""
