@@ -138,7 +138,10 @@ def _draw(
 
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
-    times = close.index if ahead is None else close.index.append(ahead.index[1:])
+    # the forecast's first row is the last close, when there is one
+    times = (
+        close.index if ahead is None else close.index.append(ahead.index[1 if len(close) else 0 :])
+    )
     trading_time = session_zone is not None
     x_close = np.arange(len(close)) if trading_time else close.index
     axes.plot(x_close, close.to_numpy(), color="tab:blue", linewidth=1.4, label="close")
@@ -162,7 +165,7 @@ def _draw(
             linestyle="--",
             label="forecast",
         )
-    if axes.has_data():
+    if len(close) or (ahead is not None and len(ahead)):  # has_data() is True after any plot
         if session_zone is not None:
             _label_sessions(axes, times, width, session_zone)
         else:
