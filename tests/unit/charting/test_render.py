@@ -12,11 +12,15 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.axes import Axes
+from matplotlib.colors import to_hex
+from matplotlib.figure import Figure
 
 from shared.charting.render import (
     MAX_SIZE,
     MIN_SIZE,
     PixelBudget,
+    _draw,
     _forecast_from_last_close,
     render_chart,
     session_ticks,
@@ -214,3 +218,106 @@ def test_the_forecast_line_starts_at_the_last_close() -> None:
 def test_no_bars_give_no_session_ticks() -> None:
     positions, labels = session_ticks(pd.DatetimeIndex([]), 800, "America/New_York")
     assert len(positions) == 0 and labels == []
+
+
+def drawn(close: pd.Series, forecast: pd.DataFrame | None, session_zone: str | None = None) -> Axes:
+    """The chart's axes as `render_chart` draws them, read back before they become a PNG."""
+    figure = Figure()
+    _draw(figure, close, _forecast_from_last_close(close, forecast), "ACME", 800, session_zone)
+    return figure.axes[0]
+
+
+def three_sessions() -> tuple[pd.Series, pd.DataFrame]:
+    """Three New York sessions of 5-minute bars (with the nights between) and 6 forecast bars."""
+    days = pd.bdate_range("2026-07-06", periods=3)
+    times = pd.DatetimeIndex(
+        [
+            t
+            for day in days
+            for t in pd.date_range(day + pd.Timedelta("13:30:00"), periods=78, freq="5min")
+        ]
+    )
+    close = pd.Series(100 + 0.1 * np.arange(len(times)), index=times)
+    ahead = pd.date_range(times[-1] + pd.Timedelta("5min"), periods=6, freq="5min")
+    forecast = pd.DataFrame({"yhat": 124.0, "yhat_lower": 120.0, "yhat_upper": 128.0}, index=ahead)
+    return close, forecast
+
+
+def test_on_trading_time_bars_sit_by_position_and_the_forecast_continues_from_the_last_close() -> (
+    None
+):
+    """234 bars over three sessions: at positions 0 to 233 whatever the nights between; the
+    forecast (the last close, then 6 bars) at 233 to 239; the axis half a bar past each end;
+    a tick where each session starts, labelled with its date."""
+    close, forecast = three_sessions()
+    axes = drawn(close, forecast, "America/New_York")
+    history, ahead = axes.lines
+    np.testing.assert_array_equal(history.get_xdata(), np.arange(234))
+    np.testing.assert_array_equal(ahead.get_xdata(), np.arange(233, 240))
+    assert ahead.get_ydata()[0] == close.iloc[-1]
+    band = axes.collections[0].get_paths()[0].vertices
+    assert (band[:, 0].min(), band[:, 0].max()) == (233, 239)
+    assert (band[:, 1].min(), band[:, 1].max()) == (120.0, 128.0)  # yhat_lower to yhat_upper
+    assert axes.get_xlim() == (-0.5, 239.5)
+    assert axes.get_xticks().tolist() == [0, 78, 156]
+    assert [t.get_text() for t in axes.get_xticklabels()] == ["Jul 06", "Jul 07", "Jul 08"]
+
+
+def test_on_trading_time_a_forecast_after_one_bar_or_none_starts_at_the_left() -> None:
+    close, forecast = three_sessions()
+    one_bar = drawn(close.iloc[-1:], forecast, "America/New_York")
+    np.testing.assert_array_equal(one_bar.lines[1].get_xdata(), np.arange(7))
+    no_bars = drawn(close.iloc[:0], forecast, "America/New_York")
+    np.testing.assert_array_equal(no_bars.lines[1].get_xdata(), np.arange(6))
+    assert no_bars.get_xlim() == (-0.5, 5.5)
+
+
+def test_the_legend_tells_the_close_from_the_dashed_forecast_and_its_band() -> None:
+    close, forecast = three_sessions()
+    axes = drawn(close, forecast)
+    history, ahead = axes.lines
+    assert [t.get_text() for t in axes.get_legend().get_texts()] == [
+        "close",
+        "forecast interval",
+        "forecast",
+    ]
+    assert (history.get_linestyle(), ahead.get_linestyle()) == ("-", "--")
+    assert to_hex(history.get_color()) != to_hex(ahead.get_color())
+    assert to_hex(ahead.get_color()) == to_hex(axes.collections[0].get_facecolor()[0])
+    assert axes.get_title() == "ACME"
+
+
+def test_no_data_is_said_in_the_middle_of_the_chart() -> None:
+    axes = drawn(pd.Series([], dtype="float64", index=pd.DatetimeIndex([])), None)
+    (text,) = axes.texts
+    assert (text.get_text(), text.get_position()) == ("no data", (0.5, 0.5))
+    assert (text.get_ha(), text.get_va()) == ("center", "center")
+    assert text.get_transform() is axes.transAxes
+    assert axes.get_legend() is None
+
+
+def test_a_render_holds_its_width_times_height_of_the_process_s_budget(monkeypatch) -> None:
+    """The budget bounds the pixels drawn at once (its memory), so each render takes its area."""
+    import shared.charting.render as render
+
+    taken: list[int] = []
+
+    class Recorded(PixelBudget):
+        def taken(self, pixels: int):  # type: ignore[override]
+            taken.append(pixels)
+            return super().taken(pixels)
+
+    monkeypatch.setattr(render, "BUDGET", Recorded(render.RENDER_BUDGET_PIXELS))
+    render_chart(history_frame(30), None, "ACME", 400, 240)
+    assert taken == [400 * 240]
+
+
+def test_the_title_and_the_trading_time_axis_reach_the_png() -> None:
+    """The same bars drawn on clock time, on trading time, or under another title differ."""
+    close, forecast = three_sessions()
+    history = close.tz_localize("UTC").to_frame("close")
+    on_trading_time = render_chart(history, forecast, "ACME", session_zone="America/New_York")
+    on_clock_time = render_chart(history, forecast, "ACME")
+    retitled = render_chart(history, forecast, "BRK.B", session_zone="America/New_York")
+    assert not np.array_equal(pixels(on_trading_time), pixels(on_clock_time))
+    assert not np.array_equal(pixels(on_trading_time), pixels(retitled))
