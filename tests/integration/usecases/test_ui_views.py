@@ -244,7 +244,7 @@ def test_a_series_is_failing_since_its_first_failure_after_its_last_success(
 
 def test_the_page_is_told_whether_changes_need_the_token(settings):
     assert ui.about_page(Services(settings))["token_required"] is False
-    with_token = dataclasses.replace(settings, api_token="secret")
+    with_token = dataclasses.replace(settings, api_token="placeholder-token")
     assert ui.about_page(Services(with_token))["token_required"] is True
 
 
