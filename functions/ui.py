@@ -6,7 +6,7 @@ from shared.contract import validation
 from shared.runtime.handler import FunctionSpec, Reply
 from shared.runtime.invocation import Invocation
 from shared.runtime.services import Services
-from shared.ui.assets import ASSETS, TYPES, asset, page
+from shared.ui.assets import ASSETS, asset, page
 from shared.usecases import ui
 
 
@@ -16,15 +16,15 @@ def run(invocation: Invocation, services: Services) -> Reply:
         body = ui.change(services, fields)
         return Reply(body, symbol=(body.get("entry") or body.get("rule") or {}).get("symbol"))
     if not fields:  # the page, with the demo label drawn from the start when it applies
-        return Reply(content=page(ui.about_page(services)["demo"]), content_type=TYPES[".html"])
+        return _file(page(ui.about_page(services)["demo"]))
     if "asset" in fields:
         validation.known_fields(fields, {"asset"}, "a request for a page file")
-        return _file(validation.choice(fields, "asset", ASSETS, ASSETS[0]))
+        return _file(asset(validation.choice(fields, "asset", ASSETS, ASSETS[0])))
     return Reply(ui.read(services, fields))
 
 
-def _file(name: str) -> Reply:
-    content, content_type = asset(name)
+def _file(file: tuple[bytes, str]) -> Reply:
+    content, content_type = file
     return Reply(content=content, content_type=content_type)
 
 

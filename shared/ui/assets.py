@@ -37,13 +37,16 @@ def asset(name: str) -> tuple[bytes, str]:
 
 
 @cache
-def page(demo: bool) -> bytes:
-    """The page as served: with the demo label already shown when the provider is the demo.
+def page(demo: bool) -> tuple[bytes, str]:
+    """The page as served, and its content type: with the demo label already shown when the
+    provider is the demo.
 
     The page's first poll would show it anyway; drawn from the start, it does not push the views'
     links aside under a reader's pointer a moment after the page appears.
     """
-    content, _ = asset(PAGE)
+    content, content_type = asset(PAGE)
     if DEMO_LABEL not in content:
         raise RuntimeError(f"{PAGE} has no hidden demo label to show")  # the page was edited
-    return content.replace(DEMO_LABEL, DEMO_LABEL.replace(b" hidden>", b">")) if demo else content
+    if demo:
+        content = content.replace(DEMO_LABEL, DEMO_LABEL.replace(b" hidden>", b">"))
+    return content, content_type

@@ -28,7 +28,7 @@ setTimeout(() => done([]), 2000);  // none recorded: the observer is never calle
 """
 
 
-def test_the_views_links_do_not_move_when_the_first_answers_arrive(ui, browser, tmp_path):
+def test_the_views_links_do_not_move_when_the_first_answers_arrive(ui, browser):
     browser.get(ui.url)
     label = browser.find_element(By.ID, "demo-label")
     polled = "return performance.getEntriesByName('poll').length"

@@ -49,8 +49,9 @@ def test_every_module_imports_only_served_modules():
 
 
 def test_the_page_shows_the_demo_label_from_the_start_only_for_the_demo():
-    served = asset(PAGE)[0]
-    assert page(False) == served and DEMO_LABEL in served
-    shown = page(True)
+    served = asset(PAGE)
+    assert page(False) == served and DEMO_LABEL in served[0]
+    shown, content_type = page(True)
+    assert content_type == served[1]
     assert DEMO_LABEL not in shown
-    assert shown == served.replace(b' class="demo-label" hidden>', b' class="demo-label">', 1)
+    assert shown == served[0].replace(b' class="demo-label" hidden>', b' class="demo-label">', 1)
