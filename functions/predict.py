@@ -9,7 +9,7 @@ from shared.contract.events import FETCHED, PREDICTED
 from shared.contract.payloads import ALERT_RULES_ATTRIBUTE, Fetched
 from shared.contract.schema import FORECASTS_BUCKET
 from shared.forecasting import MODELS, WIDTH_RANGE
-from shared.market.calendar import exchange_of
+from shared.market.exchanges import exchange_of
 from shared.runtime.handler import FunctionSpec, Reply
 from shared.runtime.invocation import Invocation
 from shared.runtime.services import Services

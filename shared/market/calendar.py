@@ -10,12 +10,13 @@ never wrong, and nothing in use asks (stored history starts later; forecasts loo
 
 Dates are naive midnight `pd.Timestamp`s, the session's date where the exchange is; times are
 tz-aware UTC. A tz-aware timestamp given as a date stands for the exchange's date at that moment.
+`sessions` answers a date at a time from the same table without pandas (whether a bar is due);
+`exchanges` which exchange a symbol trades on.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import threading
 from dataclasses import dataclass
 from functools import cache
@@ -25,61 +26,23 @@ import numpy as np
 import pandas as pd
 
 from shared.contract.errors import Unprocessable
-from shared.contract.schema import DAILY, DEFAULT_EXCHANGE, EXCHANGES
+from shared.contract.schema import DEFAULT_EXCHANGE, EXCHANGES
 from shared.contract.validation import checked_exchange
-from shared.market import calendar_build, listings
+from shared.market import calendar_build
+from shared.market.sessions import committed
 
-__all__ = [
-    "DEFAULT_EXCHANGE",
-    "EXCHANGES",
-    "INTRADAY_EXCHANGES",
-    "ExchangeCalendar",
-    "calendar",
-    "check_intraday",
-    "checked_exchange",
-    "exchange_of",
-]
+__all__ = ["DEFAULT_EXCHANGE", "EXCHANGES", "ExchangeCalendar", "calendar"]
 
-SUFFIXES = {".LON": "XLON", ".TRT": "XTSE", ".DEX": "XETR"}
-"""Alpha Vantage's symbol suffixes and the exchanges they name."""
-INTRADAY_EXCHANGES = ("XNYS", "XNAS")
-"""Where the providers offer intraday bars: Alpha Vantage and Tiingo (IEX), US listings only."""
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2200  # beyond these a date is a mistake, not a question
 
 Day = np.datetime64
 MINUTE = np.timedelta64(1, "m")
 
 
-def check_intraday(interval: str, mic: str) -> None:
-    """Unprocessable for intraday bars of an exchange the providers offer none for."""
-    if interval != DAILY and mic not in INTRADAY_EXCHANGES:
-        raise Unprocessable(
-            f"Intraday bars are offered for US listings only ({', '.join(INTRADAY_EXCHANGES)}: "
-            f"Alpha Vantage's and Tiingo's intraday data is US-only), not on {mic}: track or "
-            "fetch it daily."
-        )
-
-
-def exchange_of(symbol: str) -> str:
-    """The exchange a symbol trades on: its Alpha Vantage suffix, a known listing, else XNYS."""
-    upper = symbol.upper()
-    for suffix, mic in SUFFIXES.items():
-        if upper.endswith(suffix):
-            return mic
-    return listings.exchange(upper) or DEFAULT_EXCHANGE
-
-
 @cache
 def calendar(mic: str) -> ExchangeCalendar:
     """The calendar of a supported exchange (BadInput for any other)."""
-    return ExchangeCalendar(checked_exchange(mic), _committed()["exchanges"][mic])
-
-
-@cache
-def _committed() -> dict[str, Any]:
-    with calendar_build.PATH.open() as file:
-        loaded: dict[str, Any] = json.load(file)
-    return loaded
+    return ExchangeCalendar(checked_exchange(mic), committed()["exchanges"][mic])
 
 
 @dataclass(frozen=True)
@@ -189,22 +152,6 @@ class ExchangeCalendar:
         within = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
         bars = np.repeat(start, counts) + within * minutes * MINUTE
         return pd.DatetimeIndex(bars).tz_localize("UTC")
-
-    def bar_due(self, newest: pd.Timestamp | None, interval: str, now: pd.Timestamp) -> bool:
-        """Whether a session closed by `now` holds a bar newer than `newest` (the newest one
-        stored; None: none), so that a fetch is worth a provider request. Daily: a session has
-        closed after the newest bar's (daily bars are stamped 00:00 UTC of their session's
-        date). Intraday: the newest bar is older than the last bar of the last closed session;
-        a session's bars are fetched once it has closed, never while it trades."""
-        if newest is None:
-            return True
-        closed = self.last_closed_session(now)
-        if closed is None:
-            return False
-        if interval == DAILY:
-            return closed > pd.Timestamp(newest.date())
-        minutes = int(interval.removesuffix("min"))
-        return bool(newest < self.bar_starts(pd.DatetimeIndex([closed]), minutes)[-1])
 
     def date_of(self, times: pd.DatetimeIndex) -> pd.DatetimeIndex:
         """The exchange's local date of each of `times` (naive midnights)."""

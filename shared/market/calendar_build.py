@@ -12,16 +12,16 @@ from __future__ import annotations
 import json
 import sys
 from datetime import date, time
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from shared.contract.schema import EXCHANGES
+from shared.market.sessions import TABLE_PATH
 
 YEARS = (1990, 2035)
-PATH = Path(__file__).with_name("calendar_sessions.json")
+PATH = TABLE_PATH
 
 
 def table(mic: str, first: date, last: date) -> dict[str, Any]:

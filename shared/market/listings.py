@@ -2,7 +2,7 @@
 
 A few dozen real tickers (Alpha Vantage's spelling: `.LON`, `.TRT` and `.DEX` for London,
 Toronto and Xetra) and the synthetic family DEMO1 to DEMO999 for tests and benchmarks that need
-many symbols. The demo provider serves these and refuses any other symbol; `calendar.exchange_of`
+many symbols. The demo provider serves these and refuses any other symbol; `exchanges.exchange_of`
 reads the exchange of a known one. Names are the companies' own, never guessed.
 """
 

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from shared.contract.schema import DAILY, DEFAULT_BUCKET, WATCHLIST
 from shared.influx.client import InfluxClient
 from shared.influx.influxql import ident
-from shared.market.calendar import exchange_of
+from shared.market.exchanges import exchange_of
 
 DEFAULT_MODEL = "auto"
 """The model predict uses for an entry that names none: whichever backtests best."""

@@ -26,7 +26,7 @@ from shared.contract.events import ALERT_FIRED, new_event, send
 from shared.contract.timefmt import rfc3339
 from shared.influx.client import InfluxClient
 from shared.market.actions import adjusted
-from shared.market.calendar import exchange_of
+from shared.market.exchanges import exchange_of
 from shared.runtime.services import Services
 from shared.store import actions, alert_bands, alert_rules, alerts, dead_letters, forecasts, prices
 from shared.store import freshness as freshness_store

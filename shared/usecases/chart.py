@@ -10,7 +10,8 @@ from shared.charting.render import render_chart
 from shared.contract.errors import Unprocessable
 from shared.contract.schema import DAILY
 from shared.influx.client import InfluxClient
-from shared.market.calendar import calendar, exchange_of
+from shared.market.calendar import calendar
+from shared.market.exchanges import exchange_of
 from shared.store import forecasts, prices
 
 

@@ -18,7 +18,7 @@ from shared.contract.schema import DAILY
 from shared.contract.timefmt import rfc3339
 from shared.influx.client import InfluxClient
 from shared.market.actions import DIVIDEND
-from shared.market.calendar import check_intraday, exchange_of
+from shared.market.exchanges import check_intraday, exchange_of
 from shared.market.providers.base import NamesSymbols, Provider
 from shared.market.providers.rows import LATEST_AHEAD
 from shared.market.sourcing import ActionLister, LastListing, bars_and_actions

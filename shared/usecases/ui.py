@@ -17,7 +17,7 @@ from shared.contract.schema import (
     PRICE_COLUMNS,
 )
 from shared.contract.timefmt import rfc3339
-from shared.market import calendar, correlation, listings, risk
+from shared.market import calendar, correlation, exchanges, listings, risk
 from shared.runtime.services import Services
 from shared.store import dead_letters, forecasts, names, prices, runs
 from shared.store.watchlist import Entry
@@ -327,7 +327,7 @@ def symbol_view(services: Services, fields: Mapping[str, Any]) -> dict[str, Any]
 
 def where_traded(symbol: str, entry: Entry | None) -> dict[str, str]:
     """The entry's exchange (else the symbol's) and its time zone, for the page's clocks."""
-    exchange = getattr(entry, "exchange", None) or calendar.exchange_of(symbol)
+    exchange = getattr(entry, "exchange", None) or exchanges.exchange_of(symbol)
     return {"exchange": exchange, "timezone": calendar.calendar(exchange).tz}
 
 

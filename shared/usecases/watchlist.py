@@ -10,7 +10,7 @@ import pandas as pd
 from shared.contract.errors import RateLimited, SinkFailed, SinkMissing, Unprocessable
 from shared.contract.events import FETCH_REQUESTED, new_event, send
 from shared.market import budget, listings
-from shared.market.calendar import check_intraday
+from shared.market.exchanges import check_intraday
 from shared.runtime.services import Services
 from shared.store.watchlist import Entry, Watchlist
 from shared.usecases import ledger

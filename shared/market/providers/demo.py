@@ -27,7 +27,8 @@ import pandas as pd
 from shared.contract.schema import INTRADAY_INTERVALS
 from shared.market import listings
 from shared.market.actions import combine, dividends, splits
-from shared.market.calendar import ExchangeCalendar, calendar, check_intraday, exchange_of
+from shared.market.calendar import ExchangeCalendar, calendar
+from shared.market.exchanges import check_intraday, exchange_of
 from shared.market.providers.base import as_utc, check_request, empty_bars, finish
 from shared.market.providers.rows import Rows, Source
 

@@ -11,8 +11,10 @@ import pandas as pd
 import pytest
 
 from shared.contract.errors import BadInput, Unprocessable
-from shared.market import calendar, calendar_build
-from shared.market.calendar import ExchangeCalendar, exchange_of
+from shared.market import calendar, calendar_build, exchanges
+from shared.market.calendar import ExchangeCalendar
+from shared.market.exchanges import exchange_of
+from shared.market.sessions import committed
 
 calendar_of = calendar.calendar
 
@@ -113,7 +115,7 @@ def test_an_unsupported_exchange_is_bad_input_naming_the_supported_ones() -> Non
 
 
 def test_dates_outside_the_table_come_from_exchange_calendars() -> None:
-    stored = calendar._committed()["exchanges"]["XNYS"]
+    stored = committed()["exchanges"]["XNYS"]
     nyse = ExchangeCalendar("XNYS", stored)
     reference = exchange_calendars.get_calendar("XNYS", start="1987-10-01", end="1987-10-31")
     sessions = nyse.sessions(pd.Timestamp("1987-10-01"), pd.Timestamp("1987-10-31"))
@@ -137,37 +139,6 @@ def test_looking_sessions_up_never_imports_exchange_calendars() -> None:
     assert result.stdout.strip() == "False"
 
 
-def new_york(wall: str) -> pd.Timestamp:
-    return pd.Timestamp(wall, tz="America/New_York")
-
-
-def test_a_daily_bar_is_due_once_a_session_has_closed_after_the_newest() -> None:
-    nyse = calendar_of("XNYS")
-    newest = pd.Timestamp("2025-11-26", tz="UTC")  # daily bars: 00:00 UTC of the session
-    assert not nyse.bar_due(newest, "daily", new_york("2025-11-28 12:59"))  # Thanksgiving between
-    assert nyse.bar_due(newest, "daily", new_york("2025-11-28 13:00"))  # the early close
-    friday = pd.Timestamp("2025-11-28", tz="UTC")
-    assert not nyse.bar_due(friday, "daily", new_york("2025-12-01 15:59"))  # a weekend, then open
-    assert nyse.bar_due(friday, "daily", new_york("2025-12-01 16:00"))
-    assert nyse.bar_due(None, "daily", new_york("2025-12-01 03:00"))  # nothing stored yet
-    christmas_eve = pd.Timestamp("2025-12-24", tz="UTC")
-    boxing_day_evening = pd.Timestamp("2025-12-26 22:00", tz="Europe/London")  # 17:00 in New York
-    assert not calendar_of("XLON").bar_due(christmas_eve, "daily", boxing_day_evening)
-    assert nyse.bar_due(christmas_eve, "daily", boxing_day_evening)
-
-
-def test_intraday_bars_are_due_once_a_session_has_closed_after_the_newest() -> None:
-    nyse = calendar_of("XNYS")
-    last_before_early_close = new_york("2025-11-28 12:55")
-    assert not nyse.bar_due(last_before_early_close, "5min", new_york("2025-11-28 15:00"))
-    assert not nyse.bar_due(last_before_early_close, "5min", new_york("2025-12-01 15:59"))
-    assert nyse.bar_due(last_before_early_close, "5min", new_york("2025-12-01 16:00"))
-    assert nyse.bar_due(new_york("2025-11-28 12:00"), "5min", new_york("2025-11-29 12:00"))
-    assert nyse.bar_due(new_york("2025-11-28 12:00"), "60min", new_york("2025-11-29 12:00"))
-    assert not nyse.bar_due(new_york("2025-11-28 12:30"), "60min", new_york("2025-11-29 12:00"))
-    assert not nyse.bar_due(new_york("2025-12-01 10:00"), "5min", new_york("2025-12-01 15:00"))
-
-
 def test_bar_starts_follow_each_sessions_hours() -> None:
     days = pd.DatetimeIndex(["2025-11-26", "2025-11-28"])
     starts = calendar_of("XNYS").bar_starts(days, 60).tz_convert("America/New_York")
@@ -178,15 +149,15 @@ def test_bar_starts_follow_each_sessions_hours() -> None:
 
 
 def test_outside_the_table_a_weekend_end_of_year_is_no_session_and_hours_are_looked_up() -> None:
-    nyse = ExchangeCalendar("XNYS", calendar._committed()["exchanges"]["XNYS"])
+    nyse = ExchangeCalendar("XNYS", committed()["exchanges"]["XNYS"])
     assert not nyse.is_session(pd.Timestamp("2039-12-31"))  # a Saturday, past every session
     found, opens, _ = nyse.hours(pd.DatetimeIndex(["1987-10-19", "1987-10-18"]))
     assert list(found) == [True, False]  # Black Monday traded; the Sunday before did not
     assert opens[0] == pd.Timestamp("1987-10-19 13:30", tz="UTC") and opens[1] is pd.NaT
-    fresh = ExchangeCalendar("XNYS", calendar._committed()["exchanges"]["XNYS"])
+    fresh = ExchangeCalendar("XNYS", committed()["exchanges"]["XNYS"])
     numbers = fresh.session_number(pd.DatetimeIndex(["1987-10-19"]))
     assert numbers[0] < -3_000  # about 12 years of sessions before 2000
-    fresh = ExchangeCalendar("XNYS", calendar._committed()["exchanges"]["XNYS"])
+    fresh = ExchangeCalendar("XNYS", committed()["exchanges"]["XNYS"])
     assert fresh.previous_session(pd.Timestamp("1990-01-02")) == pd.Timestamp("1989-12-29")
 
 
@@ -264,5 +235,5 @@ def test_eras_of_regular_hours_apply_from_their_first_day() -> None:
 
 def test_intraday_is_refused_on_an_exchange_without_it_in_a_sentence() -> None:
     with pytest.raises(Unprocessable) as raised:
-        calendar.check_intraday("5min", "XLON")
+        exchanges.check_intraday("5min", "XLON")
     assert raised.value.message.endswith("not on XLON: track or fetch it daily.")

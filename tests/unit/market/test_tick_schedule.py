@@ -16,6 +16,7 @@ from devstack.mesh.topology import Topology
 from shared.alerting.freshness import DEFAULT_DEADLINE, freshness
 from shared.contract.schema import EXCHANGES
 from shared.market.calendar import calendar
+from shared.market.sessions import sessions as days_of
 
 KNATIVE = Path(__file__).resolve().parents[3] / "knative"
 WITHIN = pd.Timedelta(hours=1)
@@ -39,7 +40,7 @@ def test_every_close_is_followed_by_a_tick_that_asks_for_its_bar_before_it_is_st
         tick = pd.Timestamp(next_fire(ping, close.to_pydatetime()))
         assert tick - close <= WITHIN, f"{mic} {day:%Y-%m-%d}: the tick {tick} comes late"
         newest = pd.Timestamp(previous, tz="UTC")  # the session before's bar, at 00:00 UTC
-        assert sessions.bar_due(newest, "daily", tick), f"{mic} {day:%Y-%m-%d} not due at {tick}"
+        assert days_of(mic).bar_due(newest, "daily", tick), f"{mic} {day:%Y-%m-%d} not due at {tick}"
         fresh = freshness(sessions, newest, "daily", tick)
         assert fresh.missing == day and not fresh.stale
         assert fresh.deadline - tick >= DEFAULT_DEADLINE - WITHIN
