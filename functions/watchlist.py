@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import pandas as pd
+from datetime import UTC, datetime
+
 from cloudevents.http import CloudEvent
 
 from shared.contract import validation
@@ -52,7 +53,7 @@ def _tick(event: CloudEvent, services: Services) -> Reply:
         services.settings.meta_bucket,
         watchlist.watchlist_of(services).tracked(),
         budget.limits_for(services.settings.provider),
-        pd.Timestamp.now(tz="UTC"),
+        datetime.now(UTC),
         services.settings.provider.name,
     )
     ids = fan_out(services.http, sink, plan, tick_time)

@@ -7,7 +7,9 @@ need not import pandas to answer.
 from __future__ import annotations
 
 import calendar
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def rfc3339(moment: datetime | None) -> str | None:
@@ -31,6 +33,12 @@ def rfc3339_ms(moment: datetime) -> str:
     if utc.microsecond == 0:
         return utc.strftime("%Y-%m-%dT%H:%M:%SZ")
     return f"{utc.strftime('%Y-%m-%dT%H:%M:%S')}.{utc.microsecond // 1000:03d}Z"
+
+
+def from_epoch_ms(milliseconds: int) -> datetime:
+    """The UTC time of a count of milliseconds since the epoch (how the store's JSON gives
+    times), exact."""
+    return EPOCH + timedelta(milliseconds=milliseconds)
 
 
 def epoch_ns(moment: datetime) -> int:

@@ -12,16 +12,15 @@ import secrets
 import threading
 import time
 
-import pandas as pd
-
 _lock = threading.Lock()
 _last = 0
 
 
-def unique_now() -> pd.Timestamp:
-    """Now in UTC, with random nanoseconds, later than any this process gave before."""
+def unique_ns() -> int:
+    """Now in nanoseconds since the epoch, with random nanoseconds, later than any this process
+    gave before."""
     global _last
     stamp = time.time_ns() // 1000 * 1000 + secrets.randbelow(1000)
     with _lock:
         stamp = _last = max(stamp, _last + 1)
-    return pd.Timestamp(stamp, tz="UTC")
+    return stamp

@@ -12,17 +12,16 @@ after the previous one, and defers what cannot start before the next tick.
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-
-import pandas as pd
+from datetime import UTC, datetime, time, timedelta
 
 from shared.contract.config import ProviderSettings
 
-HOUR = pd.Timedelta(hours=1)
-DAY = pd.Timedelta(days=1)
-NEVER = pd.Timestamp.max.tz_localize("UTC")
+HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
+NEVER = datetime.max.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -62,35 +61,34 @@ def limits_for(settings: ProviderSettings) -> Limits:
 class Spent:
     """Requests already made: their times over the last day, and this month's symbols."""
 
-    times: tuple[pd.Timestamp, ...] = ()
+    times: tuple[datetime, ...] = ()
     symbols_this_month: frozenset[str] = frozenset()
 
     @classmethod
-    def from_requests(
-        cls, requests: Iterable[tuple[pd.Timestamp, str]], now: pd.Timestamp
-    ) -> Spent:
+    def from_requests(cls, requests: Iterable[tuple[datetime, str]], now: datetime) -> Spent:
         """What the `requests` (time, symbol) made up to `now` spent."""
         now = _utc(now)
-        month_start = now.normalize().replace(day=1)
+        month_start = month_of(now)
         times, symbols = [], set()
-        for time, symbol in requests:
-            time = _utc(time)
-            if time > now:
+        for made, symbol in requests:
+            made = _utc(made)
+            if made > now:
                 continue
-            if time > now - DAY:
-                times.append(time)
-            if time >= month_start:
+            if made > now - DAY:
+                times.append(made)
+            if made >= month_start:
                 symbols.add(symbol)
         return cls(tuple(sorted(times)), frozenset(symbols))
 
-    def in_hour(self, now: pd.Timestamp) -> int:
+    def in_hour(self, now: datetime) -> int:
         """Requests within the hour before `now`."""
         return sum(now - HOUR < t <= now for t in self.times)
 
-    def in_day(self, now: pd.Timestamp, limits: Limits) -> int:
+    def in_day(self, now: datetime, limits: Limits) -> int:
         """Requests within `limits`' day up to `now`."""
-        start = now - DAY if limits.rolling_day else now.normalize() - pd.Timedelta(1)
-        return sum(start < t <= now for t in self.times)
+        if limits.rolling_day:
+            return sum(now - DAY < t <= now for t in self.times)
+        return sum(_midnight(now) <= t <= now for t in self.times)
 
 
 def metered(limits: Limits) -> bool:
@@ -98,7 +96,7 @@ def metered(limits: Limits) -> bool:
     return any(n is not None for n in (limits.per_day, limits.per_hour, limits.symbols_per_month))
 
 
-def admits(limits: Limits, spent: Spent, now: pd.Timestamp, symbol: str, cost: int = 1) -> bool:
+def admits(limits: Limits, spent: Spent, now: datetime, symbol: str, cost: int = 1) -> bool:
     """Whether `cost` more requests for `symbol` fit every window at `now`, after `spent`."""
     now = _utc(now)
     return (
@@ -107,15 +105,15 @@ def admits(limits: Limits, spent: Spent, now: pd.Timestamp, symbol: str, cost: i
     )
 
 
-def retry_after(limits: Limits, spent: Spent, now: pd.Timestamp, symbol: str, cost: int = 1) -> int:
+def retry_after(limits: Limits, spent: Spent, now: datetime, symbol: str, cost: int = 1) -> int:
     """Whole seconds (at least 1) until `cost` more requests for `symbol` fit: until enough
     requests leave a rolling window, midnight UTC for a calendar day, the next month for a
     month's symbols (a count larger than a limit waits for the next day)."""
     now = _utc(now)
     if _month_full(limits, spent, symbol):
-        at = (now.normalize().replace(day=1) + pd.offsets.MonthBegin(1)).normalize()
+        at = month_of(month_of(now) + 32 * DAY)
     else:
-        at = _earliest(now, sorted(spent.times), limits, cost) or now.normalize() + DAY
+        at = _earliest(now, sorted(spent.times), limits, cost) or _midnight(now) + DAY
     return max(1, math.ceil((at - now).total_seconds()))
 
 
@@ -150,7 +148,7 @@ def plan(
     symbols: Sequence[str],
     limits: Limits,
     spent: Spent,
-    now: pd.Timestamp,
+    now: datetime,
     *,
     horizon_seconds: float = 0.0,
     costs: Mapping[str, int] | None = None,
@@ -165,7 +163,7 @@ def plan(
     now = _utc(now)
     made = sorted(spent.times)  # stays sorted: every slot is placed after the previous one
     month = set(spent.symbols_this_month)
-    last = now + pd.Timedelta(seconds=horizon_seconds)
+    last = now + timedelta(seconds=horizon_seconds)
     slots: list[Slot] = []
     deferred: list[str] = []
     start = now
@@ -179,13 +177,11 @@ def plan(
         slots.append(Slot(symbol, (at - now).total_seconds(), cost))
         made.extend([at] * cost)
         month.add(symbol)
-        start = at + pd.Timedelta(seconds=limits.spacing_seconds * cost)
+        start = at + timedelta(seconds=limits.spacing_seconds * cost)
     return Plan(slots, deferred)
 
 
-def _earliest(
-    start: pd.Timestamp, made: list[pd.Timestamp], limits: Limits, cost: int
-) -> pd.Timestamp | None:
+def _earliest(start: datetime, made: list[datetime], limits: Limits, cost: int) -> datetime | None:
     """The first moment from `start` at which `cost` more requests fit every window."""
     at = start
     for _ in range(len(made) + 2):  # each step lets at least one request leave a window
@@ -198,29 +194,41 @@ def _earliest(
     return None
 
 
-def _room_at(
-    at: pd.Timestamp, made: list[pd.Timestamp], limits: Limits, cost: int
-) -> pd.Timestamp | None:
+def _room_at(at: datetime, made: list[datetime], limits: Limits, cost: int) -> datetime | None:
     """None when `cost` requests fit at `at`; else the next moment worth trying.
 
-    `made` is sorted, so each window is a slice found by bisection.
+    `made` is sorted, so each window is a slice found by bisection: a rolling window holds the
+    requests after its start, a calendar day those from its midnight on.
     """
     end = bisect_right(made, at)
-    day_start = at - DAY if limits.rolling_day else at.normalize() - pd.Timedelta(1)
+    day_first = (
+        bisect_right(made, at - DAY) if limits.rolling_day else bisect_left(made, _midnight(at))
+    )
     for limit, first, span in (
         (limits.per_hour, bisect_right(made, at - HOUR), HOUR),
-        (limits.per_day, bisect_right(made, day_start), DAY if limits.rolling_day else None),
+        (limits.per_day, day_first, DAY if limits.rolling_day else None),
     ):
         if limit is None or end - first + cost <= limit:
             continue
         if cost > limit:
             return NEVER
         if span is None:
-            return at.normalize() + DAY  # a calendar day's count resets at midnight UTC
+            return _midnight(at) + DAY  # a calendar day's count resets at midnight UTC
         return made[first + (end - first + cost - limit) - 1] + span  # enough have left by then
     return None
 
 
-def _utc(moment: pd.Timestamp) -> pd.Timestamp:
-    moment = pd.Timestamp(moment)
-    return moment.tz_localize("UTC") if moment.tzinfo is None else moment.tz_convert("UTC")
+def month_of(moment: datetime) -> datetime:
+    """Midnight UTC of the first day of `moment`'s month (UTC)."""
+    return _midnight(moment).replace(day=1)
+
+
+def _midnight(moment: datetime) -> datetime:
+    """Midnight UTC of `moment`'s date (UTC), as a plain datetime (a pandas Timestamp's
+    nanoseconds are dropped with its time of day)."""
+    return datetime.combine(_utc(moment).date(), time(), UTC)
+
+
+def _utc(moment: datetime) -> datetime:
+    """`moment` in UTC; a naive one is read as UTC."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

@@ -8,10 +8,11 @@ again for an entry whose fetch is on its way, being retried by the broker, or ju
 from __future__ import annotations
 
 from collections.abc import Iterable
-
-import pandas as pd
+from datetime import datetime
 
 from shared.contract.schema import FETCH_REQUESTS
+from shared.contract.timefmt import epoch_ns
+from shared.influx import one_point
 from shared.influx.client import InfluxClient
 from shared.influx.influxql import ident
 
@@ -23,31 +24,25 @@ def record(
     bucket: str,
     keys: Iterable[tuple[str, str]],
     requester: str,
-    at: pd.Timestamp,
+    at: datetime,
 ) -> None:
     """One point per (symbol, interval) in `keys`, stamped `at`, in one write."""
-    keys = list(keys)
-    if not keys:
-        return
-    frame = pd.DataFrame(
-        {
-            "symbol": [symbol for symbol, _ in keys],
-            "interval": [interval for _, interval in keys],
-            "requester": requester,
-        },
-        index=pd.DatetimeIndex([at] * len(keys), name="time"),
-    )
-    client.write_or_create(bucket, frame, FETCH_REQUESTS, precision="ms")
+    lines = [
+        one_point.line(
+            FETCH_REQUESTS, at, "ms", symbol=symbol, interval=interval, requester=requester
+        )
+        for symbol, interval in keys
+    ]
+    if lines:
+        client.write_lines(bucket, lines, "ms")
 
 
-def since(client: InfluxClient, bucket: str, start: pd.Timestamp) -> set[tuple[str, str]]:
+def since(client: InfluxClient, bucket: str, start: datetime) -> set[tuple[str, str]]:
     """The (symbol, interval) of every request sent from `start` on."""
     query = (
         f"SELECT last({ident('requester')}) FROM {MEASUREMENT} "
-        f"WHERE time >= {pd.Timestamp(start).value:d} "
+        f"WHERE time >= {epoch_ns(start):d} "
         f"GROUP BY {ident('symbol')}, {ident('interval')}"
     )
-    found = client.query(bucket, query, FETCH_REQUESTS, missing_ok=True)
-    if found.empty:
-        return set()
-    return set(zip(found["symbol"], found["interval"], strict=True))
+    (found,) = client.select(bucket, [query], missing_ok=True)
+    return {(series.tags["symbol"], series.tags["interval"]) for series in found}

@@ -12,11 +12,11 @@ could not do.
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import pandas as pd
+from datetime import datetime, timedelta
 
 from shared.contract.errors import BucketNotFound
 from shared.contract.schema import PROVIDER_REQUESTS
+from shared.contract.timefmt import EPOCH, epoch_ns, from_epoch_ms
 from shared.influx.client import InfluxClient
 from shared.influx.influxql import ident, literal, tags_equal
 
@@ -26,13 +26,19 @@ RESERVED, GRANTED, SPENT, RELEASED = "reserved", "granted", "spent", "released"
 
 @dataclass(frozen=True)
 class Entry:
-    """One request's point: where it is (time, tags) and what it says."""
+    """One request's point: where it is (time in nanoseconds since the epoch, tags) and what it
+    says."""
 
-    time: pd.Timestamp
+    ns: int
     provider: str
     symbol: str
     kind: str
     token: str
+
+    @property
+    def time(self) -> datetime:
+        """The point's time to the microsecond (budgets count whole milliseconds)."""
+        return EPOCH + timedelta(microseconds=self.ns // 1_000)
 
 
 def write(client: InfluxClient, bucket: str, entry: Entry, state: str, status: int = 0) -> None:
@@ -41,7 +47,7 @@ def write(client: InfluxClient, bucket: str, entry: Entry, state: str, status: i
         bucket,
         PROVIDER_REQUESTS,
         "ns",
-        at=entry.time,
+        at=entry.ns,
         provider=entry.provider,
         symbol=entry.symbol,
         kind=entry.kind,
@@ -55,7 +61,7 @@ def write(client: InfluxClient, bucket: str, entry: Entry, state: str, status: i
 class Request:
     """A request the ledger holds, not released."""
 
-    time: pd.Timestamp
+    time: datetime
     symbol: str
     token: str
     state: str
@@ -75,14 +81,14 @@ def window(
     client: InfluxClient,
     bucket: str,
     provider: str,
-    since: pd.Timestamp,
-    month_start: pd.Timestamp | None,
-    until: pd.Timestamp | None = None,
+    since: datetime,
+    month_start: datetime | None,
+    until: datetime | None = None,
 ) -> Window:
     """The provider's requests from `since` on (to `until`, when given), and (when `month_start`
     is given) the symbols of the month's granted or spent requests: one request to InfluxDB."""
-    end = f" AND time <= {pd.Timestamp(until).value:d}" if until is not None else ""
-    where = f"{tags_equal(provider=provider)} AND time >= {pd.Timestamp(since).value:d}{end}"
+    end = f" AND time <= {epoch_ns(until):d}" if until is not None else ""
+    where = f"{tags_equal(provider=provider)} AND time >= {epoch_ns(since):d}{end}"
     statements = [
         f"SELECT {ident('state')}, {ident('token')}, {ident('symbol')} FROM {MEASUREMENT} "
         f"WHERE {where}"
@@ -92,7 +98,7 @@ def window(
         statements.append(
             f"SELECT count({ident('token')}) FROM {MEASUREMENT} "
             f"WHERE {tags_equal(provider=provider)} AND {firm} "
-            f"AND time >= {pd.Timestamp(month_start).value:d}{end} GROUP BY {ident('symbol')}"
+            f"AND time >= {epoch_ns(month_start):d}{end} GROUP BY {ident('symbol')}"
         )
     try:
         results = client.execute_many(statements, bucket)
@@ -105,7 +111,7 @@ def window(
         for row in series["values"]:
             tokens.add(row[at["token"]])
             if row[at["state"]] != RELEASED:
-                time = pd.Timestamp(row[at["time"]], unit="ms", tz="UTC")
+                time = from_epoch_ms(row[at["time"]])
                 requests.append(
                     Request(time, row[at["symbol"]], row[at["token"]], row[at["state"]])
                 )

@@ -178,29 +178,6 @@ def delete_after(
         client.delete(bucket, measurement, {"symbol": symbol, "interval": interval}, since=since)
 
 
-def newest_times(
-    client: InfluxClient, bucket: str, since: pd.Timestamp | None = None
-) -> dict[tuple[str, str], pd.Timestamp]:
-    """The time of each symbol and interval's newest stored bar, by (symbol, interval), in one
-    request read as JSON; with `since`, only bars after it count (a series with none is left out).
-    A bucket that does not exist holds none."""
-    after = f" WHERE time > {since.value:d}" if since is not None else ""
-    query = (
-        f"SELECT last({ident('close')}) FROM {MEASUREMENT}{after} "
-        f"GROUP BY {ident('symbol')}, {ident('interval')}"
-    )
-    try:
-        result = client.execute(bucket, query)
-    except BucketNotFound:
-        return {}
-    return {
-        (str(series["tags"]["symbol"]), str(series["tags"]["interval"])): pd.Timestamp(
-            series["values"][0][0], unit="ms", tz="UTC"
-        )
-        for series in result.get("series", [])
-    }
-
-
 def newest(
     client: InfluxClient,
     bucket: str,

@@ -1,18 +1,24 @@
 """Function runs (`runs`): one point per fetch or predict call, and the fetches they tell of.
 
 A run is tagged with its `interval` (empty for a function that has none): a symbol's series are
-told apart by (symbol, interval), and so is everything read back here.
+told apart by (symbol, interval), and so is everything read back here. Recording a run and a
+tick's last refreshes need no pandas; the listings the page reads are frames.
 """
 
 from __future__ import annotations
 
-import pandas as pd
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 from shared.contract.schema import RUNS
+from shared.contract.timefmt import epoch_ns, from_epoch_ms
 from shared.influx import one_point
 from shared.influx.client import InfluxClient
 from shared.influx.influxql import ident, literal, tags_equal
-from shared.influx.stamps import unique_now
+from shared.influx.stamps import unique_ns
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MEASUREMENT = ident(RUNS.name)
 
@@ -35,12 +41,12 @@ def record(
     function that has none; `dropped` and `warning` what a successful call left out and why.
 
     Written within a second, with the other calls' points of that second, in one request
-    (`InfluxClient.write_soon`); the time is the call's end, unique to the run (`unique_now`:
+    (`InfluxClient.write_soon`); the time is the call's end, unique to the run (`unique_ns`:
     calls ending in one millisecond would otherwise overwrite each other's point).
     """
     run = one_point.line(
         RUNS,
-        unique_now(),
+        unique_ns(),
         "ns",
         function=function,
         status="ok" if status < 300 else str(status),
@@ -55,17 +61,21 @@ def record(
     client.write_soon(bucket, run, "ns")
 
 
-def fetches(
-    client: InfluxClient, bucket: str, since: pd.Timestamp, *, ok_only: bool
-) -> pd.DataFrame:
-    """Fetch runs from `since` on (each with its `symbol` and `interval`), successful ones only if
-    `ok_only`."""
-    tags = {"function": "fetch", **({"status": "ok"} if ok_only else {})}
+def last_fetched(
+    client: InfluxClient, bucket: str, since: datetime
+) -> dict[tuple[str, str], datetime]:
+    """The end of each (symbol, interval)'s newest successful fetch from `since` on, read as
+    JSON (a run recorded before `interval` was a tag is of the empty interval)."""
     query = (
         f"SELECT {ident('symbol')}, {ident('interval')} FROM {MEASUREMENT} "
-        f"WHERE {tags_equal(**tags)} AND time >= {pd.Timestamp(since).value:d}"
+        f"WHERE {tags_equal(function='fetch', status='ok')} AND time >= {epoch_ns(since):d}"
     )
-    return _with_interval(client.query(bucket, query, RUNS, missing_ok=True))
+    last: dict[tuple[str, str], int] = {}
+    for series in client.select(bucket, [query], missing_ok=True)[0]:
+        for run in series.records():
+            key = run["symbol"] or "", run.get("interval") or ""
+            last[key] = max(last.get(key, run["time"]), run["time"])
+    return {key: from_epoch_ms(ms) for key, ms in last.items()}
 
 
 def recent(
@@ -86,7 +96,7 @@ def fetch_runs(client: InfluxClient, bucket: str, since: pd.Timestamp) -> pd.Dat
     """Every fetch run from `since` on (status, error, symbol, interval, ...), oldest first."""
     query = (
         f"SELECT * FROM {MEASUREMENT} "
-        f"WHERE {tags_equal(function='fetch')} AND time >= {pd.Timestamp(since).value:d}"
+        f"WHERE {tags_equal(function='fetch')} AND time >= {epoch_ns(since):d}"
     )
     return _with_interval(client.query(bucket, query, RUNS, missing_ok=True)).sort_index()
 
@@ -116,6 +126,8 @@ def fetch_failure_streak(
 
 def _with_interval(frame: pd.DataFrame) -> pd.DataFrame:
     """Runs recorded before `interval` was a tag read with an empty one, as if of no interval."""
+    import pandas as pd  # a frame's reader has it loaded already
+
     if "interval" not in frame.columns:
         return frame.assign(interval=pd.Series("", index=frame.index, dtype="string"))
     return frame.assign(interval=frame["interval"].fillna(""))

@@ -51,14 +51,20 @@ class Watchlist:
             f"SELECT * FROM {ident(WATCHLIST.name)} GROUP BY {ident('symbol')}, "
             f"{ident('interval')} ORDER BY time DESC LIMIT 1"
         )
-        latest = self.client.query(self.meta_bucket, query, WATCHLIST, missing_ok=True)
+        (latest,) = self.client.select(self.meta_bucket, [query], missing_ok=True)
         # a field no point has yet (model, exchange: added later) is no column of the answer
-        latest = latest.reindex(columns=list(WATCHLIST.columns))
-        rows = latest[latest["tracked"]].sort_values(["symbol", "interval"])
-        return [
-            Entry(r.symbol, r.interval, r.bucket, _model(r.model), _text(r.exchange))
-            for r in rows.itertuples()
+        rows = [row for series in latest for row in series.records() if row.get("tracked")]
+        entries = [
+            Entry(
+                row["symbol"],
+                row["interval"],
+                row["bucket"],
+                _model(row.get("model")),
+                _text(row.get("exchange")),
+            )
+            for row in rows
         ]
+        return sorted(entries, key=lambda entry: entry.key)
 
     def find(self, symbol: str, interval: str) -> Entry | None:
         """The tracked entry of a symbol at an interval, or None."""

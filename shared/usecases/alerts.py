@@ -28,7 +28,16 @@ from shared.influx.client import InfluxClient
 from shared.market.actions import adjusted
 from shared.market.exchanges import exchange_of
 from shared.runtime.services import Services
-from shared.store import actions, alert_bands, alert_rules, alerts, dead_letters, forecasts, prices
+from shared.store import (
+    actions,
+    alert_bands,
+    alert_rules,
+    alerts,
+    bar_times,
+    dead_letters,
+    forecasts,
+    prices,
+)
 from shared.store import freshness as freshness_store
 from shared.store import runs as runs_store
 from shared.store.watchlist import Entry
@@ -138,8 +147,8 @@ def check(services: Services, now: pd.Timestamp, calendar_of: CalendarOf) -> lis
     newest: dict[tuple[str, str], pd.Timestamp] = {}
     for bucket in sorted({entry.bucket for entry in entries.values()}):
         newest |= {
-            key: time
-            for key, time in prices.newest_times(client, bucket).items()
+            key: pd.Timestamp(time)
+            for key, time in bar_times.newest_times(client, bucket).items()
             if key in entries and entries[key].bucket == bucket
         }
     found_fresh = {

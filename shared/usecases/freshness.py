@@ -8,6 +8,7 @@ again within `MAX_AGE` at most.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
@@ -25,14 +26,15 @@ def actions_checked(services: Services, entries: list[Entry]) -> dict[str, dict[
     """Per symbol: `checked` (RFC 3339, or None when never), `how` ("with every fetch" or
     "listed apart") and `next_by` (the latest the next check comes, when listed apart)."""
     listed_apart = services.settings.provider.name in LISTED_APART
+    times: dict[str, datetime] = {}
     if listed_apart:
-        times: dict[str, pd.Timestamp] = {}
         for bucket in sorted({e.bucket for e in entries}):
             times |= actions.checked_times(services.influx, bucket)
     else:
         since = pd.Timestamp.now(tz="UTC") - LOOKBACK
-        ok = runs.fetches(services.influx, services.settings.meta_bucket, since, ok_only=True)
-        times = ok.reset_index().groupby("symbol")["time"].max().to_dict() if len(ok) else {}
+        fetched = runs.last_fetched(services.influx, services.settings.meta_bucket, since)
+        for (symbol, _), at in fetched.items():
+            times[symbol] = max(times.get(symbol, at), at)
     found = {}
     for entry in entries:
         checked = times.get(entry.symbol)

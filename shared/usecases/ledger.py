@@ -17,12 +17,11 @@ import random
 import secrets
 import time
 from collections.abc import Callable, Iterable
-
-import pandas as pd
+from datetime import datetime
 
 from shared.contract.errors import RateLimited
 from shared.influx.client import InfluxClient
-from shared.influx.stamps import unique_now
+from shared.influx.stamps import unique_ns
 from shared.market import budget
 from shared.store import ledger
 
@@ -46,7 +45,7 @@ class Ledger:
         """Reserve one request for `symbol`; `RateLimited` when a window has no room. The
         callable marks it spent with the provider's HTTP status once the request was made."""
         for attempt in range(ATTEMPTS):
-            entry = ledger.Entry(unique_now(), self.provider, symbol, kind, secrets.token_hex(8))
+            entry = ledger.Entry(unique_ns(), self.provider, symbol, kind, secrets.token_hex(8))
             ledger.write(self.client, self.bucket, entry, ledger.RESERVED)
             window = self._window(entry.time)
             if entry.token not in window.tokens:
@@ -78,8 +77,8 @@ class Ledger:
             BUSY_RETRY_SECONDS,
         )
 
-    def _window(self, now: pd.Timestamp) -> ledger.Window:
-        month = now.normalize().replace(day=1) if self.limits.symbols_per_month else None
+    def _window(self, now: datetime) -> ledger.Window:
+        month = budget.month_of(now) if self.limits.symbols_per_month else None
         return ledger.window(self.client, self.bucket, self.provider, now - budget.DAY, month)
 
 
@@ -95,13 +94,13 @@ def spending(
     bucket: str,
     provider: str,
     limits: budget.Limits,
-    now: pd.Timestamp,
+    now: datetime,
 ) -> budget.Spent:
     """What the ledger holds against `limits` at `now`: requests over the last day and this
     month's symbols (nothing read when no count is limited)."""
     if not budget.metered(limits):
         return budget.Spent()
-    month = now.normalize().replace(day=1) if limits.symbols_per_month else None
+    month = budget.month_of(now) if limits.symbols_per_month else None
     window = ledger.window(client, bucket, provider, now - budget.DAY, month, until=now)
     pending = {r.symbol for r in window.requests if r.state == ledger.RESERVED}
     return budget.Spent(_spent(window.requests).times, frozenset(window.month_symbols | pending))

@@ -3,34 +3,34 @@
 The provider's limits (per day, per hour, distinct symbols a month: `market/budget.py`) are
 checked against the provider-request ledger (`usecases/ledger.py`), which fetch itself enforces;
 the oldest-refreshed stocks go first and what does not fit now is deferred to the next tick.
-A stock whose exchange has had no session since its newest stored bar (`calendar.bar_due`: a
+A stock whose exchange has had no session since its newest stored bar (`sessions.bar_due`: a
 daily bar is due once a session has closed) is current: no provider request is made for it.
+Plain datetimes and JSON reads throughout: watchlist, which ticks, starts without pandas.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
-
-import pandas as pd
 
 from shared.contract.events import FETCH_REQUESTED, new_event, send, stable_id
 from shared.influx.client import InfluxClient
 from shared.market import budget
-from shared.market.calendar import calendar
-from shared.store import fetch_requests, prices, runs
+from shared.market.sessions import sessions
+from shared.store import bar_times, fetch_requests, runs
 from shared.store.watchlist import Entry
 from shared.usecases import ledger
 
 if TYPE_CHECKING:
     import requests
 
-REFRESH_LOOKBACK = pd.Timedelta(days=35)
+REFRESH_LOOKBACK = timedelta(days=35)
 """How far back a successful fetch still counts as the symbol's last refresh."""
-IN_FLIGHT = pd.Timedelta(minutes=10)
+IN_FLIGHT = timedelta(minutes=10)
 """How long after a fetch request a tick leaves its entry alone: the request is on its way, the
 broker is retrying it (its retries end within a minute), or it has just been served."""
-NEWEST_LOOKBACK = pd.Timedelta(days=40)
+NEWEST_LOOKBACK = timedelta(days=40)
 """How far back the tick looks for an entry's newest bar; one older is due anyway."""
 
 
@@ -67,7 +67,7 @@ def plan_tick(
     meta_bucket: str,
     entries: list[Entry],
     limits: budget.Limits,
-    now: pd.Timestamp,
+    now: datetime,
     provider: str = "demo",
 ) -> TickPlan:
     """Order the entries a new bar may be due for oldest-refreshed first and keep those the
@@ -79,16 +79,15 @@ def plan_tick(
     every request the provider-request ledger holds (refused and failed ones too: the provider
     counts them).
     """
-    now = now.tz_convert("UTC")
+    now = now.astimezone(UTC)
     newest = _newest(client, entries, now)
     current = [entry for entry in entries if not _due(entry, newest, now)]
     entries = [entry for entry in entries if entry not in current]
     asked = fetch_requests.since(client, meta_bucket, now - IN_FLIGHT)
     in_flight = [e for e in entries if e.key in asked]
     entries = [e for e in entries if e.key not in asked]
-    refreshes = runs.fetches(client, meta_bucket, now - REFRESH_LOOKBACK, ok_only=True)
-    refreshed = refreshes.reset_index().groupby(["symbol", "interval"])["time"].max().to_dict()
-    never = pd.Timestamp.min.tz_localize("UTC")
+    refreshed = runs.last_fetched(client, meta_bucket, now - REFRESH_LOOKBACK)
+    never = datetime.min.replace(tzinfo=UTC)
     ordered = sorted(
         entries, key=lambda e: (refreshed.get((e.symbol, e.interval), never), e.symbol)
     )
@@ -106,28 +105,28 @@ def plan_tick(
 
 
 def _newest(
-    client: InfluxClient, entries: list[Entry], now: pd.Timestamp
-) -> dict[tuple[str, str, str], pd.Timestamp]:
+    client: InfluxClient, entries: list[Entry], now: datetime
+) -> dict[tuple[str, str, str], datetime]:
     """The newest stored bar of every (bucket, symbol, interval): one request per bucket."""
     newest = {}
     for bucket in sorted({entry.bucket for entry in entries}):
-        for (symbol, interval), time in prices.newest_times(
+        for (symbol, interval), time in bar_times.newest_times(
             client, bucket, since=now - NEWEST_LOOKBACK
         ).items():
             newest[bucket, symbol, interval] = time
     return newest
 
 
-def _due(entry: Entry, newest: dict[tuple[str, str, str], pd.Timestamp], now: pd.Timestamp) -> bool:
+def _due(entry: Entry, newest: dict[tuple[str, str, str], datetime], now: datetime) -> bool:
     last = newest.get((entry.bucket, entry.symbol, entry.interval))
-    return calendar(entry.exchange).bar_due(last, entry.interval, now)
+    return sessions(entry.exchange).bar_due(last, entry.interval, now)
 
 
 def mark_requested(
     client: InfluxClient, meta_bucket: str, entries: list[Entry], requester: str
 ) -> None:
     """Record that fetch was asked for `entries` now, for the next tick to leave them alone."""
-    now = pd.Timestamp.now(tz="UTC")
+    now = datetime.now(UTC)
     fetch_requests.record(client, meta_bucket, (e.key for e in entries), requester, now)
 
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
-
-import pandas as pd
 
 from shared.contract.errors import RateLimited, SinkFailed, SinkMissing, Unprocessable
 from shared.contract.events import FETCH_REQUESTED, new_event, send
@@ -93,7 +92,7 @@ def request_fetch(services: Services, entry: Entry, requester: str, strict: bool
     """
     settings = services.settings
     limits = budget.limits_for(settings.provider)
-    now = pd.Timestamp.now(tz="UTC")
+    now = datetime.now(UTC)
     spent = ledger.spending(
         services.influx, settings.meta_bucket, settings.provider.name, limits, now
     )

@@ -17,7 +17,8 @@ import pytest
 
 from shared.contract.errors import ProviderFailed
 from shared.contract.payloads import FetchRequest
-from shared.market.calendar import calendar, exchange_of
+from shared.market.calendar import calendar
+from shared.market.exchanges import exchange_of
 from shared.market.providers import DemoProvider
 from shared.usecases import alerts
 from shared.usecases.fetch import fetch

@@ -22,7 +22,8 @@ EXPECTED = {
     "buckets": set(),  # listings and bucket creation: JSON over the storage's own connection
     "fetch": {"pandas", "requests"},  # the providers' HTTP
     "predict": {"pandas"},  # Prophet is imported when a Prophet model is fitted
-    "watchlist": {"pandas"},  # requests with the session of its first tick's fan-out
+    "watchlist": set(),  # JSON reads, one-point writes, sessions a date at a time; requests
+    # with the session of its first tick's fan-out
     "chart": {"pandas", "matplotlib"},  # loaded at start, so no request pays for it
     "deadletters": set(),  # one point a letter, as line protocol (shared.influx.one_point)
     "ui": {"pandas", "requests"},  # the providers' names and listings

@@ -40,7 +40,9 @@ def test_every_close_is_followed_by_a_tick_that_asks_for_its_bar_before_it_is_st
         tick = pd.Timestamp(next_fire(ping, close.to_pydatetime()))
         assert tick - close <= WITHIN, f"{mic} {day:%Y-%m-%d}: the tick {tick} comes late"
         newest = pd.Timestamp(previous, tz="UTC")  # the session before's bar, at 00:00 UTC
-        assert days_of(mic).bar_due(newest, "daily", tick), f"{mic} {day:%Y-%m-%d} not due at {tick}"
+        assert days_of(mic).bar_due(newest, "daily", tick), (
+            f"{mic} {day:%Y-%m-%d} not due at {tick}"
+        )
         fresh = freshness(sessions, newest, "daily", tick)
         assert fresh.missing == day and not fresh.stale
         assert fresh.deadline - tick >= DEFAULT_DEADLINE - WITHIN
