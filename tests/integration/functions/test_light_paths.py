@@ -58,18 +58,19 @@ print(json.dumps({"answers": answers, "posted": posted, "pandas": "pandas" in sy
 """
 
 
+def in_a_fresh_process(script: str, *args: str) -> dict:
+    """What the script printed last (a JSON object), run in a new interpreter."""
+    done = subprocess.run(
+        [sys.executable, "-c", script, *args], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.splitlines()[-1])
+
+
 def test_deadletters_and_notifier_answer_without_loading_pandas(
     settings, storage, bucket, tmp_path
 ):
-    done = subprocess.run(
-        [sys.executable, "-c", SCRIPT, settings.influx.url, bucket, str(tmp_path / "hook.jsonl")],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    result = json.loads(done.stdout.splitlines()[-1])
+    result = in_a_fresh_process(SCRIPT, settings.influx.url, bucket, str(tmp_path / "hook.jsonl"))
     assert result["answers"] == [200, 200, 200]
     assert result["posted"] == ["a-1"]  # the second copy found the first's record
     assert result["pandas"] is False
@@ -131,15 +132,7 @@ print(json.dumps({
 
 
 def test_watchlist_tracks_ticks_and_untracks_without_loading_pandas(settings, storage, bucket):
-    done = subprocess.run(
-        [sys.executable, "-c", WATCHLIST_SCRIPT, settings.influx.url, bucket],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    result = json.loads(done.stdout.splitlines()[-1])
+    result = in_a_fresh_process(WATCHLIST_SCRIPT, settings.influx.url, bucket)
     assert result["answers"] == [200, 200, 200, 200]
     assert result["listed"] == ["DEMO7"]
     assert result["requested"] == ["DEMO7"]  # no bar stored: one is due; the budget has room
