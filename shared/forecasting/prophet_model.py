@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import functools
 import logging
+import sys
 import tempfile
 import time
+import types
 from typing import Any
 
 import numpy as np
@@ -36,12 +38,12 @@ SEED = 20240101
 
 @functools.cache
 def prophet_class() -> type:
-    """Prophet's model class, imported on first use with its and CmdStanPy's INFO logs off.
+    """Prophet's model class, imported on first use with its and CmdStanPy's INFO logs off and
+    without its plotting module (`without_plotting`).
 
-    Only the 'prophet' and 'cmdstanpy' loggers change. 'prophet.plot' reports at import that
-    plotly is missing; plotting is never used here, so that logger is silenced.
+    Only the 'prophet' and 'cmdstanpy' loggers change.
     """
-    logging.getLogger("prophet.plot").setLevel(logging.CRITICAL)
+    without_plotting()
     from cmdstanpy.utils import get_logger
     from prophet import Prophet
 
@@ -49,6 +51,28 @@ def prophet_class() -> type:
     for name in ("prophet", "cmdstanpy"):
         logging.getLogger(name).setLevel(logging.WARNING)
     return Prophet
+
+
+def without_plotting() -> None:
+    """Give Prophet a plotting module that draws nothing, unless Prophet is loaded already.
+
+    Prophet 1.5's model module imports `prophet.plot` for its `plot` methods, and that module
+    imports matplotlib's pyplot and tries plotly: about half of importing Prophet (0.3 to 0.6 CPU
+    s of predict's first Prophet forecast, docs/benchmarks.md), for drawing nothing here ever
+    asks. Its two functions then refuse in a sentence.
+    """
+    if "prophet" in sys.modules:
+        return
+    stub = types.ModuleType("prophet.plot", "Prophet's plotting, not loaded by Stocks Manager.")
+
+    def refused(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError(
+            "Prophet's plotting is not loaded here (shared.forecasting.prophet_model): the "
+            "chart function draws forecasts."
+        )
+
+    stub.plot = stub.plot_components = refused  # type: ignore[attr-defined]
+    sys.modules.setdefault("prophet.plot", stub)
 
 
 def fit_predict(

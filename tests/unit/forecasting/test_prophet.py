@@ -6,6 +6,7 @@ concurrency test (whose sequential references are the final fits of the first tw
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import subprocess
@@ -167,3 +168,37 @@ unchanged = [logging.getLogger(name).level for name in names] == before
 sys.exit(0 if unchanged and not logging.root.manager.disable and quiet == [30, 30] else 1)
 """
     assert subprocess.run([sys.executable, "-c", check], cwd=repo_root).returncode == 0
+
+
+def test_prophet_loads_without_its_plotting_and_its_plotting_refuses(repo_root: Path) -> None:
+    check = """
+import json, sys
+from shared.forecasting.prophet_model import prophet_class
+model = prophet_class()()
+try:
+    model.plot(None)
+    refused = ""
+except RuntimeError as error:
+    refused = str(error)
+print(json.dumps({"drawing": [m for m in ("matplotlib", "plotly") if m in sys.modules],
+                  "refused": refused}))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", check], cwd=repo_root, capture_output=True, text=True, check=True
+    )
+    result = json.loads(done.stdout)
+    assert result["drawing"] == []  # about half of importing Prophet, for nothing predict asks
+    assert "not loaded here" in result["refused"]
+    assert done.stderr == ""  # nor a word about a missing plotly
+
+
+def test_prophet_loaded_already_keeps_its_own_plotting(repo_root: Path) -> None:
+    check = """
+import prophet.plot
+from shared.forecasting.prophet_model import prophet_class, without_plotting
+real = prophet.plot.plot
+without_plotting()
+prophet_class()
+assert __import__("sys").modules["prophet.plot"].plot is real
+"""
+    subprocess.run([sys.executable, "-c", check], cwd=repo_root, check=True, capture_output=True)
