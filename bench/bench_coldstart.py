@@ -11,7 +11,9 @@ a loaded machine hits them all, and each figure is the median.
 First requests: fetch a tick's incremental fetch (one new bar of a symbol holding the rest);
 predict its first forecast of five years of daily bars per model; buckets and watchlist their
 listings; chart a PNG of that series; ui its watchlist view; deadletters one dead-lettered event;
-notifier a new alert delivered to a local webhook (its record looked up, posted, recorded).
+notifier a new alert delivered to a local webhook (its record looked up, posted, recorded);
+alerts a bar of that series arriving (`fetched`), judged by a price and a move rule that do not
+fire (the rules, the newest bars and the actions read).
 A first fetch of a symbol (every demo bar written) is a further row.
 """
 
@@ -36,12 +38,13 @@ from cloudevents.http import CloudEvent
 from bench.scratch import scratch_dir
 from devstack.ports import free_port
 from devstack.webhook import Inbox, handler_for
+from shared.alerting.rules import Rule
 from shared.contract.config import FUNCTIONS, InfluxSettings
-from shared.contract.events import ALERT_FIRED
+from shared.contract.events import ALERT_FIRED, FETCHED
 from shared.contract.schema import DAILY
 from shared.influx.client import InfluxClient
 from shared.market.providers.demo import DemoProvider
-from shared.store import prices
+from shared.store import alert_rules, prices
 
 ROOT = Path(__file__).resolve().parent.parent
 REPEATS = 7
@@ -119,6 +122,12 @@ def _requests() -> dict[str, Request]:
         headers, body = to_binary(event)
         return requests.post(url, data=body, headers=headers, timeout=120)
 
+    def bar_arrived(url: str, rep: int) -> requests.Response:
+        data = {"symbol": SERIES, "interval": DAILY, "bucket": BUCKET}
+        event = CloudEvent({"type": FETCHED, "source": "bench", "id": f"bar-{rep}"}, data)
+        headers, body = to_binary(event)
+        return requests.post(url, data=body, headers=headers, timeout=120)
+
     return {
         **{name: get("") for name in FLOORS},
         "fetch": lambda url, rep: requests.get(
@@ -132,6 +141,7 @@ def _requests() -> dict[str, Request]:
         "ui": get("?view=watchlist"),
         "deadletters": dead_letter,
         "notifier": alert,
+        "alerts": bar_arrived,
         "fetch first": lambda url, rep: requests.get(
             f"{url}?symbol=DEMO{820 + rep}&bucket={BUCKET}", timeout=120
         ),
@@ -144,12 +154,16 @@ def _tick_symbol(rep: int) -> str:
 
 
 def _seed(url: str) -> None:
-    """Five years of SERIES; every bar but the newest of each repetition's tick symbol."""
+    """Five years of SERIES and two price rules on it; every bar but the newest of each
+    repetition's tick symbol."""
     client = InfluxClient(InfluxSettings(url=url))
     provider = DemoProvider()
     bars = provider.bars(SERIES, DAILY).iloc[-1260:]
     prices.write_bars(client, BUCKET, SERIES, DAILY, bars)
     prices.refresh_adjusted(client, BUCKET, SERIES, DAILY, None)
+    for number, kind, threshold in ((1, "above", 1e9), (2, "move", 99.0)):  # judged, never fired
+        rule = Rule(f"r{number:012x}", SERIES, DAILY, kind, threshold, since="2000-01-03T00:00:00Z")
+        alert_rules.save(client, BUCKET, rule)
     for rep in range(REPEATS):
         symbol = _tick_symbol(rep)
         prices.write_bars(client, BUCKET, symbol, DAILY, provider.bars(symbol, DAILY).iloc[:-1])
