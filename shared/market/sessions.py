@@ -95,14 +95,12 @@ class SessionDays:
         naive `now` is UTC."""
         moment = _utc(now)
         day = moment.astimezone(self.tz).date() if now.tzinfo is not None else now.date()
-        while day >= self.first:
-            if day > self.last:
-                closed = _calendar(self.mic).last_closed_session(now)
-                return None if closed is None else closed.date()
+        while self.first <= day <= self.last:
             if self.is_session(day) and self.open_close(day)[1] <= moment:
                 return day
             day -= timedelta(days=1)
-        return None
+        closed = _calendar(self.mic).last_closed_session(now)  # before or after the table
+        return None if closed is None else closed.date()
 
     def bar_due(self, newest: datetime | None, interval: str, now: datetime) -> bool:
         """Whether a session closed by `now` holds a bar newer than `newest` (the newest one

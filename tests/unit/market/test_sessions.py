@@ -87,8 +87,11 @@ def test_intraday_bars_are_due_once_a_session_has_closed_after_the_newest():
     assert not nyse.bar_due(new_york("2025-12-01 10:00"), "5min", new_york("2025-12-01 15:00"))
 
 
-def test_nothing_is_due_before_the_tables_first_close():
-    assert not sessions("XNYS").bar_due(utc_day("1989-12-29"), "daily", utc_day("1990-01-02"))
+def test_the_last_closed_session_before_the_tables_first_is_the_calendars():
+    new_years_day = datetime(1990, 1, 1, 12, tzinfo=UTC)  # a holiday, the table's first date
+    assert sessions("XNYS").last_closed_session(new_years_day) == date(1989, 12, 29)
+    assert not sessions("XNYS").bar_due(utc_day("1989-12-29"), "daily", new_years_day)
+    assert sessions("XNYS").bar_due(utc_day("1989-12-28"), "daily", new_years_day)
 
 
 def test_a_date_outside_the_table_is_asked_of_the_calendar():
