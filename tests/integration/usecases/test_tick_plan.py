@@ -11,7 +11,7 @@ import pandas as pd
 
 from shared.contract.schema import PRICES, RUNS
 from shared.market.budget import Limits
-from shared.store import ledger
+from shared.store import fetch_requests, ledger
 from shared.store.watchlist import Entry
 from shared.usecases.ledger import spending as ledger_spending
 from shared.usecases.tick import plan_tick
@@ -38,7 +38,9 @@ def fetch_runs(storage, bucket: str, *runs: tuple[str, str, str]) -> None:
     )
     storage.write(bucket, frame, RUNS, precision="ms")
     for time, symbol, status in runs:  # each fetch made one provider request
-        entry = ledger.Entry(pd.Timestamp(time, tz="UTC"), "demo", symbol, "daily", symbol + time)
+        entry = ledger.Entry(
+            pd.Timestamp(time, tz="UTC").value, "demo", symbol, "daily", symbol + time
+        )
         ledger.write(storage, bucket, entry, ledger.SPENT, 200 if status == "ok" else int(status))
 
 
@@ -232,3 +234,39 @@ def test_an_entry_with_no_session_since_its_newest_bar_is_current_and_not_reques
     monday_close = pd.Timestamp("2025-12-01 16:00", tz=new_york)
     plan = plan_tick(storage, bucket, entries, Limits(), now=monday_close)
     assert plan.current == [] and len(plan.requested) == len(entries)
+
+
+def test_an_entry_asked_for_in_the_last_ten_minutes_is_in_flight_and_left_alone(storage, bucket):
+    asked = pd.Timestamp("2026-11-27T15:00:00", tz="UTC")
+    fetch_requests.record(storage, bucket, [("AAA", "daily"), ("BBB", "5min")], "tick", asked)
+    entries = [Entry("AAA"), Entry("AAA", "5min"), Entry("BBB", "5min"), Entry("CCC")]
+    plan = plan_tick(storage, bucket, entries, Limits(), asked + pd.Timedelta(minutes=9))
+    assert [e.key for e in plan.in_flight] == [("AAA", "daily"), ("BBB", "5min")]
+    assert [e.key for e in plan.requested] == [("AAA", "5min"), ("CCC", "daily")]
+    plan = plan_tick(storage, bucket, entries, Limits(), asked + pd.Timedelta(minutes=11))
+    assert plan.in_flight == [] and len(plan.requested) == len(entries)
+
+
+def test_fetch_requests_read_back_with_their_symbol_interval_and_requester(storage, bucket):
+    at = pd.Timestamp("2026-11-27T15:00:00.125", tz="UTC")
+    fetch_requests.record(storage, bucket, [("AAA", "daily"), ("B B", "5min")], "track", at)
+    fetch_requests.record(storage, bucket, [], "tick", at)  # nothing asked: nothing written
+    assert fetch_requests.since(storage, bucket, at) == {("AAA", "daily"), ("B B", "5min")}
+    assert fetch_requests.since(storage, bucket, at + pd.Timedelta(milliseconds=1)) == set()
+    stored = storage.query(bucket, 'SELECT * FROM "fetch_requests"')
+    assert sorted(stored["requester"]) == ["track", "track"]
+    assert set(stored.index) == {at}
+
+
+def test_a_refresh_is_of_its_own_interval_and_the_newest_counts(storage, bucket):
+    fetch_runs(
+        storage,
+        bucket,
+        ("2026-11-20T15:00:00", "AAA", "ok"),
+        ("2026-11-26T15:00:00", "AAA", "ok"),  # AAA daily: refreshed yesterday
+        ("2026-11-25T15:00:00", "BBB", "ok"),  # BBB daily: the day before
+    )
+    now = pd.Timestamp("2026-11-27T15:00:00", tz="UTC")
+    entries = [Entry("AAA"), Entry("BBB"), Entry("AAA", "5min")]  # AAA 5min: never refreshed
+    plan = plan_tick(storage, bucket, entries, Limits(per_day=10), now)
+    assert [e.key for e in plan.requested] == [("AAA", "5min"), ("BBB", "daily"), ("AAA", "daily")]

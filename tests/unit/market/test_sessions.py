@@ -13,9 +13,15 @@ import pytest
 from shared.contract.errors import BadInput
 from shared.contract.schema import EXCHANGES
 from shared.market.calendar import calendar
-from shared.market.sessions import committed, sessions
+from shared.market.sessions import SessionDays, committed, sessions
 
 NEW_YORK = ZoneInfo("America/New_York")
+
+
+def fresh(mic: str) -> SessionDays:
+    """An exchange's sessions read anew (`sessions` keeps one per process: a test that changed
+    how they are read would otherwise be answered by the one read before)."""
+    return SessionDays(mic, committed()["exchanges"][mic])
 
 
 def new_york(wall: str) -> datetime:
@@ -28,7 +34,7 @@ def utc_day(day: str) -> datetime:
 
 @pytest.mark.parametrize("mic", EXCHANGES)
 def test_every_date_of_the_table_trades_and_opens_as_the_calendar_says(mic):
-    days, frames = sessions(mic), calendar(mic)
+    days, frames = fresh(mic), calendar(mic)
     first, last = date(1990, 1, 1), date(2035, 12, 31)
     every_day = pd.date_range(first, last)
     found, opens, closes = frames.hours(every_day)
@@ -40,7 +46,7 @@ def test_every_date_of_the_table_trades_and_opens_as_the_calendar_says(mic):
 
 @pytest.mark.parametrize("mic", EXCHANGES)
 def test_the_last_closed_session_at_each_close_and_just_before_it_is_the_calendars(mic):
-    days, frames = sessions(mic), calendar(mic)
+    days, frames = fresh(mic), calendar(mic)
     dates = frames.sessions(pd.Timestamp("2023-12-01"), pd.Timestamp("2026-12-31"))
     special = [pd.Timestamp(day) for day in committed()["exchanges"][mic]["special_hours"]]
     dates = dates.union(pd.DatetimeIndex(special))
@@ -52,14 +58,14 @@ def test_the_last_closed_session_at_each_close_and_just_before_it_is_the_calenda
 
 
 def test_a_naive_moment_is_utc_and_its_own_date_is_the_exchanges():
-    xetra = sessions("XETR")
+    xetra = fresh("XETR")
     # 16:30 UTC on 2025-11-28 is Xetra's close (17:30 in Frankfurt)
     assert xetra.last_closed_session(datetime(2025, 11, 28, 16, 30)) == date(2025, 11, 28)
     assert xetra.last_closed_session(datetime(2025, 11, 28, 16, 29)) == date(2025, 11, 27)
 
 
 def test_a_daily_bar_is_due_once_a_session_has_closed_after_the_newest():
-    nyse = sessions("XNYS")
+    nyse = fresh("XNYS")
     newest = utc_day("2025-11-26")  # daily bars: 00:00 UTC of the session
     assert not nyse.bar_due(newest, "daily", new_york("2025-11-28 12:59"))  # Thanksgiving between
     assert nyse.bar_due(newest, "daily", new_york("2025-11-28 13:00"))  # the early close
@@ -69,12 +75,12 @@ def test_a_daily_bar_is_due_once_a_session_has_closed_after_the_newest():
     assert nyse.bar_due(None, "daily", new_york("2025-12-01 03:00"))  # nothing stored yet
     christmas_eve = utc_day("2025-12-24")
     boxing_day_evening = datetime(2025, 12, 26, 22, tzinfo=ZoneInfo("Europe/London"))
-    assert not sessions("XLON").bar_due(christmas_eve, "daily", boxing_day_evening)
+    assert not fresh("XLON").bar_due(christmas_eve, "daily", boxing_day_evening)
     assert nyse.bar_due(christmas_eve, "daily", boxing_day_evening)  # 17:00 in New York
 
 
 def test_intraday_bars_are_due_once_a_session_has_closed_after_the_newest():
-    nyse = sessions("XNYS")
+    nyse = fresh("XNYS")
     last_before_early_close = new_york("2025-11-28 12:55")
     assert not nyse.bar_due(last_before_early_close, "5min", new_york("2025-11-28 15:00"))
     assert not nyse.bar_due(last_before_early_close, "5min", new_york("2025-12-01 15:59"))
@@ -89,13 +95,13 @@ def test_intraday_bars_are_due_once_a_session_has_closed_after_the_newest():
 
 def test_the_last_closed_session_before_the_tables_first_is_the_calendars():
     new_years_day = datetime(1990, 1, 1, 12, tzinfo=UTC)  # a holiday, the table's first date
-    assert sessions("XNYS").last_closed_session(new_years_day) == date(1989, 12, 29)
-    assert not sessions("XNYS").bar_due(utc_day("1989-12-29"), "daily", new_years_day)
-    assert sessions("XNYS").bar_due(utc_day("1989-12-28"), "daily", new_years_day)
+    assert fresh("XNYS").last_closed_session(new_years_day) == date(1989, 12, 29)
+    assert not fresh("XNYS").bar_due(utc_day("1989-12-29"), "daily", new_years_day)
+    assert fresh("XNYS").bar_due(utc_day("1989-12-28"), "daily", new_years_day)
 
 
 def test_a_date_outside_the_table_is_asked_of_the_calendar():
-    nyse = sessions("XNYS")
+    nyse = fresh("XNYS")
     assert nyse.is_session(date(1987, 10, 19))  # Black Monday traded
     assert not nyse.is_session(date(1987, 10, 18))  # a Sunday
     assert nyse.open_close(date(2036, 1, 2)) == (
@@ -108,7 +114,7 @@ def test_a_date_outside_the_table_is_asked_of_the_calendar():
 
 def test_a_date_that_does_not_trade_has_no_hours():
     with pytest.raises(ValueError, match="no session of XNYS"):
-        sessions("XNYS").open_close(date(2025, 11, 27))
+        fresh("XNYS").open_close(date(2025, 11, 27))
 
 
 def test_an_unsupported_exchange_is_refused():
@@ -129,3 +135,19 @@ def test_asking_loads_neither_pandas_nor_numpy():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_one_exchanges_sessions_are_read_once_a_process():
+    assert sessions("XNYS") is sessions("XNYS")
+    assert repr(sessions("XNYS")) == "SessionDays('XNYS')"
+
+
+def test_a_weekend_session_trades_at_its_eras_hours():
+    stored = {**committed()["exchanges"]["XNYS"], "weekend_sessions": ["2025-11-29"]}
+    days = SessionDays("XNYS", stored)
+    assert days.is_session(date(2025, 11, 29)) and not days.is_session(date(2025, 11, 30))
+    assert days.open_close(date(2025, 11, 29)) == (
+        datetime(2025, 11, 29, 14, 30, tzinfo=UTC),
+        datetime(2025, 11, 29, 21, tzinfo=UTC),
+    )
+    assert days.last_closed_session(datetime(2025, 11, 30, tzinfo=UTC)) == date(2025, 11, 29)
