@@ -72,9 +72,8 @@ def last_fetched(
     )
     last: dict[tuple[str, str], int] = {}
     for series in client.select(bucket, [query], missing_ok=True)[0]:
-        for run in series.records():
-            key = run["symbol"] or "", run.get("interval") or ""
-            last[key] = max(last.get(key, run["time"]), run["time"])
+        for run in series.records():  # oldest first, as InfluxDB answers: the newest stays
+            last[run["symbol"], run.get("interval") or ""] = run["time"]
     return {key: from_epoch_ms(ms) for key, ms in last.items()}
 
 

@@ -62,6 +62,7 @@ def test_symbols_counted_this_month_stay_free_when_the_month_is_used_up():
 def test_a_symbol_costing_several_requests_waits_for_room_for_all_of_them():
     result = plan(["A", "B", "C"], Limits(per_day=4), Spent(), NOW, costs={"A": 3, "B": 3})
     assert result.symbols == ["A", "C"] and result.deferred == ["B"]
+    assert [slot.cost for slot in result.slots] == [3, 1]
 
 
 def test_unlimited_providers_take_everything_at_once():
@@ -155,8 +156,11 @@ def test_a_request_leaves_a_window_exactly_when_the_window_ends():
         ],
         NOW,
     )
+    assert made.times == (NOW - pd.Timedelta(hours=1), NOW)  # C, made a day ago, is not kept
     assert made.in_hour(NOW) == 1  # A; B made an hour ago has left
     assert made.in_day(NOW, PUBLISHED["tiingo"]) == 2  # A and B; C made a day ago has left
+    a_day_ago = Spent((NOW - pd.Timedelta(days=1), NOW))
+    assert a_day_ago.in_day(NOW, PUBLISHED["tiingo"]) == 1
     assert made.in_day(NOW, PUBLISHED["alphavantage"]) == 2  # since 00:00 UTC
     assert made.symbols_this_month == {"A", "B", "C", "D"}
 

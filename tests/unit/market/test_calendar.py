@@ -237,3 +237,4 @@ def test_intraday_is_refused_on_an_exchange_without_it_in_a_sentence() -> None:
     with pytest.raises(Unprocessable) as raised:
         exchanges.check_intraday("5min", "XLON")
     assert raised.value.message.endswith("not on XLON: track or fetch it daily.")
+    assert "US listings only (XNYS, XNAS: " in raised.value.message

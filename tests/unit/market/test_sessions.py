@@ -117,6 +117,20 @@ def test_a_date_that_does_not_trade_has_no_hours():
         fresh("XNYS").open_close(date(2025, 11, 27))
 
 
+def test_dates_within_the_table_never_ask_the_calendar(monkeypatch):
+    def refused(mic):
+        raise AssertionError(f"{mic}: the calendar was asked")
+
+    monkeypatch.setattr("shared.market.sessions._calendar", refused)
+    nyse = fresh("XNYS")
+    assert not nyse.is_session(date(1990, 1, 1)) and nyse.is_session(date(2035, 12, 31))
+    assert nyse.open_close(date(2035, 12, 31))[1] == datetime(2035, 12, 31, 21, tzinfo=UTC)
+    assert nyse.open_close(date(1990, 1, 2))[0] == datetime(1990, 1, 2, 14, 30, tzinfo=UTC)
+    new_years_eve = datetime(2035, 12, 31, 23, tzinfo=UTC)
+    assert nyse.last_closed_session(new_years_eve) == date(2035, 12, 31)
+    assert nyse.last_closed_session(datetime(1990, 1, 2, 21, tzinfo=UTC)) == date(1990, 1, 2)
+
+
 def test_an_unsupported_exchange_is_refused():
     with pytest.raises(BadInput):
         sessions("XTKS")
