@@ -6,6 +6,7 @@ import os
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,9 +102,9 @@ def _serving(influx_url: str, meta: str, logs: Path) -> Iterator[Callable[..., F
 
     try:
         yield start
-    finally:
-        for process in started:
-            process.stop()
+    finally:  # at once: each process takes a moment to exit
+        with ThreadPoolExecutor(len(started) or 1) as stopping:
+            list(stopping.map(FunctionProcess.stop, started))
 
 
 @pytest.fixture
