@@ -31,6 +31,8 @@ FLAGS = (
     "--disable-dev-shm-usage",
 )
 DESKTOP = (1280, 1000)
+POLL = 0.1
+"""Seconds between a wait's looks at the page (each one WebDriver call, a few milliseconds)."""
 PHONE = (390, 844)
 
 
@@ -77,7 +79,7 @@ def waiting(browser: webdriver.Chrome, seconds: float) -> WebDriverWait:
     return WebDriverWait(
         browser,
         seconds,
-        poll_frequency=0.25,
+        poll_frequency=POLL,
         ignored_exceptions=(NoSuchElementException, StaleElementReferenceException),
     )
 

@@ -35,6 +35,7 @@ from shared.contract.events import FETCH_REQUESTED
 from shared.market.providers import DemoProvider
 from tests.support.browser import (
     PHONE,
+    POLL,
     chromium,
     policy_violations,
     screenshot_dir,
@@ -112,6 +113,26 @@ def wait_for_polls(browser: Chrome, count: int = 2) -> None:
     waiting(browser, 60).until(lambda b: polls(b) >= target)
 
 
+POLL_NOW = """
+const [count, done] = [arguments[0], arguments[arguments.length - 1]];
+const main = document.querySelector("script[type=module]").src;
+const [own, here] = [main, document.baseURI].map((base) => new URL("./?asset=js/poll.js", base));
+if (own.href !== here.href) { done("poll.js would load again, not the page's own"); return; }
+import("./?asset=js/poll.js")
+  .then(async (poll) => { for (let n = 0; n < count; n++) await poll.refresh(); })
+  .then(() => done(null), (e) => done(String(e)));
+"""
+
+
+def poll_now(browser: Chrome, count: int = 2) -> None:
+    """Make the page poll `count` times now, by the call its timer makes every 5 s (the page's
+    own poll.js module, `refresh()`), and wait for each: a test of what a poll does need not
+    wait for the timer (`wait_for_polls`, which the first test uses to see the timer poll)."""
+    target = polls(browser) + count
+    assert browser.execute_async_script(POLL_NOW, count) is None
+    assert polls(browser) >= target
+
+
 def forecast_shown(browser: Chrome, symbol: str, interval: str) -> bool:
     """The row shows a forecast and an ok fetch."""
     shown = cells(browser, symbol, interval)
@@ -122,7 +143,9 @@ def forecast_shown(browser: Chrome, symbol: str, interval: str) -> bool:
 
 def show_view(browser: Chrome, view: str) -> None:
     browser.find_element(By.ID, f"nav-{view}").click()
-    WebDriverWait(browser, 30).until(lambda b: b.find_element(By.ID, f"view-{view}").is_displayed())
+    WebDriverWait(browser, 30, poll_frequency=POLL).until(
+        lambda b: b.find_element(By.ID, f"view-{view}").is_displayed()
+    )
     wait_for_polls(browser, 1)
 
 
@@ -142,7 +165,7 @@ def day_words(iso: str) -> str:
 def test_tracking_asks_for_the_token_and_shows_the_forecast_as_a_range(
     stack: LocalStack, browser: Chrome, shots: Path
 ) -> None:
-    wait = WebDriverWait(browser, PIPELINE_SECONDS, poll_frequency=0.25)
+    wait = WebDriverWait(browser, PIPELINE_SECONDS, poll_frequency=POLL)
     access = browser.find_element(By.ID, "access")
     until(browser, lambda b: access.is_displayed(), PIPELINE_SECONDS)
     assert "read-only until you enter the access token" in access.text  # said before any change
@@ -231,7 +254,7 @@ def test_tracking_asks_for_the_token_and_shows_the_forecast_as_a_range(
 
 
 def test_an_intraday_chart_leaves_out_the_closed_hours(stack: LocalStack, browser: Chrome) -> None:
-    wait = WebDriverWait(browser, PIPELINE_SECONDS, poll_frequency=0.25)
+    wait = WebDriverWait(browser, PIPELINE_SECONDS, poll_frequency=POLL)
     enter_symbol(browser, "IBM", "5min", "naive")
     browser.find_element(By.ID, "track-model").send_keys(Keys.ENTER)  # Enter on a select tracks
     until(browser, lambda b: forecast_shown(b, "IBM", "5min"), PIPELINE_SECONDS)
@@ -371,7 +394,7 @@ def test_a_bad_symbol_is_refused_with_the_reason_shown(stack: LocalStack, browse
         ("IBM", "5min", "London", "not on XLON: track or fetch it daily"),  # the exchange is sent
     ):
         track_with_keyboard(browser, symbol, interval, "auto (default)", exchange)
-        WebDriverWait(browser, 30).until(lambda b, w=words: w in error.text)
+        WebDriverWait(browser, 30, poll_frequency=POLL).until(lambda b, w=words: w in error.text)
         assert words in error.text  # refused whole (never cut to 12 characters), never invented
         assert browser.switch_to.active_element.get_attribute("id") == "track-symbol"
     assert requests.get(stack.functions["watchlist"].url, timeout=30).json() == before
@@ -381,7 +404,7 @@ def test_focus_survives_polls_and_rows_sort(stack: LocalStack, browser: Chrome) 
     """Rows are updated in place: the focused button is the same element after polls."""
     remove = browser.find_element(By.CSS_SELECTOR, 'button[aria-label="Stop tracking IBM (5min)"]')
     browser.execute_script("arguments[0].focus();", remove)
-    wait_for_polls(browser)
+    poll_now(browser)
     assert browser.switch_to.active_element == remove
     remove.send_keys(Keys.SHIFT, Keys.TAB)  # and the keyboard goes on from there
     assert browser.switch_to.active_element.get_attribute("aria-label") == "Fetch IBM (5min) now"
@@ -407,7 +430,7 @@ def test_two_stocks_moving_together_and_the_demo_label_on_every_view(
         timeout=30,
     )
     assert answer.status_code == 200, answer.text
-    WebDriverWait(browser, PIPELINE_SECONDS, poll_frequency=0.25).until(
+    WebDriverWait(browser, PIPELINE_SECONDS, poll_frequency=POLL).until(
         lambda b: forecast_shown(b, "AAPL", "daily")
     )
     show_view(browser, "correlation")
@@ -432,7 +455,7 @@ def test_two_stocks_moving_together_and_the_demo_label_on_every_view(
             browser.save_screenshot(str(shots / "ui-pipeline.png"))
     show_view(browser, "watchlist")
     browser.find_element(By.CSS_SELECTOR, 'button[aria-label="Chart of IBM (daily)"]').click()
-    WebDriverWait(browser, 30).until(
+    WebDriverWait(browser, 30, poll_frequency=POLL).until(
         lambda b: b.find_elements(By.CSS_SELECTOR, "#price-chart canvas")
     )
     no_accessibility_violations(browser, "desktop symbol")
@@ -448,7 +471,7 @@ def test_untracking_removes_the_row(stack: LocalStack, browser: Chrome, shots: P
     assert width <= browser.execute_script("return document.documentElement.clientWidth;")
     browser.save_screenshot(str(shots / "ui-watchlist.png"))
     browser.find_element(By.CSS_SELECTOR, 'button[aria-label="Stop tracking AAPL (daily)"]').click()
-    WebDriverWait(browser, 30).until(lambda b: not row(b, "AAPL", "daily"))
+    WebDriverWait(browser, 30, poll_frequency=POLL).until(lambda b: not row(b, "AAPL", "daily"))
     assert "Stopped tracking AAPL (daily)." in browser.find_element(By.ID, "status").text
     assert browser.find_element(By.ID, "token-dialog").get_attribute("open") is None
     listed = requests.get(stack.functions["watchlist"].url, timeout=30).json()["watchlist"]
@@ -458,7 +481,9 @@ def test_untracking_removes_the_row(stack: LocalStack, browser: Chrome, shots: P
 def test_a_phone_gets_cards_and_a_readable_forecast(stack: LocalStack, shots: Path) -> None:
     with chromium(PHONE) as phone:
         phone.get(stack.functions["ui"].url)
-        WebDriverWait(phone, 30).until(lambda b: forecast_shown(b, "IBM", "daily"))
+        WebDriverWait(phone, 30, poll_frequency=POLL).until(
+            lambda b: forecast_shown(b, "IBM", "daily")
+        )
         width = phone.execute_script("return document.documentElement.scrollWidth;")
         assert width <= phone.execute_script("return window.innerWidth;")  # no sideways swipe
         (card,) = row(phone, "IBM", "daily")
@@ -474,11 +499,11 @@ def test_a_phone_gets_cards_and_a_readable_forecast(stack: LocalStack, shots: Pa
         phone.execute_script("window.scrollTo(0, document.body.scrollHeight);")
         scrolled = phone.execute_script("return window.scrollY;")
         assert scrolled > 0
-        wait_for_polls(phone)
+        poll_now(phone)
         assert phone.execute_script("return window.scrollY;") == scrolled  # polls keep the place
 
         phone.find_element(By.CSS_SELECTOR, 'button[aria-label="Chart of IBM (daily)"]').click()
-        WebDriverWait(phone, 30).until(
+        WebDriverWait(phone, 30, poll_frequency=POLL).until(
             lambda b: b.find_elements(By.CSS_SELECTOR, "#price-chart canvas")
         )
         share = phone.execute_script(
@@ -513,7 +538,7 @@ def test_an_alert_made_on_the_page_fires_when_the_data_crosses_it(
     from shared.store import prices
     from tests.support.stack import publish
 
-    wait = WebDriverWait(browser, PIPELINE_SECONDS, poll_frequency=0.25)
+    wait = WebDriverWait(browser, PIPELINE_SECONDS, poll_frequency=POLL)
     browser.execute_script(f"sessionStorage.setItem('stocks-api-token', '{TOKEN}');")
     if not row(browser, "IBM", "daily"):  # run alone: track it first
         requests.post(

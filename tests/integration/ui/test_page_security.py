@@ -19,7 +19,7 @@ from selenium.webdriver.support.wait import WebDriverWait
 
 from shared.contract.events import FETCH_REQUESTED
 from shared.contract.schema import DEAD_LETTERS, RUNS
-from tests.support.browser import until
+from tests.support.browser import POLL, until
 from tests.support.loopback import LoopbackServer
 
 pytestmark = pytest.mark.slow
@@ -59,11 +59,13 @@ def test_another_sites_page_can_neither_change_state_nor_frame_the_page(ui, brow
     try:
         port = server.server.server_address[1]
         browser.get(f"http://localhost:{port}/")  # another site: localhost is not 127.0.0.1
-        WebDriverWait(browser, 60).until(lambda b: b.title in ("sent", "failed"))
+        WebDriverWait(browser, 60, poll_frequency=POLL).until(
+            lambda b: b.title in ("sent", "failed")
+        )
         frame = browser.find_element(By.ID, "framed")
         browser.switch_to.frame(frame)
         # Chromium shows its own error document in a frame the page's policy refuses
-        WebDriverWait(browser, 60).until(
+        WebDriverWait(browser, 60, poll_frequency=POLL).until(
             lambda b: (
                 b.execute_script("return document.readyState") == "complete"
                 and b.execute_script("return location.href") != "about:blank"
