@@ -6,14 +6,20 @@ from __future__ import annotations
 import collections
 import json
 import threading
-import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 import pytest
+import requests
+from cloudevents.conversion import to_binary
 from cloudevents.http import CloudEvent
 
-from devstack.functions import FunctionProcess
+from devstack.functions import ROOT, FunctionProcess
 from devstack.influxd import InfluxServer
+from devstack.mesh.mesh import Mesh
 from shared.contract.config import InfluxSettings
 from shared.contract.errors import StorageUnavailable
 from shared.contract.events import FETCH_REQUESTED, FETCHED
@@ -22,6 +28,7 @@ from shared.influx.client import InfluxClient
 from shared.market.providers import DemoProvider
 from shared.store.watchlist import Entry, Watchlist
 from tests.support.fakes.alphavantage import API_KEY
+from tests.support.receiver import EventReceiver
 from tests.support.stack import count, publish, running_stack, storage_of, wait_for
 
 pytestmark = pytest.mark.slow
@@ -31,14 +38,7 @@ RESTARTS = (
 )
 
 
-def restart_influx(stack, outage: float) -> None:
-    """Stop influxd, wait `outage` seconds, start it again on the same port and data."""
-    stack.influx.stop()
-    time.sleep(outage)
-    stack.influx.start()
-
-
-def fetch_request(symbol: str, event_id: str) -> CloudEvent:
+def fetch_request(symbol: str, event_id: str, bucket: str | None = None) -> CloudEvent:
     return CloudEvent(
         {
             "type": FETCH_REQUESTED,
@@ -46,8 +46,46 @@ def fetch_request(symbol: str, event_id: str) -> CloudEvent:
             "id": event_id,
             "datacontenttype": "application/json",
         },
-        {"symbol": symbol},
+        {"symbol": symbol, **({"bucket": bucket} if bucket else {})},
     )
+
+
+@dataclass
+class FetchMesh:
+    """fetch and deadletters as real processes on the session's influxd (the test's bucket is
+    their meta bucket and the data's), and the mesh routing knative/ as it is; the functions
+    a fetch that fails or is killed never reaches stand in as receivers that must get nothing
+    (a whole stack costs ten process starts; these tests need two)."""
+
+    mesh: Mesh
+    fetch: FunctionProcess
+    stand_in: EventReceiver
+
+
+@contextmanager
+def fetch_mesh(serve, tmp_path: Path, backoff_scale: float, **env: str) -> Iterator[FetchMesh]:
+    fetch, deadletters = serve("fetch", **env), serve("deadletters")
+    with EventReceiver(status=200) as stand_in:
+        subscribers = {
+            "fetch": fetch.url,
+            "deadletters": deadletters.url,
+            **{name: stand_in.url for name in ("predict", "watchlist", "alerts", "notifier")},
+        }
+        with Mesh.from_manifests(
+            ROOT / "knative",
+            subscribers,
+            backoff_scale=backoff_scale,
+            dead_letter_file=tmp_path / "dead-letters.jsonl",
+            schedule_pings=False,
+        ) as mesh:
+            yield FetchMesh(mesh, fetch, stand_in)
+
+
+def post(mesh: Mesh, event: CloudEvent) -> None:
+    """POST the event to the broker's ingress in binary mode, as any producer would."""
+    headers, body = to_binary(event)
+    response = requests.post(mesh.broker_url(), data=body, headers=headers, timeout=30)
+    assert response.status_code == 202, response.text
 
 
 def test_influxdb_stopped_mid_pipeline_loses_and_duplicates_nothing(tmp_path):
@@ -72,7 +110,8 @@ def test_influxdb_stopped_mid_pipeline_loses_and_duplicates_nothing(tmp_path):
         predict.stop()  # down until the second outage: the tick's predictions wait for retries
         stack.influx.stop()  # down when the tick arrives: watchlist answers 503, the mesh retries
         stack.tick()
-        time.sleep(1.0)
+        watchlist: FunctionProcess = stack.functions["watchlist"]
+        wait_for(lambda: 503 in statuses(watchlist), 60, "watchlist answering the tick 503")
         stack.influx.start()
         wait_for(
             lambda: sum(r.event_type == FETCHED for r in stack.mesh.received()) == 2 * len(SYMBOLS),
@@ -162,17 +201,17 @@ def statuses(function: FunctionProcess) -> set[int]:
 
 
 @pytest.mark.parametrize(
-    ("fixture", "options", "status"),
+    ("case", "fixture", "options", "status"),
     [
-        ("limit_minute.json", {}, 429),
-        ("maintenance.html", {"status": 500}, 502),
-        ("truncated.csv", {}, 502),
-        ("daily.csv", {"delay": 3.0}, 502),
+        ("rate-limited", "limit_minute.json", {}, 429),
+        ("http-500", "maintenance.html", {"status": 500}, 502),
+        ("truncated", "truncated.csv", {}, 502),
+        ("timeout", "daily.csv", {"delay": 3.0}, 502),
     ],
     ids=["rate-limited", "http-500", "truncated", "timeout"],
 )
 def test_provider_faults_are_retried_then_dead_lettered_and_write_nothing(
-    tmp_path, alphavantage, fixture, options, status
+    serve, storage, bucket, tmp_path, alphavantage, case, fixture, options, status
 ):
     alphavantage.route(fixture, **options)
     env = {
@@ -181,40 +220,43 @@ def test_provider_faults_are_retried_then_dead_lettered_and_write_nothing(
         "ALPHAVANTAGE_URL": alphavantage.url,
         "ALPHAVANTAGE_TIMEOUT_SECONDS": "1",
     }
-    with running_stack(tmp_path, backoff_scale=0.01, **env) as stack:
-        storage = storage_of(stack)
-        storage.create_bucket("stocks")
-        publish(stack, fetch_request("IBM", f"fault-{status}"))
-        assert stack.mesh.wait_idle(120)
-        [delivery] = [d for d in stack.mesh.deliveries() if d.event_type == FETCH_REQUESTED]
-        assert (delivery.outcome, delivery.status) == ("dead-lettered", status)
-        assert delivery.attempts == 1 + 5  # the fetch Trigger's retry: 5
-        assert count(storage, "stocks", "prices", "IBM") == 0
-        letters = storage.query("stocks", 'SELECT * FROM "dead_letters"', DEAD_LETTERS)
-        assert letters["event_id"].tolist() == [f"fault-{status}"]
-        assert letters["code"].tolist() == [status]
-        assert API_KEY not in letters["error"].iloc[0]
+    with fetch_mesh(serve, tmp_path, backoff_scale=0.01, **env) as running:
+        post(running.mesh, fetch_request("IBM", f"fault-{case}", bucket))
+        assert running.mesh.wait_idle(120)
+        deliveries = running.mesh.deliveries()
+    [delivery] = [d for d in deliveries if d.event_type == FETCH_REQUESTED]
+    assert (delivery.outcome, delivery.status) == ("dead-lettered", status)
+    assert delivery.attempts == 1 + 5  # the fetch Trigger's retry: 5
+    assert running.stand_in.events == []  # no reply, so nothing went further
+    assert count(storage, bucket, "prices", "IBM") == 0
+    letters = storage.query(bucket, 'SELECT * FROM "dead_letters"', DEAD_LETTERS)
+    assert letters["event_id"].tolist() == [f"fault-{case}"]
+    assert letters["code"].tolist() == [status]
+    assert API_KEY not in letters["error"].iloc[0]
 
 
-def test_a_function_killed_mid_request_gets_the_event_again(tmp_path, alphavantage):
+def test_a_function_killed_mid_request_gets_the_event_again(
+    serve, storage, bucket, tmp_path, alphavantage
+):
     alphavantage.route("daily.csv", symbol="IBM", delay=2.0)
     env = {
         "STOCKS_PROVIDER": "alphavantage",
         "ALPHAVANTAGE_API_KEY": API_KEY,
         "ALPHAVANTAGE_URL": alphavantage.url,
     }
-    with running_stack(tmp_path, backoff_scale=0.2, **env) as stack:
-        storage = storage_of(stack)
-        fetch: FunctionProcess = stack.functions["fetch"]
-        publish(stack, fetch_request("IBM", "killed-once"))
+    with fetch_mesh(serve, tmp_path, backoff_scale=0.2, **env) as running:
+        post(running.mesh, fetch_request("IBM", "killed-once", bucket))
         wait_for(lambda: len(alphavantage.queries) == 1, 30, "fetch asking the provider")
-        fetch.kill()  # mid-request: the provider has not answered yet
-        fetch.start()  # on the same port
-        wait_for(lambda: count(storage, "stocks", "prices", "IBM") > 0, 60, "IBM's prices")
-        assert stack.mesh.wait_idle(60)
-        [delivery] = [d for d in stack.mesh.deliveries() if d.event_type == FETCH_REQUESTED]
-        assert delivery.outcome == "delivered" and delivery.attempts >= 2
-        assert len(alphavantage.queries) >= 2
+        running.fetch.kill()  # mid-request: the provider has not answered yet
+        running.fetch.start()  # on the same port
+        wait_for(lambda: count(storage, bucket, "prices", "IBM") > 0, 60, "IBM's prices")
+        assert running.mesh.wait_idle(60)
+        deliveries = running.mesh.deliveries()
+    [delivery] = [d for d in deliveries if d.event_type == FETCH_REQUESTED]
+    assert delivery.outcome == "delivered" and delivery.attempts >= 2
+    assert len(alphavantage.queries) >= 2
+    woken = [e["type"] for e in running.stand_in.events]
+    assert woken == [FETCHED]  # its reply woke predict (standing in) once
 
 
 def test_two_deliveries_of_the_same_event_store_what_one_does(tmp_path):
