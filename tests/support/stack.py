@@ -40,16 +40,22 @@ def track(stack: LocalStack, *symbols: str) -> None:
         ).raise_for_status()
 
 
+QUICK_SECONDS = 2.0
+"""How long `wait_for` looks often (most waits, a runs point written a second after its call,
+end within it); then every quarter of a second, so a long wait loads the machine little."""
+
+
 def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
     """Poll `condition` (InfluxDB being down counts as not yet) until true or `timeout` s pass."""
-    deadline = time.monotonic() + timeout
+    started = time.monotonic()
+    deadline = started + timeout
     while time.monotonic() < deadline:
         try:
             if condition():
                 return
         except StocksError:
             pass
-        time.sleep(0.25)
+        time.sleep(0.05 if time.monotonic() - started < QUICK_SECONDS else 0.25)
     raise AssertionError(f"not within {timeout:.0f} s: {what}")
 
 

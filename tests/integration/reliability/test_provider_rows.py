@@ -85,7 +85,7 @@ def wait_for_run(storage, bucket: str, symbol: str = "NVDA") -> dict:
         runs = storage.query(bucket, query, RUNS, missing_ok=True)
         if len(runs):
             return runs.iloc[-1].to_dict()
-        time.sleep(0.2)
+        time.sleep(0.05)
     raise AssertionError("no runs point within 30 s")
 
 
