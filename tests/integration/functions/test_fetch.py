@@ -1,4 +1,8 @@
-"""fetch against a real influxd, served as a real process, with the offline demo provider."""
+"""fetch against a real influxd, served as a real process, with the offline demo provider.
+
+The cases that read only the bars of their own bucket share one fetch (`serve_once`: its meta
+bucket, where its runs and names go, is the module's); those that read runs or the reply's
+alert rules, which the meta bucket holds, have a fetch of their own."""
 
 from __future__ import annotations
 
@@ -21,8 +25,8 @@ def stored(storage, bucket: str, symbol: str = "AAPL"):
     return storage.query(bucket, f'SELECT * FROM "prices" WHERE "symbol" = \'{symbol}\'', PRICES)
 
 
-def test_fetch_stores_bars_and_is_idempotent(serve, storage, bucket):
-    fetch = serve("fetch")
+def test_fetch_stores_bars_and_is_idempotent(serve_once, storage, bucket):
+    fetch = serve_once("fetch")
     first = requests.post(fetch.url, json={"symbol": "aapl", "bucket": bucket}, timeout=60)
     assert first.status_code == 200, first.text
     body = first.json()
@@ -43,8 +47,8 @@ def test_fetch_stores_bars_and_is_idempotent(serve, storage, bucket):
     assert again.equals(bars)
 
 
-def test_incremental_fetch_asks_only_for_what_is_missing(serve, storage, bucket):
-    fetch = serve("fetch")
+def test_incremental_fetch_asks_only_for_what_is_missing(serve_once, storage, bucket):
+    fetch = serve_once("fetch")
     full = requests.post(fetch.url, json={"symbol": "MSFT", "bucket": bucket}, timeout=60).json()
     cut = stored(storage, bucket, "MSFT").index[-5]
     storage.execute(bucket, f"DELETE FROM \"prices\" WHERE time >= '{cut.isoformat()}'")
@@ -54,16 +58,16 @@ def test_incremental_fetch_asks_only_for_what_is_missing(serve, storage, bucket)
     assert len(stored(storage, bucket, "MSFT")) == full["points"]
 
 
-def test_fetch_creates_a_missing_bucket_and_says_so(serve, storage, bucket):
-    fetch = serve("fetch")
+def test_fetch_creates_a_missing_bucket_and_says_so(serve_once, storage, bucket):
+    fetch = serve_once("fetch")
     target = bucket + "_new"
     body = requests.post(fetch.url, json={"symbol": "IBM", "bucket": target}, timeout=60).json()
     assert body["bucket_created"] is True
     assert target in storage.list_buckets()
 
 
-def test_intraday_bars_are_market_hours_in_utc(serve, storage, bucket):
-    fetch = serve("fetch")
+def test_intraday_bars_are_market_hours_in_utc(serve_once, storage, bucket):
+    fetch = serve_once("fetch")
     body = requests.post(
         fetch.url,
         json={"symbol": "IBM", "bucket": bucket, "interval": "5min", "month": "2026-03"},
