@@ -129,6 +129,8 @@ def test_dates_within_the_table_never_ask_the_calendar(monkeypatch):
     new_years_eve = datetime(2035, 12, 31, 23, tzinfo=UTC)
     assert nyse.last_closed_session(new_years_eve) == date(2035, 12, 31)
     assert nyse.last_closed_session(datetime(1990, 1, 2, 21, tzinfo=UTC)) == date(1990, 1, 2)
+    easter_monday = datetime(2025, 4, 21, 12, tzinfo=UTC)  # back over a weekend and Good Friday
+    assert nyse.last_closed_session(easter_monday) == date(2025, 4, 17)
 
 
 def test_an_unsupported_exchange_is_refused():
