@@ -167,3 +167,10 @@ def test_a_weekend_session_trades_at_its_eras_hours():
         datetime(2025, 11, 29, 21, tzinfo=UTC),
     )
     assert days.last_closed_session(datetime(2025, 11, 30, tzinfo=UTC)) == date(2025, 11, 29)
+
+
+def test_an_eras_hours_apply_from_its_first_day():
+    later = [["1990-01-01", "09:30", "16:00"], ["2025-12-01", "10:00", "16:00"]]
+    days = SessionDays("XNYS", {**committed()["exchanges"]["XNYS"], "hours": later})
+    assert days.open_close(date(2025, 12, 1))[0] == datetime(2025, 12, 1, 15, tzinfo=UTC)
+    assert days.open_close(date(2025, 11, 26))[0] == datetime(2025, 11, 26, 14, 30, tzinfo=UTC)
