@@ -45,6 +45,9 @@ class InfluxSettings:
     username: str | None = None
     password: str | None = field(default=None, repr=False)
     timeout_seconds: float = 10.0
+    batch_seconds: float = 1.0
+    """STOCKS_RUNS_BATCH_SECONDS: how long a `runs` point waits for others to be written with
+    (`shared.influx.deferred`)."""
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,9 @@ class Settings:
                 org=env.text("INFLUX_ORG"),
                 username=env.text("INFLUX_USERNAME"),
                 password=env.text("INFLUX_PASSWORD"),
+                batch_seconds=env.seconds(
+                    "STOCKS_RUNS_BATCH_SECONDS", InfluxSettings.batch_seconds
+                ),
             ),
             provider=_provider_settings(env),
             function=env.choice("STOCKS_FUNCTION", FUNCTIONS, None),

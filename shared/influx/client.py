@@ -81,7 +81,7 @@ class InfluxClient:
         self.settings = settings
         self.batch_lines = batch_lines
         self.transport = Transport(settings)
-        self.deferred = Deferred(self)
+        self.deferred = Deferred(self, settings.batch_seconds)
         """Points written a moment later (`write_soon`)."""
 
     # -- transport ---------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 A function records a `runs` point per call; written at once, that is one more request per call,
 the biggest single cost of a tick that finds nothing new (issue 21). Queued here instead, the
-points of every call within `DELAY` seconds go in one request, from a background thread, and
+points of every call within a second (`InfluxSettings.batch_seconds`, from
+`STOCKS_RUNS_BATCH_SECONDS`) go in one request, from a background thread, and
 whatever is queued when the process exits (Knative scales to zero with SIGTERM, which the server
 turns into a normal exit) is written then. A write that fails is logged and dropped: these
 records are best effort, as they were when written at once.
@@ -21,8 +22,6 @@ from shared.contract.errors import StocksError
 if TYPE_CHECKING:
     from shared.influx.client import InfluxClient
 
-DELAY = 1.0
-"""Seconds a point may wait for others before its request goes."""
 MOST = 500
 """Points that make a request go at once."""
 logger = logging.getLogger("shared.influx.deferred")
@@ -31,7 +30,7 @@ logger = logging.getLogger("shared.influx.deferred")
 class Deferred:
     """A queue of line-protocol points for one client, written `delay` seconds after the first."""
 
-    def __init__(self, client: InfluxClient, delay: float = DELAY, most: int = MOST) -> None:
+    def __init__(self, client: InfluxClient, delay: float, most: int = MOST) -> None:
         self.client = client
         self.delay = delay
         self.most = most

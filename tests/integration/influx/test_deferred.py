@@ -6,7 +6,9 @@ import logging
 import subprocess
 import sys
 import time
+from dataclasses import replace
 
+from shared.influx.client import InfluxClient
 from shared.influx.deferred import Deferred
 from tests.support.requests_count import requests_made
 
@@ -70,3 +72,9 @@ def test_a_refused_write_is_logged_and_dropped(storage, bucket, caplog):
         queue.flush()
     assert "1 deferred points" in caplog.text
     assert count(storage, bucket) == 1
+
+
+def test_a_clients_queue_waits_as_long_as_its_settings_say(settings):
+    assert InfluxClient(settings.influx).deferred.delay == 1.0  # the default
+    quick = replace(settings.influx, batch_seconds=0.05)
+    assert InfluxClient(quick).deferred.delay == 0.05

@@ -23,6 +23,7 @@ def test_an_empty_environment_gives_the_contracts_defaults():
     assert settings.provider.alphavantage_premium is False
     assert settings.function is None and settings.meta_bucket == "stocks"
     assert settings.k_sink is None
+    assert settings.influx.batch_seconds == 1.0
 
 
 def test_every_influx_variable_is_read_and_blank_means_unset():
@@ -36,10 +37,16 @@ def test_every_influx_variable_is_read_and_blank_means_unset():
             "STOCKS_META_BUCKET": "meta-1",
             "K_SINK": "http://broker.local/ns/default",
             "STOCKS_FUNCTION": "predict",
+            "STOCKS_RUNS_BATCH_SECONDS": "0.05",
         }
     )
     assert settings.influx == InfluxSettings(
-        url="https://influx.example:8086", token="tok", org="acme", username="ann", password="pw"
+        url="https://influx.example:8086",
+        token="tok",
+        org="acme",
+        username="ann",
+        password="pw",
+        batch_seconds=0.05,
     )
     assert settings.meta_bucket == "meta-1" and settings.function == "predict"
     assert settings.k_sink == "http://broker.local/ns/default"
@@ -104,6 +111,8 @@ def test_flags(flag, expected):
         ({"INFLUX_URL": "ftp://influx:8086"}, "INFLUX_URL"),
         ({"INFLUX_URL": "http://"}, "INFLUX_URL"),
         ({"K_SINK": "broker"}, "K_SINK"),
+        ({"STOCKS_RUNS_BATCH_SECONDS": "0"}, "STOCKS_RUNS_BATCH_SECONDS"),
+        ({"STOCKS_RUNS_BATCH_SECONDS": "later"}, "STOCKS_RUNS_BATCH_SECONDS"),
         ({"STOCKS_META_BUCKET": "_internal"}, "STOCKS_META_BUCKET"),
         ({"STOCKS_META_BUCKET": "a b"}, "STOCKS_META_BUCKET"),
         ({"STOCKS_META_BUCKET": "x" * 65}, "STOCKS_META_BUCKET"),
