@@ -141,8 +141,8 @@ falling when it began, from a mutation run that had just ended).
   recent fetch requests, runs and newest bar times read as JSON rows). Not met by the five whose
   requests need frames, and the floor rows say why: a bare parliament function that only
   imports pandas starts at 2.2x (this run) to 2.7x (other runs this day), and with matplotlib
-  at 3.2x to 4.1x; our modules add 16 ms (the runtime every function shares) to 115 ms (ui) on top. In
-  this run predict's and alerts' readiness came in at the goal (2.50x and 2.49x) because the
+  at 3.2x to 4.1x; our modules add 16 ms (the runtime every function shares) to 115 ms (ui)
+  on top. In this run predict's and alerts' readiness came in at the goal (2.50x and 2.49x) because the
   floor was low; their first answers did not (alerts 2.54x, judging a bar against two price
   rules; predict 2.66x naive, 2.97x auto), nor fetch (2.61x, first answer 2.85x), ui (3.1x) or
   chart (3.8x against its own floor of 3.2x). What a function's requests need loads before its
@@ -162,8 +162,8 @@ falling when it began, from a mutation run that had just ended).
   the model, so a Prophet request fits Prophet on several windows, not once
   (docs/forecasting.md).
 - **predict's first Prophet forecast (goal 1.2 s from process start)**: met, 0.92 s in this run
-  and 0.92 s in `bench_coldstart` alone at 13:24 UTC beside a whole suite (load 4 to 7), since Prophet loads without its
-  plotting module (Prophet 1.5's model module imports `prophet.plot`, which imports
+  and 0.92 s in `bench_coldstart` alone at 13:24 UTC beside a whole suite (load 4 to 7), since
+  Prophet loads without its plotting module (Prophet 1.5's model module imports `prophet.plot`, which imports
   matplotlib's pyplot and tries plotly: about half of importing Prophet;
   `forecasting/prophet_model.py` gives it a module that draws nothing). Before, 1.03 s to
   1.66 s, met once in four runs. `auto`, the pipeline's model, needs no Prophet.
