@@ -127,46 +127,45 @@ NOTES = """
 
 ## Goals not met, and why
 
-Figures vary from run to run on this 2-core machine by about 20% (cold starts and the predict
-call most), and the machine itself varies: the bare function started in 0.15 s at 07:25 the same
-day and in 0.23 s in the run above, with nothing else of ours running (load average 2.9 and
-falling when it began, from a mutation run that had just ended).
+Figures vary from run to run on this 2-core machine by about 20% (cold starts and the predict call
+most), and the machine itself varies: the bare function started in 0.15 s at 07:25 the same day and
+in 0.23 s in the run above, with nothing else of ours running (load average 2.9 and falling when it
+began, from a mutation run that had just ended).
 
-- **Cold start (goal 2.5 times the bare function)**: met by the four functions whose calls need
-  no frame: buckets, deadletters, notifier and watchlist (readiness and first answer within 1.0x
-  to 1.5x). deadletters and notifier were 3.1x and 3.2x before their one-point writes and small
-  reads left pandas; watchlist was 2.6x to 2.7x before its listing, its changes and its tick did
+- **Cold start (goal 2.5 times the bare function)**: met by the four functions whose calls need no
+  frame: buckets, deadletters, notifier and watchlist (readiness and first answer within 1.0x to
+  1.5x). deadletters and notifier were 3.1x and 3.2x before their one-point writes and small reads
+  left pandas; watchlist was 2.6x to 2.7x before its listing, its changes and its tick did
   (2026-12-03 afternoon: sessions a date at a time from the calendar's own table,
   `market/sessions.py`; budgets and the provider-request ledger on plain datetimes; its entries,
   recent fetch requests, runs and newest bar times read as JSON rows). Not met by the five whose
-  requests need frames, and the floor rows say why: a bare parliament function that only
-  imports pandas starts at 2.2x (this run) to 2.7x (other runs this day), and with matplotlib
-  at 3.2x to 4.1x; our modules add 16 ms (the runtime every function shares) to 115 ms (ui)
-  on top. In this run predict's and alerts' readiness came in at the goal (2.50x and 2.49x) because the
-  floor was low; their first answers did not (alerts 2.54x, judging a bar against two price
-  rules; predict 2.66x naive, 2.97x auto), nor fetch (2.61x, first answer 2.85x), ui (3.1x) or
-  chart (3.8x against its own floor of 3.2x). What a function's requests need loads before its
-  readiness probe answers (a new pod takes traffic warm), so deferring pandas would only move
-  the cost into the first request. Meeting the goal for those five needs their request paths
-  without pandas, and each would mean writing correctness-critical logic a second time:
-  fetch's provider parsing and checks, and the split and dividend adjustment; predict's
-  forecasting and backtests; alerts' move rule (the same adjustment) and band rule (the store's
-  choice of the current forecast); ui's views (changes, correlations). Not attempted.
-- **fetch parse + write (goal 0.5 of the ceiling)**: 0.28 (0.32 to 0.41 in 2026-11-28's three
-  runs). The write reaches 0.54 to 0.66 of the ceiling; the parse is what costs: every cell is
-  read as text and checked (finite, positive prices; whole volumes within int64; dates in range)
-  so that a provider's garbage is dropped or a 502, never half a write. (Ingest, 0.6 of the
-  ceiling, is met in this run at 0.62; it was 0.54 in the two runs before.)
-- **predict call against a bare Prophet fit (goal 2.5)**: 2.8 (2.9 to 4.2 before). Honest
-  metrics cost fits: the reported scores come from rolling-origin windows that did not choose
-  the model, so a Prophet request fits Prophet on several windows, not once
-  (docs/forecasting.md).
-- **predict's first Prophet forecast (goal 1.2 s from process start)**: met, 0.92 s in this run
-  and 0.92 s in `bench_coldstart` alone at 13:24 UTC beside a whole suite (load 4 to 7), since
-  Prophet loads without its plotting module (Prophet 1.5's model module imports `prophet.plot`, which imports
-  matplotlib's pyplot and tries plotly: about half of importing Prophet;
-  `forecasting/prophet_model.py` gives it a module that draws nothing). Before, 1.03 s to
-  1.66 s, met once in four runs. `auto`, the pipeline's model, needs no Prophet.
+  requests need frames, and the floor rows say why: a bare parliament function that only imports
+  pandas starts at 2.2x (this run) to 2.7x (other runs this day), and with matplotlib at 3.2x to
+  4.1x; our modules add 16 ms (the runtime every function shares) to 115 ms (ui) on top. In this run
+  predict's and alerts' readiness came in at the goal (2.50x and 2.49x) because the floor was low;
+  their first answers did not (alerts 2.54x, judging a bar against two price rules; predict 2.66x
+  naive, 2.97x auto), nor fetch (2.61x, first answer 2.85x), ui (3.1x) or chart (3.8x against its
+  own floor of 3.2x). What a function's requests need loads before its readiness probe answers (a
+  new pod takes traffic warm), so deferring pandas would only move the cost into the first request.
+  Meeting the goal for those five needs their request paths without pandas, and each would mean
+  writing correctness-critical logic a second time: fetch's provider parsing and checks, and the
+  split and dividend adjustment; predict's forecasting and backtests; alerts' move rule (the same
+  adjustment) and band rule (the store's choice of the current forecast); ui's views (changes,
+  correlations). Not attempted.
+- **fetch parse + write (goal 0.5 of the ceiling)**: 0.28 (0.32 to 0.41 in 2026-11-28's three runs).
+  The write reaches 0.54 to 0.66 of the ceiling; the parse is what costs: every cell is read as text
+  and checked (finite, positive prices; whole volumes within int64; dates in range) so that a
+  provider's garbage is dropped or a 502, never half a write. (Ingest, 0.6 of the ceiling, is met in
+  this run at 0.62; it was 0.54 in the two runs before.)
+- **predict call against a bare Prophet fit (goal 2.5)**: 2.8 (2.9 to 4.2 before). Honest metrics
+  cost fits: the reported scores come from rolling-origin windows that did not choose the model, so
+  a Prophet request fits Prophet on several windows, not once (docs/forecasting.md).
+- **predict's first Prophet forecast (goal 1.2 s from process start)**: met, 0.92 s in this run and
+  0.92 s in `bench_coldstart` alone at 13:24 UTC beside a whole suite (load 4 to 7), since Prophet
+  loads without its plotting module (Prophet 1.5's model module imports `prophet.plot`, which
+  imports matplotlib's pyplot and tries plotly: about half of importing Prophet;
+  `forecasting/prophet_model.py` gives it a module that draws nothing). Before, 1.03 s to 1.66 s,
+  met once in four runs. `auto`, the pipeline's model, needs no Prophet.
 """
 
 
