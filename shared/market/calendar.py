@@ -29,7 +29,7 @@ from shared.contract.errors import Unprocessable
 from shared.contract.schema import DEFAULT_EXCHANGE, EXCHANGES
 from shared.contract.validation import checked_exchange
 from shared.market import calendar_build
-from shared.market.sessions import committed
+from shared.market.session_table import committed
 
 __all__ = ["DEFAULT_EXCHANGE", "EXCHANGES", "ExchangeCalendar", "calendar"]
 

@@ -18,10 +18,9 @@ import numpy as np
 import pandas as pd
 
 from shared.contract.schema import EXCHANGES
-from shared.market.sessions import TABLE_PATH
+from shared.market.session_table import PATH
 
 YEARS = (1990, 2035)
-PATH = TABLE_PATH
 
 
 def table(mic: str, first: date, last: date) -> dict[str, Any]:

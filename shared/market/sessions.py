@@ -1,6 +1,6 @@
 """One exchange's sessions asked a date at a time, with no pandas or numpy: what a tick needs.
 
-Reads the committed table (`calendar_sessions.json`, built by `calendar_build`) as
+Reads the committed table (`session_table`, built by `calendar_build`) as
 `shared.market.calendar` does, and answers alike (tested equal to it date by date): whether a date
 trades, its open and close in UTC, the last session closed by a moment, and whether a bar newer
 than the stored one is due. The calendar answers for ranges of dates as arrays and frames; this
@@ -11,26 +11,15 @@ calendar, which extends its table from exchange_calendars: slow once, never wron
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from shared.contract.schema import DAILY
 from shared.contract.validation import checked_exchange
-
-TABLE_PATH = Path(__file__).with_name("calendar_sessions.json")
-
-
-@cache
-def committed() -> dict[str, Any]:
-    """The committed session table of every supported exchange, as stored."""
-    with TABLE_PATH.open() as file:
-        loaded: dict[str, Any] = json.load(file)
-    return loaded
+from shared.market.session_table import committed
 
 
 @cache

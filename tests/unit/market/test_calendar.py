@@ -14,7 +14,7 @@ from shared.contract.errors import BadInput, Unprocessable
 from shared.market import calendar, calendar_build, exchanges
 from shared.market.calendar import ExchangeCalendar
 from shared.market.exchanges import exchange_of
-from shared.market.sessions import committed
+from shared.market.session_table import committed
 
 calendar_of = calendar.calendar
 

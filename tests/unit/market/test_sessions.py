@@ -13,7 +13,8 @@ import pytest
 from shared.contract.errors import BadInput
 from shared.contract.schema import EXCHANGES
 from shared.market.calendar import calendar
-from shared.market.sessions import SessionDays, committed, sessions
+from shared.market.session_table import committed
+from shared.market.sessions import SessionDays, sessions
 
 NEW_YORK = ZoneInfo("America/New_York")
 
