@@ -35,6 +35,11 @@ def rfc3339_ms(moment: datetime) -> str:
     return f"{utc.strftime('%Y-%m-%dT%H:%M:%S')}.{utc.microsecond // 1000:03d}Z"
 
 
+def in_utc(moment: datetime) -> datetime:
+    """`moment` in UTC; a naive one is read as UTC (a pandas Timestamp stays one)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 def from_epoch_ms(milliseconds: int) -> datetime:
     """The UTC time of a count of milliseconds since the epoch (how the store's JSON gives
     times), exact."""
@@ -44,6 +49,6 @@ def from_epoch_ms(milliseconds: int) -> datetime:
 def epoch_ns(moment: datetime) -> int:
     """Nanoseconds since the epoch (a naive time read as UTC); a pandas Timestamp keeps its
     nanoseconds."""
-    utc = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    utc = in_utc(moment)
     whole_seconds = calendar.timegm(utc.utctimetuple())
     return whole_seconds * 1_000_000_000 + utc.microsecond * 1_000 + getattr(utc, "nanosecond", 0)

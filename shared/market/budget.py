@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
 
 from shared.contract.config import ProviderSettings
+from shared.contract.timefmt import in_utc
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
@@ -67,11 +68,11 @@ class Spent:
     @classmethod
     def from_requests(cls, requests: Iterable[tuple[datetime, str]], now: datetime) -> Spent:
         """What the `requests` (time, symbol) made up to `now` spent."""
-        now = _utc(now)
+        now = in_utc(now)
         month_start = month_of(now)
         times, symbols = [], set()
         for made, symbol in requests:
-            made = _utc(made)
+            made = in_utc(made)
             if made > now:
                 continue
             if made > now - DAY:
@@ -98,7 +99,7 @@ def metered(limits: Limits) -> bool:
 
 def admits(limits: Limits, spent: Spent, now: datetime, symbol: str, cost: int = 1) -> bool:
     """Whether `cost` more requests for `symbol` fit every window at `now`, after `spent`."""
-    now = _utc(now)
+    now = in_utc(now)
     return (
         not _month_full(limits, spent, symbol)
         and _room_at(now, sorted(spent.times), limits, cost) is None
@@ -109,7 +110,7 @@ def retry_after(limits: Limits, spent: Spent, now: datetime, symbol: str, cost: 
     """Whole seconds (at least 1) until `cost` more requests for `symbol` fit: until enough
     requests leave a rolling window, midnight UTC for a calendar day, the next month for a
     month's symbols (a count larger than a limit waits for the next day)."""
-    now = _utc(now)
+    now = in_utc(now)
     if _month_full(limits, spent, symbol):
         at = month_of(month_of(now) + 32 * DAY)
     else:
@@ -160,7 +161,7 @@ def plan(
     the requests a symbol's refresh takes when more than one (bars plus actions from a provider
     that lists them apart).
     """
-    now = _utc(now)
+    now = in_utc(now)
     made = sorted(spent.times)  # stays sorted: every slot is placed after the previous one
     month = set(spent.symbols_this_month)
     last = now + timedelta(seconds=horizon_seconds)
@@ -226,9 +227,4 @@ def month_of(moment: datetime) -> datetime:
 def _midnight(moment: datetime) -> datetime:
     """Midnight UTC of `moment`'s date (UTC), as a plain datetime (a pandas Timestamp's
     nanoseconds are dropped with its time of day)."""
-    return datetime.combine(_utc(moment).date(), time(), UTC)
-
-
-def _utc(moment: datetime) -> datetime:
-    """`moment` in UTC; a naive one is read as UTC."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return datetime.combine(in_utc(moment).date(), time(), UTC)

@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from shared.contract.schema import DAILY
+from shared.contract.timefmt import in_utc
 from shared.contract.validation import checked_exchange
 from shared.market.session_table import committed
 
@@ -82,7 +83,7 @@ class SessionDays:
     def last_closed_session(self, now: datetime) -> date | None:
         """The newest session whose close is at or before `now` (None if none is known); a
         naive `now` is UTC."""
-        moment = _utc(now)
+        moment = in_utc(now)
         day = moment.astimezone(self.tz).date() if now.tzinfo is not None else now.date()
         while self.first <= day <= self.last:
             if self.is_session(day) and self.open_close(day)[1] <= moment:
@@ -107,7 +108,7 @@ class SessionDays:
         step = timedelta(minutes=int(interval.removesuffix("min")))
         opens, closes = self.open_close(closed)
         bars = -(-(closes - opens) // step)  # a last, shorter bar counts
-        return _utc(newest) < opens + (bars - 1) * step
+        return in_utc(newest) < opens + (bars - 1) * step
 
     def _utc(self, day: date, clock: time) -> datetime:
         return datetime.combine(day, clock, self.tz).astimezone(UTC)
@@ -116,10 +117,6 @@ class SessionDays:
 def _clock(text: str) -> time:
     hours, minutes = text.split(":")
     return time(int(hours), int(minutes))
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _calendar(mic: str) -> Any:
