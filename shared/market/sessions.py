@@ -74,11 +74,8 @@ class SessionDays:
             return opens.to_pydatetime(), closes.to_pydatetime()
         if not self.is_session(day):
             raise ValueError(f"{day} is no session of {self.mic}")
-        hours = self._special.get(day)
-        if hours is None:
-            era = next(e for e in reversed(self._eras) if e.start <= day)
-            hours = era.open, era.close
-        return self._utc(day, hours[0]), self._utc(day, hours[1])
+        opens, closes = self._hours(day)
+        return self._utc(day, opens), self._utc(day, closes)
 
     def last_closed_session(self, now: datetime) -> date | None:
         """The newest session whose close is at or before `now` (None if none is known); a
@@ -86,7 +83,7 @@ class SessionDays:
         moment = in_utc(now)
         day = moment.astimezone(self.tz).date() if now.tzinfo is not None else now.date()
         while self.first <= day <= self.last:
-            if self.is_session(day) and self.open_close(day)[1] <= moment:
+            if self.is_session(day) and self._utc(day, self._hours(day)[1]) <= moment:
                 return day
             day -= timedelta(days=1)
         closed = _calendar(self.mic).last_closed_session(now)  # before or after the table
@@ -109,6 +106,14 @@ class SessionDays:
         opens, closes = self.open_close(closed)
         bars = -(-(closes - opens) // step)  # a last, shorter bar counts
         return in_utc(newest) < opens + (bars - 1) * step
+
+    def _hours(self, day: date) -> tuple[time, time]:
+        """A session's local open and close: its own when special, else its era's."""
+        hours = self._special.get(day)
+        if hours is None:
+            era = next(e for e in reversed(self._eras) if e.start <= day)
+            hours = era.open, era.close
+        return hours
 
     def _utc(self, day: date, clock: time) -> datetime:
         return datetime.combine(day, clock, self.tz).astimezone(UTC)
