@@ -12,7 +12,7 @@ from shared.influx.client import InfluxClient
 if TYPE_CHECKING:
     import requests
 
-    from shared.market.providers import Provider
+    from shared.market.providers.base import Provider
     from shared.market.sourcing import ActionLister
     from shared.usecases.ledger import Ledger
 

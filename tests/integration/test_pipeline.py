@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from shared.market.calendar import calendar
-from shared.market.providers import DemoProvider
+from shared.market.providers.demo import DemoProvider
 from tests.support.stack import count, running_stack, storage_of, track, wait_for
 
 SYMBOLS = ("AAPL", "MSFT", "NVDA")

@@ -19,7 +19,7 @@ from shared.contract.errors import ProviderFailed
 from shared.contract.payloads import FetchRequest
 from shared.market.calendar import calendar
 from shared.market.exchanges import exchange_of
-from shared.market.providers import DemoProvider
+from shared.market.providers.demo import DemoProvider
 from shared.usecases import alerts
 from shared.usecases.fetch import fetch
 from tests.integration.alerts.conftest import SYMBOL

@@ -7,7 +7,7 @@ import pytest
 
 from functions import fetch, predict, ui, watchlist
 from shared.contract.schema import PRICES, WATCHLIST, Measurement
-from shared.market.providers import DemoProvider
+from shared.market.providers.demo import DemoProvider
 from shared.runtime.services import Services
 from shared.store import prices
 from tests.support.inprocess import call

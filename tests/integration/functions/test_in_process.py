@@ -18,7 +18,7 @@ from functions import buckets, deadletters, fetch, ui, watchlist
 from shared.contract.config import ProviderSettings, Settings
 from shared.contract.events import FETCH_REQUESTED, FETCHED, PING, TICK_COMPLETED
 from shared.contract.schema import DEAD_LETTERS, PRICES, RUNS
-from shared.market.providers import DemoProvider
+from shared.market.providers.demo import DemoProvider
 from shared.runtime.services import Services
 from shared.ui.assets import DEMO_LABEL, PAGE, asset
 from tests.support.inprocess import call

@@ -30,7 +30,7 @@ from shared.contract.events import ALERT_FIRED, FETCH_REQUESTED, FETCHED, PREDIC
 from shared.contract.schema import PRICES
 from shared.influx.client import InfluxClient
 from shared.influx.influxql import ident
-from shared.market.providers import DemoProvider
+from shared.market.providers.demo import DemoProvider
 from shared.runtime.invocation import MAX_BODY_BYTES
 from shared.runtime.server import HARD_BODY_LIMIT
 from tests.support.stack import wait_for

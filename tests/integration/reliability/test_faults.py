@@ -25,7 +25,7 @@ from shared.contract.errors import StorageUnavailable
 from shared.contract.events import FETCH_REQUESTED, FETCHED
 from shared.contract.schema import DEAD_LETTERS, FORECAST, PRICES
 from shared.influx.client import InfluxClient
-from shared.market.providers import DemoProvider
+from shared.market.providers.demo import DemoProvider
 from shared.store.watchlist import Entry, Watchlist
 from tests.support.fakes.alphavantage import API_KEY
 from tests.support.receiver import EventReceiver

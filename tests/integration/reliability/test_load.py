@@ -19,7 +19,7 @@ from devstack.functions import ROOT
 from devstack.mesh.mesh import Mesh
 from shared.contract.events import FETCH_REQUESTED, FETCHED
 from shared.contract.schema import DEAD_LETTERS, FORECAST, PRICES
-from shared.market.providers import DemoProvider
+from shared.market.providers.demo import DemoProvider
 from tests.support.receiver import EventReceiver
 from tests.support.stack import count
 

@@ -32,7 +32,7 @@ from selenium.webdriver.support.wait import WebDriverWait
 
 from devstack.run import LocalStack
 from shared.contract.events import FETCH_REQUESTED
-from shared.market.providers import DemoProvider
+from shared.market.providers.demo import DemoProvider
 from tests.support.browser import (
     PHONE,
     POLL,

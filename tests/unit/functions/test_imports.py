@@ -20,13 +20,13 @@ ROOT = Path(__file__).resolve().parents[3]
 HEAVY = ("pandas", "matplotlib", "prophet", "cmdstanpy", "influxdb_client", "requests")
 EXPECTED = {
     "buckets": set(),  # listings and bucket creation: JSON over the storage's own connection
-    "fetch": {"pandas", "requests"},  # the providers' HTTP
+    "fetch": {"pandas"},  # requests with its provider, if that one calls out (below)
     "predict": {"pandas"},  # Prophet is imported when a Prophet model is fitted
     "watchlist": set(),  # JSON reads, one-point writes, sessions a date at a time; requests
     # with the session of its first tick's fan-out
     "chart": {"pandas", "matplotlib"},  # loaded at start, so no request pays for it
     "deadletters": set(),  # one point a letter, as line protocol (shared.influx.one_point)
-    "ui": {"pandas", "requests"},  # the providers' names and listings
+    "ui": {"pandas"},  # the providers' limits and listings, never a provider
     "alerts": {"pandas"},  # requests with the session of its first fired alert
     "notifier": {"requests"},  # posts webhooks; its reads and records are JSON and one line
 }
@@ -50,3 +50,24 @@ def test_every_function_is_listed():
 @pytest.mark.parametrize("function", sorted(EXPECTED))
 def test_a_function_loads_only_the_heavy_packages_it_uses(function):
     assert loaded_by(function) == EXPECTED[function]
+
+
+@pytest.mark.parametrize(
+    ("provider", "env", "loads_requests"),
+    [
+        ("demo", {}, False),
+        ("alphavantage", {"ALPHAVANTAGE_API_KEY": "k"}, True),
+        ("tiingo", {"TIINGO_API_KEY": "k"}, True),
+    ],
+)
+def test_only_a_provider_that_calls_out_loads_requests(provider, env, loads_requests):
+    check = (
+        "import sys; from shared.contract.config import Settings; "
+        "from shared.market.providers import provider_for; "
+        f"provider_for(Settings.from_env({{'STOCKS_PROVIDER': {provider!r}, **{env!r}}}).provider)"
+        "; print('requests' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", check], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == str(loads_requests)

@@ -6,8 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from shared.market.providers import AlphaVantageProvider, DemoProvider, TiingoProvider
+from shared.market.providers.alphavantage import AlphaVantageProvider
 from shared.market.providers.alphavantage_actions import AlphaVantageActions
+from shared.market.providers.demo import DemoProvider
+from shared.market.providers.tiingo import TiingoProvider
 from shared.market.sourcing import LastListing, actions_due, bars_and_actions, expected_ex_date
 
 NOW = pd.Timestamp("2026-11-04 17:05", tz="UTC")

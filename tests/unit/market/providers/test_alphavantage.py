@@ -13,8 +13,7 @@ import pytest
 from devstack.ports import free_port
 from shared.contract.config import ProviderSettings
 from shared.contract.errors import ProviderFailed, RateLimited, StocksError, Unprocessable
-from shared.market.providers import AlphaVantageProvider
-from shared.market.providers.alphavantage import read_bars, refusal
+from shared.market.providers.alphavantage import AlphaVantageProvider, read_bars, refusal
 from shared.market.providers.rows import check
 from tests.support.fakes.alphavantage import API_KEY, assert_bars
 

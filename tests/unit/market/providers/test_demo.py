@@ -11,8 +11,7 @@ import pytest
 from shared.contract.errors import Unprocessable
 from shared.market import listings
 from shared.market.calendar import calendar
-from shared.market.providers import DemoProvider
-from shared.market.providers.demo import ORIGIN
+from shared.market.providers.demo import ORIGIN, DemoProvider
 from tests.support.fakes.alphavantage import assert_bars
 
 NOW = pd.Timestamp("2026-11-04 17:05", tz="UTC")  # a Wednesday, 12:05 in New York (EST)

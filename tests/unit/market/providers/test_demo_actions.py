@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from shared.market.actions import adjusted, suspected_splits
-from shared.market.providers import DemoProvider
+from shared.market.providers.demo import DemoProvider
 
 NOW = pd.Timestamp("2026-11-04 17:05", tz="UTC")
 UTC = "UTC"

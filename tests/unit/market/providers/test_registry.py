@@ -6,7 +6,9 @@ import pytest
 
 from shared.contract.config import ProviderSettings, Settings
 from shared.contract.errors import ConfigError
-from shared.market.providers import AlphaVantageProvider, DemoProvider, provider_for
+from shared.market.providers import provider_for
+from shared.market.providers.alphavantage import AlphaVantageProvider
+from shared.market.providers.demo import DemoProvider
 from tests.support.fakes.alphavantage import API_KEY, FakeAlphaVantage
 from tests.support.fakes.tiingo import FakeTiingo
 
