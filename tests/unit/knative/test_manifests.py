@@ -378,6 +378,24 @@ def test_func_yaml_builds_the_one_python_image_with_the_procfile(func_yaml):
     assert procfile["web"].strip().startswith("python -m ")
 
 
+def test_the_image_keeps_bytecode_at_build_and_reads_it_at_launch(func_yaml, tmp_path):
+    """Paketo's CPython buildpack discards bytecode at build and starts each pod with an empty
+    cache unless PYTHONPYCACHEPREFIX is set; set empty at both, Python keeps its standard
+    __pycache__ beside each module (checked here, as the image's Python would read it)."""
+    build = {e["name"]: e["value"] for e in func_yaml["build"]["buildEnvs"]}
+    launch = {e["name"]: e["value"] for e in func_yaml["run"]["envs"]}
+    assert build["PYTHONPYCACHEPREFIX"] == launch["PYTHONPYCACHEPREFIX"] == ""
+    (tmp_path / "probe.py").write_text("VALUE = 1\n")
+    env = {**os.environ, "PYTHONPYCACHEPREFIX": ""}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    code = "import sys; import probe; print(sys.pycache_prefix, probe.__cached__)"
+    said = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True
+    ).stdout.split()
+    assert said[0] == "None"
+    assert Path(said[1]).parent == tmp_path / "__pycache__" and Path(said[1]).exists()
+
+
 @pytest.mark.parametrize("watched", ["yes", "no"])
 def test_the_real_wiring_carries_a_tick_through_fetch_and_predict_to_alerts(
     stand_in, tmp_path, raw, watched
