@@ -15,11 +15,19 @@ notifier a new alert delivered to a local webhook (its record looked up, posted,
 alerts a bar of that series arriving (`fetched`), judged by a price and a move rule that do not
 fire (the rules, the newest bars and the actions read).
 A first fetch of a symbol (every demo bar written) is a further row.
+
+Bytecode: the rows above start with every module's bytecode current (the project's is compiled
+first, whatever PYTHONDONTWRITEBYTECODE says), as a container restarted in its pod has it. Two
+further rows start fetch as a new pod does: with its own modules compiled at start (the image
+func.yaml builds holds the libraries' bytecode, not the project's), and with every module
+compiled at start (what the buildpack's launch default, an empty cache per pod, would cost).
 """
 
 from __future__ import annotations
 
+import compileall
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -64,16 +72,24 @@ BUCKET = "bench_cold"
 SERIES = "DEMO999"  # five years of daily bars, forecast by predict and drawn by chart
 GOAL = 2.5
 PROPHET_GOAL_SECONDS = 1.2
+PROJECT = ("shared", "functions", "func.py")
+"""What the image's process imports from the project (the rest of the tree is not in its path)."""
+UNCOMPILED = {
+    "fetch own compiled": "fetch: first answer (a tick's fetch), its own modules compiled at start",
+    "fetch all compiled": "fetch: first answer (a tick's fetch), every module compiled at start",
+}
+"""Further cases of a tick's fetch, started as a new pod without the project's bytecode, and
+without any (a fresh, empty PYTHONPYCACHEPREFIX), and their rows."""
 Request = Callable[[str, int], requests.Response]  # (base URL, repetition) -> the answer
 
 
 def _started(
-    command: list[str], env: dict[str, str], url: str, first: Request, rep: int
+    command: list[str], env: dict[str, str], cwd: Path, url: str, first: Request, rep: int
 ) -> tuple[float, float]:
-    """Seconds from the process's start to readiness and to its first answer."""
+    """Seconds from the process's start (in `cwd`) to readiness and to its first answer."""
     started = time.perf_counter()
     process = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
         while True:
@@ -146,6 +162,12 @@ def _requests() -> dict[str, Request]:
             f"{url}?symbol=DEMO{820 + rep}&bucket={BUCKET}", timeout=120
         ),
         "predict prophet": predict("prophet"),
+        **{
+            case: lambda url, rep: requests.get(
+                f"{url}?symbol={_tick_symbol(rep)}&bucket={BUCKET}", timeout=120
+            )
+            for case in UNCOMPILED
+        },
     }
 
 
@@ -194,6 +216,10 @@ def _measure(url: str, bare_dir: Path) -> dict[str, tuple[float, float]]:
 
 
 def _measure_with(url: str, bare_dir: Path, webhook: str) -> dict[str, tuple[float, float]]:
+    for part in PROJECT[:-1]:  # current bytecode for the rows that start with it
+        compileall.compile_dir(ROOT / part, quiet=1)
+    compileall.compile_file(ROOT / PROJECT[-1], quiet=1)
+    uncompiled = _uncompiled_copy(bare_dir / "project")
     (bare_dir / "serve.py").write_text(BARE_SERVER)
     for name, imports in FLOORS.items():
         _floor_dir(bare_dir, name).mkdir()
@@ -215,6 +241,7 @@ def _measure_with(url: str, bare_dir: Path, webhook: str) -> dict[str, tuple[flo
         for name in times:
             port = free_port()
             base = f"http://127.0.0.1:{port}/"
+            cwd = ROOT
             if name in FLOORS:
                 function_dir = _floor_dir(bare_dir, name)
                 command = [sys.executable, str(bare_dir / "serve.py"), str(function_dir), str(port)]
@@ -222,12 +249,26 @@ def _measure_with(url: str, bare_dir: Path, webhook: str) -> dict[str, tuple[flo
             else:
                 command = [sys.executable, "-m", "shared.runtime.server"]
                 function_env = {**env, "STOCKS_FUNCTION": name.split()[0], "PORT": str(port)}
+            if name == "fetch own compiled":  # a copy without bytecode, which it never writes
+                cwd = uncompiled
+                function_env |= {"PYTHONDONTWRITEBYTECODE": "1"}
+            elif name == "fetch all compiled":  # a new pod's empty cache each time
+                function_env |= {"PYTHONPYCACHEPREFIX": str(bare_dir / f"pycache-{rep}")}
             request = first.get(name, lambda url, rep: requests.get(f"{url}health/readiness"))
-            times[name].append(_started(command, function_env, base, request, rep))
+            times[name].append(_started(command, function_env, cwd, base, request, rep))
     return {
         name: (statistics.median(t[0] for t in taken), statistics.median(t[1] for t in taken))
         for name, taken in times.items()
     }
+
+
+def _uncompiled_copy(into: Path) -> Path:
+    """The project's importable part copied into `into` without its bytecode; `into`."""
+    into.mkdir()
+    for part in PROJECT[:-1]:
+        shutil.copytree(ROOT / part, into / part, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / PROJECT[-1], into / PROJECT[-1])
+    return into
 
 
 def _floor_dir(bare_dir: Path, name: str) -> Path:
@@ -277,11 +318,12 @@ def _rows(medians: dict[str, tuple[float, float]]) -> list[dict]:
             "predict naive": "predict: first forecast, naive, 5 years of daily bars",
             "predict auto": "predict: first forecast, auto, 5 years of daily bars",
             "predict prophet": "predict: first forecast, prophet, 5 years of daily bars",
+            **UNCOMPILED,
         }.get(name, f"{name}: first answer")
         row = _row(what, first, bare_first)
         if name == "predict prophet":
             row |= {"goal": f"<= {PROPHET_GOAL_SECONDS} s", "met": first <= PROPHET_GOAL_SECONDS}
-        elif name == "fetch first":
+        elif name == "fetch first" or name in UNCOMPILED:
             row |= {"goal": "", "met": None}
         rows.append(row)
     return rows
