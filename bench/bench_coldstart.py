@@ -18,19 +18,20 @@ A first fetch of a symbol (every demo bar written) is a further row.
 
 Bytecode: the rows above start with every module's bytecode current (the project's is compiled
 first, whatever PYTHONDONTWRITEBYTECODE says), as a container restarted in its pod has it. Two
-further rows start fetch as a new pod does: with its own modules compiled at start (the image
-func.yaml builds holds the libraries' bytecode, not the project's), and with every module
-compiled at start (what the buildpack's launch default, an empty cache per pod, would cost).
+further rows start fetch as a new pod does: from a bytecode cache (PYTHONPYCACHEPREFIX) holding
+only the installed libraries' bytecode, so the standard library's and the project's modules are
+compiled at every start (the image func.yaml builds: see its comment), and with every module
+compiled at start (an empty cache: what Paketo's CPython buildpack gives each pod by default).
 """
 
 from __future__ import annotations
 
 import compileall
 import os
-import shutil
 import statistics
 import subprocess
 import sys
+import sysconfig
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -75,21 +76,22 @@ PROPHET_GOAL_SECONDS = 1.2
 PROJECT = ("shared", "functions", "func.py")
 """What the image's process imports from the project (the rest of the tree is not in its path)."""
 UNCOMPILED = {
-    "fetch own compiled": "fetch: first answer (a tick's fetch), its own modules compiled at start",
+    "fetch image": "fetch: first answer (a tick's fetch), a new pod of the image: the standard "
+    "library and the project compiled at start",
     "fetch all compiled": "fetch: first answer (a tick's fetch), every module compiled at start",
 }
-"""Further cases of a tick's fetch, started as a new pod without the project's bytecode, and
-without any (a fresh, empty PYTHONPYCACHEPREFIX), and their rows."""
+"""Further cases of a tick's fetch, started as a new pod with only the libraries' bytecode, and
+with none (a fresh, empty PYTHONPYCACHEPREFIX), and their rows."""
 Request = Callable[[str, int], requests.Response]  # (base URL, repetition) -> the answer
 
 
 def _started(
-    command: list[str], env: dict[str, str], cwd: Path, url: str, first: Request, rep: int
+    command: list[str], env: dict[str, str], url: str, first: Request, rep: int
 ) -> tuple[float, float]:
-    """Seconds from the process's start (in `cwd`) to readiness and to its first answer."""
+    """Seconds from the process's start to readiness and to its first answer."""
     started = time.perf_counter()
     process = subprocess.Popen(
-        command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
         while True:
@@ -108,6 +110,11 @@ def _started(
     finally:
         process.terminate()
         process.wait()
+
+
+def _readiness(url: str, rep: int) -> requests.Response:
+    """The readiness probe: the first answer of a function measured by its readiness alone."""
+    return requests.get(f"{url}health/readiness", timeout=60)
 
 
 def _requests() -> dict[str, Request]:
@@ -219,7 +226,6 @@ def _measure_with(url: str, bare_dir: Path, webhook: str) -> dict[str, tuple[flo
     for part in PROJECT[:-1]:  # current bytecode for the rows that start with it
         compileall.compile_dir(ROOT / part, quiet=1)
     compileall.compile_file(ROOT / PROJECT[-1], quiet=1)
-    uncompiled = _uncompiled_copy(bare_dir / "project")
     (bare_dir / "serve.py").write_text(BARE_SERVER)
     for name, imports in FLOORS.items():
         _floor_dir(bare_dir, name).mkdir()
@@ -233,6 +239,7 @@ def _measure_with(url: str, bare_dir: Path, webhook: str) -> dict[str, tuple[flo
         "HOST": "127.0.0.1",
     }
     _seed(url)
+    libraries = _libraries_bytecode(bare_dir / "libraries-pycache", env)
     first = _requests()
     times: dict[str, list[tuple[float, float]]] = {name: [] for name in first}
     unknown = [name for name in FUNCTIONS if not any(k.split()[0] == name for k in first)]
@@ -241,7 +248,6 @@ def _measure_with(url: str, bare_dir: Path, webhook: str) -> dict[str, tuple[flo
         for name in times:
             port = free_port()
             base = f"http://127.0.0.1:{port}/"
-            cwd = ROOT
             if name in FLOORS:
                 function_dir = _floor_dir(bare_dir, name)
                 command = [sys.executable, str(bare_dir / "serve.py"), str(function_dir), str(port)]
@@ -249,26 +255,39 @@ def _measure_with(url: str, bare_dir: Path, webhook: str) -> dict[str, tuple[flo
             else:
                 command = [sys.executable, "-m", "shared.runtime.server"]
                 function_env = {**env, "STOCKS_FUNCTION": name.split()[0], "PORT": str(port)}
-            if name == "fetch own compiled":  # a copy without bytecode, which it never writes
-                cwd = uncompiled
+            if name == "fetch image":  # the libraries' bytecode; the rest, never written, compiled
+                function_env |= {"PYTHONPYCACHEPREFIX": str(libraries)}
                 function_env |= {"PYTHONDONTWRITEBYTECODE": "1"}
             elif name == "fetch all compiled":  # a new pod's empty cache each time
                 function_env |= {"PYTHONPYCACHEPREFIX": str(bare_dir / f"pycache-{rep}")}
-            request = first.get(name, lambda url, rep: requests.get(f"{url}health/readiness"))
-            times[name].append(_started(command, function_env, cwd, base, request, rep))
+            request = first.get(name, _readiness)
+            times[name].append(_started(command, function_env, base, request, rep))
     return {
         name: (statistics.median(t[0] for t in taken), statistics.median(t[1] for t in taken))
         for name, taken in times.items()
     }
 
 
-def _uncompiled_copy(into: Path) -> Path:
-    """The project's importable part copied into `into` without its bytecode; `into`."""
-    into.mkdir()
-    for part in PROJECT[:-1]:
-        shutil.copytree(ROOT / part, into / part, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(ROOT / PROJECT[-1], into / PROJECT[-1])
-    return into
+def _libraries_bytecode(cache: Path, env: dict[str, str]) -> Path:
+    """A bytecode cache (a PYTHONPYCACHEPREFIX tree) holding the bytecode of the installed
+    libraries fetch loads while starting, as the image keeps it, and nothing else; `cache`.
+
+    One start of fetch fills it with everything it compiles; all but site-packages' share is
+    removed, as the image holds no bytecode of the standard library's or the project's.
+    """
+    port = free_port()
+    command = [sys.executable, "-m", "shared.runtime.server"]
+    start_env = {**env, "STOCKS_FUNCTION": "fetch", "PORT": str(port)}
+    start_env |= {"PYTHONPYCACHEPREFIX": str(cache)}
+    start_env.pop("PYTHONDONTWRITEBYTECODE", None)
+    _started(command, start_env, f"http://127.0.0.1:{port}/", _readiness, 0)
+    libraries = {
+        Path(sysconfig.get_paths()[kind]).relative_to("/") for kind in ("purelib", "platlib")
+    }
+    for compiled in cache.rglob("*.pyc"):
+        if not any(compiled.relative_to(cache).is_relative_to(path) for path in libraries):
+            compiled.unlink()
+    return cache
 
 
 def _floor_dir(bare_dir: Path, name: str) -> Path:

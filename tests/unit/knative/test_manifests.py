@@ -378,22 +378,41 @@ def test_func_yaml_builds_the_one_python_image_with_the_procfile(func_yaml):
     assert procfile["web"].strip().startswith("python -m ")
 
 
-def test_the_image_keeps_bytecode_at_build_and_reads_it_at_launch(func_yaml, tmp_path):
+def test_the_image_keeps_the_libraries_bytecode_where_pods_read_it(func_yaml, tmp_path):
     """Paketo's CPython buildpack discards bytecode at build and starts each pod with an empty
-    cache unless PYTHONPYCACHEPREFIX is set; set empty at both, Python keeps its standard
-    __pycache__ beside each module (checked here, as the image's Python would read it)."""
+    cache unless PYTHONPYCACHEPREFIX is set (to something: the lifecycle takes an empty value
+    for unset). pip writes it, at build, inside its own packages layer (kept in the image and
+    cached with it); launch reads it from the same place. Python does as that relies on: one
+    process writes a module's bytecode there, beside none, and the next reads it from there."""
     build = {e["name"]: e["value"] for e in func_yaml["build"]["buildEnvs"]}
     launch = {e["name"]: e["value"] for e in func_yaml["run"]["envs"]}
-    assert build["PYTHONPYCACHEPREFIX"] == launch["PYTHONPYCACHEPREFIX"] == ""
-    (tmp_path / "probe.py").write_text("VALUE = 1\n")
-    env = {**os.environ, "PYTHONPYCACHEPREFIX": ""}
+    prefix = build["PYTHONPYCACHEPREFIX"]
+    assert prefix == launch["PYTHONPYCACHEPREFIX"]
+    assert prefix.startswith("/layers/paketo-buildpacks_pip-install/packages/")
+
+    source = tmp_path / "app" / "probe.py"
+    source.parent.mkdir()
+    source.write_text("VALUE = 1\n")
+    env = {**os.environ, "PYTHONPYCACHEPREFIX": str(tmp_path / "cache")}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    code = "import sys; import probe; print(sys.pycache_prefix, probe.__cached__)"
-    said = subprocess.run(
-        [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True
-    ).stdout.split()
-    assert said[0] == "None"
-    assert Path(said[1]).parent == tmp_path / "__pycache__" and Path(said[1]).exists()
+
+    def value() -> str:
+        code = "import probe; print(probe.VALUE)"
+        return subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=source.parent,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+
+    assert value() == "1"
+    assert not (source.parent / "__pycache__").exists()
+    stat = source.stat()
+    source.write_text("VALUE = 2\n")  # same size; the old time back: only the bytecode says 1
+    os.utime(source, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert value() == "1"
 
 
 @pytest.mark.parametrize("watched", ["yes", "no"])
