@@ -19,8 +19,9 @@ A first fetch of a symbol (every demo bar written) is a further row.
 Bytecode: the rows above start with every module's bytecode current (the project's is compiled
 first, whatever PYTHONDONTWRITEBYTECODE says), as a container restarted in its pod has it. Two
 further rows start fetch as a new pod does: from a bytecode cache (PYTHONPYCACHEPREFIX) holding
-only the installed libraries' bytecode, so the standard library's and the project's modules are
-compiled at every start (the image func.yaml builds: see its comment), and with every module
+what the image func.yaml builds holds (see its comment): the installed libraries' bytecode, and
+the standard library's modules that pip's own process loads while it installs them; the rest of
+the standard library and the project are compiled at every start. And with every module
 compiled at start (an empty cache: what Paketo's CPython buildpack gives each pod by default).
 """
 
@@ -34,6 +35,7 @@ import sys
 import sysconfig
 import threading
 import time
+import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import ThreadingHTTPServer
@@ -76,12 +78,12 @@ PROPHET_GOAL_SECONDS = 1.2
 PROJECT = ("shared", "functions", "func.py")
 """What the image's process imports from the project (the rest of the tree is not in its path)."""
 UNCOMPILED = {
-    "fetch image": "fetch: first answer (a tick's fetch), a new pod of the image: the standard "
-    "library and the project compiled at start",
+    "fetch image": "fetch: first answer (a tick's fetch), a new pod of the image: the libraries' "
+    "bytecode and what pip's run leaves",
     "fetch all compiled": "fetch: first answer (a tick's fetch), every module compiled at start",
 }
-"""Further cases of a tick's fetch, started as a new pod with only the libraries' bytecode, and
-with none (a fresh, empty PYTHONPYCACHEPREFIX), and their rows."""
+"""Further cases of a tick's fetch, started as a new pod of the image (`_image_bytecode`), and
+with no bytecode (a fresh, empty PYTHONPYCACHEPREFIX), and their rows."""
 Request = Callable[[str, int], requests.Response]  # (base URL, repetition) -> the answer
 
 
@@ -239,7 +241,7 @@ def _measure_with(url: str, bare_dir: Path, webhook: str) -> dict[str, tuple[flo
         "HOST": "127.0.0.1",
     }
     _seed(url)
-    libraries = _libraries_bytecode(bare_dir / "libraries-pycache", env)
+    image_cache = _image_bytecode(bare_dir / "image-pycache", env)
     first = _requests()
     times: dict[str, list[tuple[float, float]]] = {name: [] for name in first}
     unknown = [name for name in FUNCTIONS if not any(k.split()[0] == name for k in first)]
@@ -256,7 +258,7 @@ def _measure_with(url: str, bare_dir: Path, webhook: str) -> dict[str, tuple[flo
                 command = [sys.executable, "-m", "shared.runtime.server"]
                 function_env = {**env, "STOCKS_FUNCTION": name.split()[0], "PORT": str(port)}
             if name == "fetch image":  # the libraries' bytecode; the rest, never written, compiled
-                function_env |= {"PYTHONPYCACHEPREFIX": str(libraries)}
+                function_env |= {"PYTHONPYCACHEPREFIX": str(image_cache)}
                 function_env |= {"PYTHONDONTWRITEBYTECODE": "1"}
             elif name == "fetch all compiled":  # a new pod's empty cache each time
                 function_env |= {"PYTHONPYCACHEPREFIX": str(bare_dir / f"pycache-{rep}")}
@@ -268,18 +270,19 @@ def _measure_with(url: str, bare_dir: Path, webhook: str) -> dict[str, tuple[flo
     }
 
 
-def _libraries_bytecode(cache: Path, env: dict[str, str]) -> Path:
-    """A bytecode cache (a PYTHONPYCACHEPREFIX tree) holding the bytecode of the installed
-    libraries fetch loads while starting, as the image keeps it, and nothing else; `cache`.
+def _image_bytecode(cache: Path, env: dict[str, str]) -> Path:
+    """A bytecode cache (a PYTHONPYCACHEPREFIX tree) holding what the image's holds; `cache`.
 
-    One start of fetch fills it with everything it compiles; all but site-packages' share is
-    removed, as the image holds no bytecode of the standard library's or the project's.
+    The image's is written at build by the pip-install buildpack's `pip install --compile`: the
+    installed libraries' bytecode, and that of the standard library's modules pip's own process
+    loads. One start of fetch fills the cache; all but site-packages' share is removed; then pip
+    installs a one-module wheel with the same cache.
     """
     port = free_port()
     command = [sys.executable, "-m", "shared.runtime.server"]
-    start_env = {**env, "STOCKS_FUNCTION": "fetch", "PORT": str(port)}
-    start_env |= {"PYTHONPYCACHEPREFIX": str(cache)}
-    start_env.pop("PYTHONDONTWRITEBYTECODE", None)
+    writing = {key: value for key, value in env.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    writing |= {"PYTHONPYCACHEPREFIX": str(cache)}
+    start_env = writing | {"STOCKS_FUNCTION": "fetch", "PORT": str(port)}
     _started(command, start_env, f"http://127.0.0.1:{port}/", _readiness, 0)
     libraries = {
         Path(sysconfig.get_paths()[kind]).relative_to("/") for kind in ("purelib", "platlib")
@@ -287,7 +290,29 @@ def _libraries_bytecode(cache: Path, env: dict[str, str]) -> Path:
     for compiled in cache.rglob("*.pyc"):
         if not any(compiled.relative_to(cache).is_relative_to(path) for path in libraries):
             compiled.unlink()
+    wheel = _one_module_wheel(cache.parent)
+    install = ["install", "--compile", "--no-deps", "--no-index", "--disable-pip-version-check"]
+    target = ["--target", str(cache.parent / "pip-target")]
+    pip = [sys.executable, "-m", "pip", *install, *target, str(wheel)]
+    subprocess.run(pip, env=writing, check=True, capture_output=True)
     return cache
+
+
+def _one_module_wheel(into: Path) -> Path:
+    """A wheel of one module, for pip to install; its path."""
+    wheel = into / "benchprobe-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr("benchprobe.py", "VALUE = 1\n")
+        info = "benchprobe-1.0.dist-info"
+        archive.writestr(
+            f"{info}/METADATA", "Metadata-Version: 2.1\nName: benchprobe\nVersion: 1.0\n"
+        )
+        archive.writestr(
+            f"{info}/WHEEL",
+            "Wheel-Version: 1.0\nGenerator: bench\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+        )
+        archive.writestr(f"{info}/RECORD", "")
+    return wheel
 
 
 def _floor_dir(bare_dir: Path, name: str) -> Path:

@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
+import zipfile
 from dataclasses import replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -413,6 +414,30 @@ def test_the_image_keeps_the_libraries_bytecode_where_pods_read_it(func_yaml, tm
     source.write_text("VALUE = 2\n")  # same size; the old time back: only the bytecode says 1
     os.utime(source, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     assert value() == "1"
+
+
+def test_pip_compiles_what_it_installs_into_the_prefix(tmp_path):
+    """The image's build: pip-install's `pip install --compile`, with the prefix set, leaves the
+    installed modules' bytecode under the prefix (none beside them) for pods to read."""
+    wheel = tmp_path / "probe-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr("probe.py", "VALUE = 1\n")
+        info = "probe-1.0.dist-info"
+        archive.writestr(f"{info}/METADATA", "Metadata-Version: 2.1\nName: probe\nVersion: 1.0\n")
+        archive.writestr(f"{info}/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: true\n")
+        archive.writestr(f"{info}/RECORD", "")
+    prefix, target = tmp_path / "cache", tmp_path / "packages"
+    env = {**os.environ, "PYTHONPYCACHEPREFIX": str(prefix)}
+    install = ["install", "--compile", "--no-deps", "--no-index", "--disable-pip-version-check"]
+    subprocess.run(
+        [sys.executable, "-m", "pip", *install, "--target", str(target), str(wheel)],
+        env=env,
+        capture_output=True,
+        check=True,
+    )
+    assert (target / "probe.py").exists()
+    assert list(prefix.rglob("probe.cpython-*.pyc"))
+    assert not list(target.rglob("*.pyc"))
 
 
 @pytest.mark.parametrize("watched", ["yes", "no"])
