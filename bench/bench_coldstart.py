@@ -78,12 +78,18 @@ PROPHET_GOAL_SECONDS = 1.2
 PROJECT = ("shared", "functions", "func.py")
 """What the image's process imports from the project (the rest of the tree is not in its path)."""
 UNCOMPILED = {
-    "fetch image": "fetch: first answer (a tick's fetch), a new pod of the image: the libraries' "
-    "bytecode and what pip's run leaves",
-    "fetch all compiled": "fetch: first answer (a tick's fetch), every module compiled at start",
+    "fetch image": "fetch: first answer (a tick's fetch, one new bar), a new pod of the image: "
+    "the libraries' bytecode and what pip's run leaves",
+    "fetch all compiled": "fetch: first answer (a tick's fetch, one new bar), every module "
+    "compiled at start",
 }
 """Further cases of a tick's fetch, started as a new pod of the image (`_image_bytecode`), and
 with no bytecode (a fresh, empty PYTHONPYCACHEPREFIX), and their rows."""
+TICK_SYMBOLS = {"fetch": 800, "fetch image": 850, "fetch all compiled": 900}
+"""The first demo symbol of each case measured by a tick's fetch: one symbol per repetition,
+seeded with every bar but its newest, so that each case's first answer writes one new bar."""
+FIRST_FETCH_SYMBOLS = 950
+"""The first of the symbols fetched for the first time (nothing seeded), one per repetition."""
 Request = Callable[[str, int], requests.Response]  # (base URL, repetition) -> the answer
 
 
@@ -125,6 +131,11 @@ def _requests() -> dict[str, Request]:
     def get(query: str) -> Request:
         return lambda url, rep: requests.get(url + query, timeout=120)
 
+    def tick_fetch(case: str) -> Request:
+        return lambda url, rep: requests.get(
+            f"{url}?symbol={_tick_symbol(case, rep)}&bucket={BUCKET}", timeout=120
+        )
+
     def predict(model: str) -> Request:
         fields = {"symbol": SERIES, "bucket": BUCKET, "target": BUCKET, "model": model}
         return lambda url, rep: requests.post(url, json={**fields, "horizon": 30}, timeout=120)
@@ -155,9 +166,7 @@ def _requests() -> dict[str, Request]:
 
     return {
         **{name: get("") for name in FLOORS},
-        "fetch": lambda url, rep: requests.get(
-            f"{url}?symbol={_tick_symbol(rep)}&bucket={BUCKET}", timeout=120
-        ),
+        "fetch": tick_fetch("fetch"),
         "predict naive": predict("naive"),
         "predict auto": predict("auto"),
         "buckets": get(""),
@@ -168,25 +177,20 @@ def _requests() -> dict[str, Request]:
         "notifier": alert,
         "alerts": bar_arrived,
         "fetch first": lambda url, rep: requests.get(
-            f"{url}?symbol=DEMO{820 + rep}&bucket={BUCKET}", timeout=120
+            f"{url}?symbol=DEMO{FIRST_FETCH_SYMBOLS + rep}&bucket={BUCKET}", timeout=120
         ),
         "predict prophet": predict("prophet"),
-        **{
-            case: lambda url, rep: requests.get(
-                f"{url}?symbol={_tick_symbol(rep)}&bucket={BUCKET}", timeout=120
-            )
-            for case in UNCOMPILED
-        },
+        **{case: tick_fetch(case) for case in UNCOMPILED},
     }
 
 
-def _tick_symbol(rep: int) -> str:
-    return f"DEMO{800 + rep}"
+def _tick_symbol(case: str, rep: int) -> str:
+    return f"DEMO{TICK_SYMBOLS[case] + rep}"
 
 
 def _seed(url: str) -> None:
-    """Five years of SERIES and two price rules on it; every bar but the newest of each
-    repetition's tick symbol."""
+    """Five years of SERIES and two price rules on it; every bar but the newest of each tick
+    case's symbol of each repetition."""
     client = InfluxClient(InfluxSettings(url=url))
     provider = DemoProvider()
     bars = provider.bars(SERIES, DAILY).iloc[-1260:]
@@ -195,10 +199,12 @@ def _seed(url: str) -> None:
     for number, kind, threshold in ((1, "above", 1e9), (2, "move", 99.0)):  # judged, never fired
         rule = Rule(f"r{number:012x}", SERIES, DAILY, kind, threshold, since="2000-01-03T00:00:00Z")
         alert_rules.save(client, BUCKET, rule)
-    for rep in range(REPEATS):
-        symbol = _tick_symbol(rep)
-        prices.write_bars(client, BUCKET, symbol, DAILY, provider.bars(symbol, DAILY).iloc[:-1])
-        prices.refresh_adjusted(client, BUCKET, symbol, DAILY, None)
+    for case in TICK_SYMBOLS:
+        for rep in range(REPEATS):
+            symbol = _tick_symbol(case, rep)
+            bars = provider.bars(symbol, DAILY).iloc[:-1]
+            prices.write_bars(client, BUCKET, symbol, DAILY, bars)
+            prices.refresh_adjusted(client, BUCKET, symbol, DAILY, None)
 
 
 def run(url: str) -> list[dict]:
