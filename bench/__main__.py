@@ -103,17 +103,17 @@ NOTES = """
   the same InfluxQL query (CSV bytes only).
 - **fetch parse / fetch parse + write**: a month of 1-minute Alpha Vantage CSV parsed, and parsed
   plus written, against the raw POST ceiling of the same bars.
-- **cold start**: process start to readiness and to the first answer of every function, as the
-  image starts it, against a bare parliament function that imports nothing, interleaved, median
-  of 7 (`bench/bench_coldstart.py` says which first request each gets). Beside them the
-  libraries' floor: the same bare function importing pandas, and pandas and matplotlib's Agg
-  canvas, which is the least any function that needs them can start in. Every module's bytecode
-  is current in those rows (the project's is compiled first), as in a container restarted in its
-  pod. Two further rows start fetch as a new pod: from a bytecode cache holding what the image
-  `func.yaml` builds holds (the installed libraries' bytecode, and the standard library's that
-  pip's own run loads, written by a real `pip install --compile`; the project's modules compiled
-  at start), and from an empty cache (every module compiled at start: what Paketo's CPython
-  buildpack left each pod before `PYTHONPYCACHEPREFIX` was set; README, "Deploying to Knative").
+- **cold start**: process start to readiness and to the first answer of every function, as the image
+  starts it, against a bare parliament function that imports nothing, interleaved, median of 7
+  (`bench/bench_coldstart.py` says which first request each gets). Beside them the libraries' floor:
+  the same bare function importing pandas, and pandas and matplotlib's Agg canvas, which is the
+  least any function that needs them can start in. Every module's bytecode is current in those rows
+  (the project's is compiled first), as in a container restarted in its pod. Two further rows start
+  fetch as a new pod, each on symbols of its own: from a bytecode cache holding what the image
+  `func.yaml` builds holds (the installed libraries' bytecode, and the standard library's that pip's
+  own run loads, written by a real `pip install --compile`; the project's modules compiled at
+  start), and from an empty cache (every module compiled at start: what Paketo's CPython buildpack
+  left each pod before `PYTHONPYCACHEPREFIX` was set; README, "Deploying to Knative").
 - **pipeline tick, in process**: CPU seconds per symbol of fetch then predict (auto) for eight
   symbols called in this process, once with a new bar each and once with none; influxd and the
   HTTP layer are not counted (the stack tick counts them).
@@ -135,8 +135,8 @@ NOTES = """
 
 Figures vary from run to run on this 2-core machine by about 20% (cold starts and the predict call
 most), and the machine itself varies: the bare function started in 0.15 s to 0.26 s in runs of
-2026-12-03 (0.18 s in the run above, with nothing else of ours running: a fast bare function
-makes every ratio of the day's runs larger).
+2026-12-03 (0.23 s in the run above, with nothing else of ours running; at 16:33 it was 0.18 s,
+and a fast bare function makes every ratio larger).
 
 - **Cold start (goal 2.5 times the bare function)**: met by the four functions whose calls need no
   frame: buckets, deadletters, notifier and watchlist (readiness and first answer within 1.1x to
@@ -144,52 +144,53 @@ makes every ratio of the day's runs larger).
   left pandas; watchlist was 2.6x to 2.7x before its listing, its changes and its tick did
   (`market/sessions.py`; budgets and the ledger on plain datetimes; JSON rows). Not met by the five
   whose requests need frames, and the floor rows say why: a bare parliament function that only
-  imports pandas starts at 2.4x in this run (1.9x to 2.7x in the other runs of 2026-12-03), and with
-  matplotlib at 4.1x (3.1x to 4.1x). The goal leaves those functions between nothing and about 0.6x
+  imports pandas starts at 2.5x in this run (1.9x to 2.7x in the other runs of 2026-12-03), and with
+  matplotlib at 3.4x (3.1x to 4.1x). The goal leaves those functions between nothing and about 0.6x
   of the bare function for the runtime, their own modules and the first request's work together;
-  they need about 0.3x to 0.8x. In this run: fetch 3.00x (first answer 3.44x), predict 2.72x (2.90x
-  naive, 2.96x auto), alerts 2.89x (2.94x), ui 2.91x (3.10x), chart 4.81x (5.93x, against its own
-  floor of 4.1x); at 16:11, with a slower bare function, fetch 2.65x (2.84x), predict 2.57x (2.71x,
-  2.58x), alerts 2.75x (2.78x), ui 2.57x (2.69x); in `bench_coldstart` runs alone the same afternoon
-  alerts came in at 2.1x to 2.7x, predict's naive forecast at 2.5x and ui's first answer at 2.5x, so
-  the same code meets or misses the goal by the machine's drift. What a function's requests need
-  loads before its readiness probe answers (a new pod takes traffic warm), so deferring pandas would
-  only move the cost into the first request. Meeting the goal for the five needs their request paths
-  without pandas (and, for chart, without matplotlib): fetch's provider parsing and checks and the
-  split and dividend adjustment, predict's forecasting and backtests, alerts' move and band rules,
-  ui's views, each written a second time. Not attempted: the issue trades no correctness for speed.
-  Done instead: fetch (on the demo) and ui no longer load requests, which only the HTTP providers
-  need (`providers.provider_for` imports the one it builds; ui's readiness was 3.1x at 14:07, with
-  requests, and 2.6x at 16:11).
+  they need about 0.3x to 0.8x. In this run: fetch 2.77x (first answer 2.98x), predict 2.60x (2.83x
+  naive, 3.11x auto), alerts 2.82x (2.86x), ui 2.75x (2.91x), chart 4.61x (5.77x, against its own
+  floor of 3.4x); at 16:33, with a fast bare function, fetch 3.00x (3.44x) and ui 2.91x (3.10x); at
+  16:11 fetch 2.65x (2.84x), predict 2.57x (2.71x, 2.58x), alerts 2.75x (2.78x), ui 2.57x (2.69x);
+  in `bench_coldstart` runs alone the same afternoon alerts came in at 2.1x to 2.7x, predict's naive
+  forecast at 2.5x and ui's first answer at 2.5x, so the same code meets or misses the goal by the
+  machine's drift. What a function's requests need loads before its readiness probe answers (a new
+  pod takes traffic warm), so deferring pandas would only move the cost into the first request.
+  Meeting the goal for the five needs their request paths without pandas (and, for chart, without
+  matplotlib): fetch's provider parsing and checks and the split and dividend adjustment, predict's
+  forecasting and backtests, alerts' move and band rules, ui's views, each written a second time.
+  Not attempted: the issue trades no correctness for speed. Done instead: fetch (on the demo) and ui
+  no longer load requests, which only the HTTP providers need (`providers.provider_for` imports the
+  one it builds; ui's readiness was 3.1x at 14:07, with requests, and 2.6x at 16:11).
 - **The image's own cold start**: not a goal of the issue, and larger than any of the above. A new
-  pod compiled every module from source (fetch's first answer 2.65 s, 14.5x, against 0.63 s with all
+  pod compiled every module from source (fetch's first answer 3.39 s, 14.3x, against 0.70 s with all
   bytecode), because Paketo's CPython buildpack discards the bytecode at build and points each pod
   at an empty cache. `func.yaml` and every Service now keep it in pip's packages layer (README,
   "Deploying to Knative"), where pip's own run also leaves the bytecode of 160 standard-library
-  modules: 0.60 s in the simulation of that image, as fast as with all bytecode within this run's
-  noise (the project's modules and the rest of the standard library, compiled at start, cost about
-  60 ms: 0.72 s against 0.66 s to readiness in a separate measurement of seven interleaved starts).
-  The image cannot be built here (no container engine), so the figures are the bench's simulation;
-  the two behaviours the setting relies on, pip writing its bytecode under the prefix and Python
-  reading it from there, are pinned in `tests/unit/knative/test_manifests.py`.
-- **fetch parse + write (goal 0.5 of the ceiling)**: 0.31 (0.24 at 16:11, 0.31 at 15:50; 0.28 and
-  0.32 to 0.41 before).
-  The write reaches 0.54 to 0.66 of the ceiling; the parse is what costs: every cell is read as text
-  and checked (finite, positive prices; whole volumes within int64; dates in range) so that a
-  provider's garbage is dropped or a 502, never half a write. (Ingest, 0.6 of the ceiling, is met
-  in this run at 0.63; it was 0.54 at 16:11, 0.61 at 15:50, 0.62 at 14:07 and 0.54 in the two
-  runs before: the raw POST ceiling it is measured against moves with the machine.)
-- **predict call against a bare Prophet fit (goal 2.5)**: met in this run at 2.4, not in the
-  day's others (3.1 at 16:11, 3.2 at 15:50, 2.8 at 14:07; 2.9 to 4.2 before).
-  Honest metrics cost fits: the reported scores come from rolling-origin windows that did not
-  choose the model, so a Prophet request fits Prophet on several windows, not once
-  (docs/forecasting.md).
-- **predict's first Prophet forecast (goal 1.2 s from process start)**: met, 0.87 s in this run,
-  0.94 s at 16:11, 0.92 s at 14:07 and in `bench_coldstart` alone at 13:24 UTC beside a whole suite,
-  since Prophet loads without its plotting module (Prophet 1.5's model module imports
-  `prophet.plot`, which imports matplotlib's pyplot and tries plotly: about half of importing
-  Prophet; `forecasting/prophet_model.py` gives it a module that draws nothing). Before, 1.03 s to
-  1.66 s, met once in four runs. `auto`, the pipeline's model, needs no Prophet.
+  modules: 0.78 s in the simulation of that image (the project's modules and the rest of the
+  standard library, compiled at start, cost the other 70 ms; 0.72 s against 0.66 s to readiness in a
+  separate measurement of seven interleaved starts). Each case fetches its own symbols, so every
+  first answer writes one new bar; at 16:33 the two new-pod rows fetched the symbols the warm row
+  had just brought up to date, and read 0.60 s and 2.65 s, which flattered the image. The image
+  cannot be built here (no container engine), so the figures are the bench's simulation; the two
+  behaviours the setting relies on, pip writing its bytecode under the prefix and Python reading it
+  from there, are pinned in `tests/unit/knative/test_manifests.py`.
+- **fetch parse + write (goal 0.5 of the ceiling)**: 0.40 (0.31 at 16:33, 0.24 at 16:11, 0.31 at
+  15:50; 0.28 and 0.32 to 0.41 before). The write reaches 0.54 to 0.66 of the ceiling; the parse is
+  what costs: every cell is read as text and checked (finite, positive prices; whole volumes within
+  int64; dates in range) so that a provider's garbage is dropped or a 502, never half a write.
+  (Ingest, 0.6 of the ceiling, is met in this run at 0.68; it was 0.63 at 16:33, 0.54 at 16:11, 0.61
+  at 15:50, 0.62 at 14:07 and 0.54 in the two runs before: the raw POST ceiling it is measured
+  against moves with the machine.)
+- **predict call against a bare Prophet fit (goal 2.5)**: 3.3 in this run; met once the same day
+  (2.4 at 16:33; 3.1 at 16:11, 3.2 at 15:50, 2.8 at 14:07; 2.9 to 4.2 before). Honest metrics cost
+  fits: the reported scores come from rolling-origin windows that did not choose the model, so a
+  Prophet request fits Prophet on several windows, not once (docs/forecasting.md).
+- **predict's first Prophet forecast (goal 1.2 s from process start)**: met, 1.10 s in this run,
+  0.87 s at 16:33, 0.94 s at 16:11, 0.92 s at 14:07 and in `bench_coldstart` alone at 13:24 UTC
+  beside a whole suite, since Prophet loads without its plotting module (Prophet 1.5's model module
+  imports `prophet.plot`, which imports matplotlib's pyplot and tries plotly: about half of
+  importing Prophet; `forecasting/prophet_model.py` gives it a module that draws nothing). Before,
+  1.03 s to 1.66 s, met once in four runs. `auto`, the pipeline's model, needs no Prophet.
 """
 
 
